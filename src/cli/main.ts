@@ -1,0 +1,149 @@
+/**
+ * The program: read, fit, report. The only module that touches process state (argv,
+ * stdio, signals, the exit code); every error is caught here once and printed as one line
+ * `em-fit: <message>` on stderr, with nothing on stdout.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { EXIT, EmFitError, inputError } from '../errors.js';
+import { dataRecords, readTable, type ReadOptions, type Table } from '../io/csv.js';
+import { sortLabels } from '../io/labels.js';
+import { Sink } from '../io/sink.js';
+import { maxAbs, varianceFloor } from '../models/floor.js';
+import type { ReportContext } from '../report/context.js';
+import { writeCsv } from '../report/csv.js';
+import { writeJson } from '../report/json.js';
+import { writeText } from '../report/text.js';
+import { checkFittable, fitFrom, partitionStart, type Fit } from '../select/fit.js';
+import { plural, quote } from '../text.js';
+import { type FitRequest, parseArgs } from './options.js';
+import { drive } from './progress.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** Colour for a stream: only on a terminal, never with NO_COLOR set. */
+function colours(stream: NodeJS.WriteStream): ChalkInstance {
+  const wanted = stream.isTTY === true && !process.env.NO_COLOR;
+  return new Chalk({ level: wanted ? Math.max(1, new Chalk().level) as 1 | 2 | 3 : 0 });
+}
+
+/** The input as a stream; `-` is standard input, spooled when it must be read twice. */
+function openInput(file: string, twice: boolean): { stream: () => Readable; source: string } {
+  if (file === '-') {
+    if (!twice) return { stream: () => process.stdin, source: 'standard input' };
+    const bytes = readStdin();
+    return { stream: () => Readable.from([bytes]), source: 'standard input' };
+  }
+  try {
+    if (statSync(file).isDirectory()) throw inputError(`${file} is a directory, not a file`);
+  } catch (error) {
+    if (error instanceof EmFitError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw inputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(error)})`);
+  }
+  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file };
+}
+
+function readStdin(): Buffer {
+  try {
+    return readFileSync(0);
+  } catch (error) {
+    throw inputError(`standard input: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+function readWarnings(table: Table): string[] {
+  return table.labelsOnlyInSkipped.map(
+    (label) => `label ${quote(label)} occurs only on rows skipped for missing values, so it has no component`,
+  );
+}
+
+async function fit(request: FitRequest, table: Table): Promise<Fit> {
+  const labels = table.labels;
+  if (labels === null) throw new Error('internal error: no partition column');
+  const names = sortLabels(labels.names, labels.codes);
+  const data = { x: table.values, w: table.weights };
+  checkFittable(data, names.length);
+  const floor = varianceFloor(table.decimals, maxAbs(table.values), request.minVariance);
+  const variance = 'unequal' as const;
+  const start = partitionStart(data, labels.codes, names, variance, floor.floor);
+  const settings = { maxIter: request.maxIter, rtol: request.rtol, variance, floor };
+  return drive(fitFrom(data, start.theta, names, settings, start.floored));
+}
+
+async function report(request: FitRequest, ctx: ReportContext, table: Table, input: ReturnType<typeof openInput>, readOptions: ReadOptions) {
+  const sink = new Sink(process.stdout);
+  if (request.format === 'json') return writeJson(ctx, sink);
+  if (request.format === 'csv') return writeCsv(ctx, table.header, dataRecords(input.stream(), readOptions), sink);
+  return writeText(ctx, colours(process.stdout), request.rows, sink);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseArgs(argv, VERSION);
+  if (parsed.kind === 'done') return EXIT.ok;
+  const { request } = parsed;
+  const input = openInput(request.file, request.format === 'csv');
+  const readOptions: ReadOptions = {
+    source: input.source,
+    header: request.header,
+    delimiter: request.delimiter,
+    missing: request.missing,
+    columns: { var: request.var, init: request.init },
+  };
+  const table = await readTable(input.stream(), readOptions);
+  const result = await fit(request, table);
+  const warnings = [...readWarnings(table), ...result.warnings];
+  if (!request.quiet) {
+    const c = colours(process.stderr);
+    for (const w of warnings) process.stderr.write(`${c.yellow('em-fit: warning:')} ${w}\n`);
+  }
+  const ctx: ReportContext = {
+    fit: result,
+    file: request.file,
+    varName: table.varName,
+    initName: table.labels?.name ?? null,
+    x: table.values,
+    skippedRecords: table.skippedRecords,
+    warnings,
+    responsibilities: request.responsibilities,
+    settings: { rtol: request.rtol, maxIter: request.maxIter },
+  };
+  await report(request, ctx, table, input, readOptions);
+  if (request.strict && !result.converged) {
+    process.stderr.write(`em-fit: not converged after ${plural(result.iterations, 'iteration')} (--strict)\n`);
+    return EXIT.fit;
+  }
+  return EXIT.ok;
+}
+
+const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
+
+/** Runs the program on process.argv and sets the exit code; the launcher's only call. */
+export function run(argv: string[] = process.argv): void {
+  // A reader that goes away (`em-fit … | head`) ends the run quietly.
+  process.stdout.on('error', (error) => {
+    if (isEpipe(error)) process.exit(EXIT.ok);
+  });
+  process.on('SIGINT', () => process.exit(EXIT.interrupted));
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      if (isEpipe(error)) {
+        process.exitCode = EXIT.ok;
+        return;
+      }
+      if (error instanceof EmFitError) {
+        process.stderr.write(`em-fit: ${error.message}\n`);
+        process.exitCode = error.exitCode;
+        return;
+      }
+      const detail = error instanceof Error ? error.message : String(error);
+      process.stderr.write(`em-fit: internal error (please report it): ${detail}\n`);
+      if (process.env.EM_FIT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      process.exitCode = EXIT.bug;
+    },
+  );
+}

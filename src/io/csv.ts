@@ -1,0 +1,309 @@
+/**
+ * CSV → columns. Reads a stream once with csv-parse and keeps only the columns in use:
+ * the numeric column as a Float64Array, a label column as integer codes into a list of
+ * names, a weight column as a Float64Array. Every problem is an input error (exit 3) that
+ * names the line and the value.
+ *
+ * All conversion happens in csv-parse's on_record hook, which returns null so that no
+ * record object travels further down the stream: the parser's own per-record work is all
+ * that is left, which is what makes reading millions of rows fast.
+ */
+import { parse, type CsvError, type Info } from 'csv-parse';
+import type { Readable } from 'node:stream';
+import { inputError } from '../errors.js';
+import { plural, quote } from '../text.js';
+import { parseDecimal, type ParsedNumber } from './number.js';
+
+export type MissingPolicy = 'error' | 'skip';
+
+/** Columns to read: header names, or 1-based column numbers written as text without a header. */
+export interface ColumnRequest {
+  var: string;
+  init?: string;
+  weight?: string;
+  by?: string;
+}
+
+export interface ReadOptions {
+  /** Shown in messages: the file name, or "<stdin>". */
+  source: string;
+  header: boolean;
+  delimiter: string;
+  missing: MissingPolicy;
+  columns: ColumnRequest;
+}
+
+/** A column of labels: codes[i] indexes names, which are in order of first appearance. */
+export interface LabelColumn {
+  name: string;
+  codes: Int32Array;
+  names: string[];
+}
+
+export interface Table {
+  source: string;
+  /** Every column's name; "1", "2", … without a header. */
+  header: string[];
+  /** Name of the numeric column. */
+  varName: string;
+  /** The numeric column over the rows in use, shape (n,). */
+  values: Float64Array;
+  /** Largest number of decimal places written in the numeric column (see ParsedNumber). */
+  decimals: number;
+  labels: LabelColumn | null;
+  weightName: string | null;
+  weights: Float64Array | null;
+  groups: LabelColumn | null;
+  /** Data records read (not counting the header or blank lines). */
+  records: number;
+  /** 0-based indices, among the data records, of the records skipped for a missing value. */
+  skippedRecords: Int32Array;
+  /** Labels that occur only on skipped records, so they have no rows left. */
+  labelsOnlyInSkipped: string[];
+}
+
+/** Cells that mean "no value" (R writes NA; pandas writes an empty cell). */
+const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'na', '#N/A', 'null', 'NULL']);
+
+/**
+ * The parser, the same for both reads of a file (the fit, then the CSV report): UTF-8 BOM
+ * dropped, CRLF or LF, spaces around unquoted fields trimmed, empty lines skipped.
+ * Ragged rows are checked by the caller, which can name the line and the counts.
+ */
+function parser(delimiter: string, onRecord: (fields: string[], info: Info) => string[] | null) {
+  return parse({
+    bom: true,
+    delimiter,
+    skip_empty_lines: true,
+    relax_column_count: true,
+    trim: true,
+    on_record: onRecord,
+  });
+}
+
+/**
+ * A line holding only spaces is blank, like an empty line, unless the file has one column,
+ * where it is a row with an empty (missing) cell. `width` is 0 before the first record.
+ */
+const isBlank = (fields: string[], width: number): boolean => width !== 1 && fields.length === 1 && fields[0] === '';
+
+/**
+ * The data records of `input` (header dropped), as the fit read them: for reports that
+ * repeat the input's columns. Throws like readTable.
+ */
+export async function* dataRecords(input: Readable, options: Pick<ReadOptions, 'source' | 'header' | 'delimiter'>): AsyncGenerator<string[]> {
+  let width = 0;
+  const keep = (fields: string[]): string[] | null => {
+    if (isBlank(fields, width)) return null;
+    if (width === 0) {
+      width = fields.length;
+      if (options.header) return null;
+    }
+    return fields;
+  };
+  try {
+    yield* input.pipe(parser(options.delimiter, keep));
+  } catch (error) {
+    throw toInputError(error, options.source);
+  }
+}
+
+/** Resolves the requested columns against the header (or the column count without one). */
+function resolveColumns(fields: string[], options: ReadOptions, line: number): Record<keyof ColumnRequest, number> {
+  const result = { var: -1, init: -1, weight: -1, by: -1 };
+  const names = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
+  for (const role of ['var', 'init', 'weight', 'by'] as const) {
+    const wanted = options.columns[role];
+    if (wanted === undefined) continue;
+    if (!options.header) {
+      const index = Number(wanted) - 1;
+      if (index >= fields.length) {
+        throw inputError(`${options.source}: there is no column ${wanted} (--${role}): line ${line} has ${plural(fields.length, 'column')}`);
+      }
+      result[role] = index;
+      continue;
+    }
+    const matches: number[] = [];
+    names.forEach((name, i) => {
+      if (name === wanted.trim()) matches.push(i);
+    });
+    if (matches.length === 0) {
+      const list = names.length > 12 ? `${names.slice(0, 12).map(quote).join(', ')}, … (${names.length} in all)` : names.map(quote).join(', ');
+      throw inputError(`${options.source}: no column named ${quote(wanted)} (--${role}); the columns are ${list}`);
+    }
+    if (matches.length > 1) {
+      throw inputError(
+        `${options.source}: the header names ${quote(wanted)} ${matches.length} times (columns ${matches.map((m) => m + 1).join(', ')}); rename one, or use --no-header and column numbers`,
+      );
+    }
+    result[role] = matches[0];
+  }
+  return result;
+}
+
+/** Grows a typed array by doubling; the final view is trimmed with subarray. */
+function grow<T extends Float64Array | Int32Array>(array: T, make: (n: number) => T): T {
+  const bigger = make(array.length * 2);
+  bigger.set(array);
+  return bigger;
+}
+
+interface Interner {
+  codes: Int32Array;
+  map: Map<string, number>;
+  names: string[];
+}
+
+const newInterner = (): Interner => ({ codes: new Int32Array(1024), map: new Map(), names: [] });
+
+function intern(interner: Interner, text: string): number {
+  let code = interner.map.get(text);
+  if (code === undefined) {
+    code = interner.names.length;
+    interner.map.set(text, code);
+    interner.names.push(text);
+  }
+  return code;
+}
+
+function csvErrorMessage(error: CsvError, source: string): string {
+  const line = (error as CsvError & { lines?: number }).lines;
+  const at = line ? `${source}, line ${line}` : source;
+  switch (error.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return `${at}: a quoted field is never closed (the file ends inside quotes)`;
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return `${at}: a quoted field is followed by text before the next delimiter`;
+    case 'INVALID_OPENING_QUOTE':
+      return `${at}: a quote appears inside an unquoted field`;
+    case 'CSV_MAX_RECORD_SIZE':
+      return `${at}: a field is too long`;
+    default:
+      return `${at}: ${error.message.replace(/^[A-Za-z ]+: /, '')}`;
+  }
+}
+
+/**
+ * Reads the requested columns from `input`. Throws EmFitError (exit 3) on any problem.
+ */
+export async function readTable(input: Readable, options: ReadOptions): Promise<Table> {
+  const { missing, source } = options;
+  let header = null as string[] | null;
+  let width = 0;
+  let cols = { var: -1, init: -1, weight: -1, by: -1 };
+  let values = new Float64Array(1024);
+  let weights = null as Float64Array | null;
+  const labels: Interner | null = options.columns.init !== undefined ? newInterner() : null;
+  const groups: Interner | null = options.columns.by !== undefined ? newInterner() : null;
+  let skipped = new Int32Array(16);
+  let nSkipped = 0;
+  const skippedLabels = new Set<string>();
+  let n = 0;
+  let records = 0;
+  let decimals = -Infinity;
+  const scan: ParsedNumber = { value: 0, decimals: 0 };
+
+  /** Doubles the capacity of every column in use. */
+  function growColumns(): void {
+    values = grow(values, (m) => new Float64Array(m));
+    if (weights !== null) weights = grow(weights, (m) => new Float64Array(m));
+    if (labels !== null) labels.codes = grow(labels.codes, (m) => new Int32Array(m));
+    if (groups !== null) groups.codes = grow(groups.codes, (m) => new Int32Array(m));
+  }
+
+  const columnName = (index: number): string => (header ? quote(header[index]) : String(index + 1));
+
+  /** Returns the cell's text, or null when it is missing and rows with missing values are skipped. */
+  function cell(fields: string[], index: number, line: number): string | null {
+    const text = fields[index];
+    if (!MISSING.has(text.trim())) return text;
+    if (missing === 'skip') return null;
+    throw inputError(`${source}, line ${line}: missing value ${quote(text)} in column ${columnName(index)} (use --missing skip to leave such rows out)`);
+  }
+
+  function onRecord(fields: string[], info: Info): null {
+    const line = info.lines;
+    if (header === null) {
+      if (isBlank(fields, 0)) return null;
+      width = fields.length;
+      cols = resolveColumns(fields, options, line);
+      if (cols.weight >= 0) weights = new Float64Array(values.length);
+      header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
+      if (options.header) return null;
+    }
+    if (fields.length !== width) {
+      if (isBlank(fields, width)) return null;
+      throw inputError(`${source}, line ${line}: ${plural(fields.length, 'field')} where the ${options.header ? 'header has' : 'first row has'} ${width}`);
+    }
+    const record = records++;
+    const xText = cell(fields, cols.var, line);
+    const labelText = cols.init >= 0 ? cell(fields, cols.init, line) : '';
+    const weightText = cols.weight >= 0 ? cell(fields, cols.weight, line) : '';
+    const groupText = cols.by >= 0 ? cell(fields, cols.by, line) : '';
+    if (xText === null || labelText === null || weightText === null || groupText === null) {
+      if (nSkipped === skipped.length) skipped = grow(skipped, (m) => new Int32Array(m));
+      skipped[nSkipped++] = record;
+      if (labelText !== null && labels !== null) skippedLabels.add(labelText);
+      return null;
+    }
+    if (!parseDecimal(xText, scan)) {
+      throw inputError(`${source}, line ${line}: column ${columnName(cols.var)} holds ${quote(xText)}, which is not a finite number`);
+    }
+    if (n === values.length) growColumns();
+    values[n] = scan.value;
+    if (scan.decimals > decimals) decimals = scan.decimals;
+    if (labels !== null) labels.codes[n] = intern(labels, labelText);
+    if (groups !== null) groups.codes[n] = intern(groups, groupText);
+    if (weights !== null) {
+      if (!parseDecimal(weightText, scan) || scan.value < 0) {
+        throw inputError(`${source}, line ${line}: weight column ${columnName(cols.weight)} holds ${quote(weightText)}; weights must be finite numbers ≥ 0`);
+      }
+      weights[n] = scan.value;
+    }
+    n++;
+    return null;
+  }
+
+  try {
+    for await (const _ of input.pipe(parser(options.delimiter, onRecord))) {
+      // on_record returns null for every record, so nothing arrives here.
+    }
+  } catch (error) {
+    throw toInputError(error, source);
+  }
+
+  if (header === null) throw inputError(`${source}: the file is empty`);
+  if (records === 0) throw inputError(`${source}: no data rows${options.header ? ' after the header' : ''}`);
+  if (n === 0) throw inputError(`${source}: all ${records} data rows have a missing value in a column in use; nothing to fit`);
+
+  const names = header;
+  const labelColumn = (interner: Interner | null, index: number): LabelColumn | null =>
+    interner === null ? null : { name: names[index], codes: interner.codes.subarray(0, n), names: interner.names };
+
+  return {
+    source,
+    header,
+    varName: header[cols.var],
+    values: values.subarray(0, n),
+    decimals,
+    labels: labelColumn(labels, cols.init),
+    weightName: cols.weight >= 0 ? header[cols.weight] : null,
+    weights: weights === null ? null : weights.subarray(0, n),
+    groups: labelColumn(groups, cols.by),
+    records,
+    skippedRecords: skipped.subarray(0, nSkipped),
+    labelsOnlyInSkipped: labels === null ? [] : [...skippedLabels].filter((l) => !labels.map.has(l)),
+  };
+}
+
+/** Converts a stream or parser failure into an input error; our own errors pass through. */
+function toInputError(error: unknown, source: string): Error {
+  if (error instanceof Error && error.name === 'EmFitError') return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code.startsWith('CSV_') || code.startsWith('INVALID_')) return inputError(csvErrorMessage(error as CsvError, source));
+  if (code === 'EISDIR') return inputError(`${source} is a directory, not a file`);
+  if (code === 'ENOENT') return inputError(`${source}: no such file`);
+  if (code === 'EACCES' || code === 'EPERM') return inputError(`${source}: permission denied`);
+  const message = error instanceof Error ? error.message : String(error);
+  return inputError(`${source}: cannot read: ${message}`);
+}

@@ -1,0 +1,263 @@
+/**
+ * The univariate Gaussian family: p(x | θ) = Σ_k π_k N(x; μ_k, σ²_k).
+ *
+ * Two variance models, as mclust's "V" and "E" (scikit-learn's "full" and "tied" in one
+ * dimension): `unequal` (one σ²_k per component, 3K − 1 free parameters) and `equal`
+ * (one pooled σ² for all components, 2K free parameters).
+ *
+ * Every variance is held at or above `floor`: a component that collapses onto a single
+ * value would otherwise drive the likelihood to +∞ (see README, "The variance floor").
+ */
+import { type Data, type Family, type MixtureParams, HEADER, LOGLIK, RLOGR } from './family.js';
+import { expNonPositive, LOG_2PI } from './exp.js';
+
+export type VarianceModel = 'unequal' | 'equal';
+
+export interface GaussianMixture extends MixtureParams {
+  /** π_k, shape (K,). */
+  readonly weight: Float64Array;
+  /** μ_k, shape (K,), in the units of x. */
+  readonly mean: Float64Array;
+  /** σ²_k, shape (K,), in squared units of x; all equal under the `equal` model. */
+  readonly variance: Float64Array;
+}
+
+export interface GaussianOptions {
+  k: number;
+  variance: VarianceModel;
+  /** Lower bound on every σ²_k, > 0. */
+  floor: number;
+}
+
+/**
+ * Statistics layout after the shared header, each block of length K:
+ *   N_k  = Σ_i w_i r_ik
+ *   S1_k = Σ_i w_i r_ik (x_i − μ_k)
+ *   S2_k = Σ_i w_i r_ik (x_i − μ_k)²
+ * centred at the μ_k of the pass. The new mean is μ_k + S1_k/N_k and the new variance
+ * S2_k/N_k − (S1_k/N_k)², a correction that is small because the centre is close to the new
+ * mean: this is the shifted-data algorithm, which avoids the catastrophic cancellation of
+ * Σx²/N − (Σx/N)² when the data sit far from zero (x + 1e9 gives the same variances).
+ */
+/**
+ * Rows per block of the product trick in `pass`: each row contributes log s_i with
+ * 1 ≤ s_i ≤ K, and Π s_i over a block stays below K^B ≤ e^600, far from overflow.
+ */
+function productBlock(k: number): number {
+  return k < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(k)));
+}
+
+export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture> {
+  const { k: K, variance: model, floor } = options;
+  if (!(floor > 0)) throw new RangeError(`variance floor must be > 0, got ${floor}`);
+  const offN = HEADER;
+  const offS1 = HEADER + K;
+  const offS2 = HEADER + 2 * K;
+  const block = productBlock(K);
+
+  // Scratch for one pass, compacted to the components with π_k > 0: a component of weight 0
+  // has log π_k = −∞ and must get r_ik = 0 at every row, including rows far from all others.
+  const act = new Int32Array(K);
+  const mu = new Float64Array(K);
+  const c = new Float64Array(K);
+  const h = new Float64Array(K);
+  const a = new Float64Array(K);
+  const e = new Float64Array(K);
+  const accN = new Float64Array(K);
+  const accS1 = new Float64Array(K);
+  const accS2 = new Float64Array(K);
+
+  /**
+   * Fills the scratch with log π_k − ½ log(2πσ²_k) and 1/(2σ²_k), so that the log of the
+   * k-th weighted density is a_ik = c_k − h_k (x_i − μ_k)². Returns the number of live
+   * components.
+   */
+  function prepare(theta: GaussianMixture): number {
+    let m = 0;
+    for (let k = 0; k < K; k++) {
+      const pi = theta.weight[k];
+      if (!(pi > 0)) continue;
+      act[m] = k;
+      mu[m] = theta.mean[k];
+      c[m] = Math.log(pi) - 0.5 * (LOG_2PI + Math.log(theta.variance[k]));
+      h[m] = 0.5 / theta.variance[k];
+      m++;
+    }
+    return m;
+  }
+
+  /** Log-likelihood of the complete data contributed by component k under θ, from stats at `at`. */
+  function componentLogJoint(stats: Float64Array, at: GaussianMixture, theta: GaussianMixture, k: number): number {
+    const n = stats[offN + k];
+    if (!(n > 0)) return 0;
+    const d = theta.mean[k] - at.mean[k];
+    // Σ_i w_i r_ik (x_i − μ'_k)² expanded around the centre of the pass.
+    const q = Math.max(0, stats[offS2 + k] - 2 * d * stats[offS1 + k] + n * d * d);
+    const v = theta.variance[k];
+    return n * Math.log(theta.weight[k]) - 0.5 * n * (LOG_2PI + Math.log(v)) - (0.5 * q) / v;
+  }
+
+  return {
+    name: 'gaussian',
+    k: K,
+    statsLength: HEADER + 3 * K,
+    nParams: model === 'equal' ? 2 * K : 3 * K - 1,
+
+    create: () => ({
+      weight: new Float64Array(K),
+      mean: new Float64Array(K),
+      variance: new Float64Array(K),
+    }),
+
+    copy(from, to) {
+      to.weight.set(from.weight);
+      to.mean.set(from.mean);
+      to.variance.set(from.variance);
+    },
+
+    /**
+     * The fused E-step. For each row: a_k = c_k − h_k d_k² with d_k = x − μ_k, m = max_k a_k,
+     * s = Σ_k exp(a_k − m) (the largest term is exactly 1, so its exp is skipped),
+     * log p(x) = m + log s and r_k = exp(a_k − m)/s. Then
+     *   Σ_k r_k log r_k = Σ_k r_k (a_k − m) − log s,
+     * so ℓ and the entropy need Σ log s only. Without weights that sum is the log of a
+     * running product, taken once per block of rows instead of once per row.
+     */
+    pass(data: Data, theta, stats, start, end) {
+      const { x, w } = data;
+      const m = prepare(theta);
+      accN.fill(0);
+      accS1.fill(0);
+      accS2.fill(0);
+      let sumMax = 0; // Σ w_i m_i
+      let sumLogS = 0; // Σ w_i log s_i
+      let sumRA = 0; // Σ w_i Σ_k r_ik (a_ik − m_i)
+      for (let b = start; b < end; b += block) {
+        const stop = Math.min(end, b + block);
+        let prod = 1;
+        for (let i = b; i < stop; i++) {
+          const wi = w === null ? 1 : w[i];
+          if (wi === 0) continue;
+          const xi = x[i];
+          let top = 0;
+          let amax = -Infinity;
+          for (let j = 0; j < m; j++) {
+            const d = xi - mu[j];
+            const aj = c[j] - h[j] * d * d;
+            a[j] = aj;
+            if (aj > amax) {
+              amax = aj;
+              top = j;
+            }
+          }
+          let s = 0;
+          for (let j = 0; j < m; j++) {
+            const ej = j === top ? 1 : expNonPositive(a[j] - amax);
+            e[j] = ej;
+            s += ej;
+          }
+          const inv = 1 / s;
+          let ra = 0;
+          for (let j = 0; j < m; j++) {
+            const r = e[j] * inv;
+            const d = xi - mu[j];
+            const wr = wi * r;
+            accN[j] += wr;
+            accS1[j] += wr * d;
+            accS2[j] += wr * d * d;
+            ra += r * (a[j] - amax);
+          }
+          sumMax += wi * amax;
+          sumRA += wi * ra;
+          if (w === null) prod *= s;
+          else sumLogS += wi * Math.log(s);
+        }
+        sumLogS += Math.log(prod);
+      }
+      stats[LOGLIK] += sumMax + sumLogS;
+      stats[RLOGR] += sumRA - sumLogS;
+      for (let j = 0; j < m; j++) {
+        const kk = act[j];
+        stats[offN + kk] += accN[j];
+        stats[offS1 + kk] += accS1[j];
+        stats[offS2 + kk] += accS2[j];
+      }
+    },
+
+    partitionStats(data, labels, at, stats) {
+      const { x, w } = data;
+      for (let i = 0; i < x.length; i++) {
+        const wi = w === null ? 1 : w[i];
+        const k = labels[i];
+        const d = x[i] - at.mean[k];
+        stats[offN + k] += wi;
+        stats[offS1 + k] += wi * d;
+        stats[offS2 + k] += wi * d * d;
+      }
+    },
+
+    mStep(stats, at, next, floored) {
+      let total = 0;
+      for (let k = 0; k < K; k++) total += stats[offN + k];
+      let pooled = 0;
+      for (let k = 0; k < K; k++) {
+        const n = stats[offN + k];
+        if (!(n > 0)) {
+          // A component with no mass keeps its place but has weight 0: EM cannot revive it.
+          next.weight[k] = 0;
+          next.mean[k] = at.mean[k];
+          next.variance[k] = at.variance[k];
+          continue;
+        }
+        const shift = stats[offS1 + k] / n;
+        const v = Math.max(0, stats[offS2 + k] / n - shift * shift);
+        next.weight[k] = n / total;
+        next.mean[k] = at.mean[k] + shift;
+        next.variance[k] = v;
+        pooled += n * v;
+      }
+      if (model === 'equal') {
+        const v = pooled / total;
+        const held = v < floor;
+        next.variance.fill(held ? floor : v);
+        floored.fill(held ? 1 : 0);
+        return;
+      }
+      for (let k = 0; k < K; k++) {
+        const held = next.weight[k] > 0 && next.variance[k] < floor;
+        if (held) next.variance[k] = floor;
+        floored[k] = held ? 1 : 0;
+      }
+    },
+
+    expectedLogJoint(stats, at, theta) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += componentLogJoint(stats, at, theta, k);
+      return sum;
+    },
+
+    componentWeight: (stats, k) => stats[offN + k],
+
+    posterior(x, theta, start, end, r, logDensity) {
+      const m = prepare(theta);
+      r.fill(0, 0, (end - start) * K);
+      for (let i = start; i < end; i++) {
+        const xi = x[i];
+        let amax = -Infinity;
+        for (let j = 0; j < m; j++) {
+          const d = xi - mu[j];
+          a[j] = c[j] - h[j] * d * d;
+          if (a[j] > amax) amax = a[j];
+        }
+        let s = 0;
+        for (let j = 0; j < m; j++) {
+          e[j] = Math.exp(a[j] - amax);
+          s += e[j];
+        }
+        const row = (i - start) * K;
+        for (let j = 0; j < m; j++) r[row + act[j]] = e[j] / s;
+        logDensity[i - start] = amax + Math.log(s);
+      }
+    },
+  };
+}

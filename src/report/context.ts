@@ -1,0 +1,27 @@
+/** What every report format is given: the fit, and where its data came from. */
+import type { Fit } from '../select/fit.js';
+
+export interface ReportContext {
+  fit: Fit;
+  /** The input as the user named it ("-" for standard input). */
+  file: string;
+  varName: string;
+  /** The partition column, or null when the start came from elsewhere. */
+  initName: string | null;
+  /** The numeric column over the rows in use. */
+  x: Float64Array;
+  /** Sorted 0-based indices of the data records skipped for missing values. */
+  skippedRecords: Int32Array;
+  /** Every warning: the reader's and the fit's. */
+  warnings: string[];
+  /** Include the per-row responsibilities and classification. */
+  responsibilities: boolean;
+  /** Settings echoed into the report. */
+  settings: { rtol: number; maxIter: number };
+}
+
+/** Throws (a bug: exit 1) if a number about to be printed is not finite. */
+export function finite(value: number, what: string): number {
+  if (!Number.isFinite(value)) throw new Error(`internal error: ${what} is ${value}`);
+  return value;
+}

@@ -1,0 +1,57 @@
+/**
+ * Per-row quantities of a fitted model, computed on the fly in blocks so that no n × K
+ * array is ever held: responsibilities r_ik at the final θ, the most likely component and
+ * the row's number in the input.
+ */
+import { gaussianFamily, type GaussianMixture, type VarianceModel } from '../models/gaussian.js';
+
+/** Rows per block. */
+const BLOCK = 4096;
+
+export interface Model {
+  theta: GaussianMixture;
+  variance: VarianceModel;
+  floor: { floor: number };
+}
+
+export interface RowBlock {
+  start: number;
+  end: number;
+  /** r[(i − start)·K + k] = r_ik. */
+  r: Float64Array;
+  /** log p(x_i | θ) for i in [start, end). */
+  logDensity: Float64Array;
+}
+
+/** Responsibilities and log-densities of x under the model, a block of rows at a time. */
+export function* rowBlocks(model: Model, x: Float64Array, limit = x.length): Generator<RowBlock> {
+  const k = model.theta.weight.length;
+  const family = gaussianFamily({ k, variance: model.variance, floor: model.floor.floor });
+  const r = new Float64Array(BLOCK * k);
+  const logDensity = new Float64Array(BLOCK);
+  for (let start = 0; start < limit; start += BLOCK) {
+    const end = Math.min(limit, start + BLOCK);
+    family.posterior(x, model.theta, start, end, r, logDensity);
+    yield { start, end, r, logDensity };
+  }
+}
+
+/** Index of the largest of r[offset .. offset + k), the first one on ties. */
+export function argmax(r: Float64Array, offset: number, k: number): number {
+  let best = 0;
+  for (let j = 1; j < k; j++) if (r[offset + j] > r[offset + best]) best = j;
+  return best;
+}
+
+/**
+ * 1-based record numbers of the rows in use, in order, given the sorted 0-based indices
+ * of the skipped records: a cursor, since rows are visited in order.
+ */
+export function recordNumbers(skippedRecords: Int32Array): (row: number) => number {
+  let cursor = 0;
+  return (row) => {
+    // Record of used row `row` is row + (skipped records before it); advance past those.
+    while (cursor < skippedRecords.length && skippedRecords[cursor] <= row + cursor) cursor++;
+    return row + cursor + 1;
+  };
+}

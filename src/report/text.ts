@@ -1,0 +1,136 @@
+/**
+ * The text report: a summary, the iteration table (long traces elided in the middle), the
+ * parameter table and the first rows of the responsibility table. Tables are cli-table3;
+ * colour comes from the Chalk instance given, which is colourless off a terminal.
+ */
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Sink } from '../io/sink.js';
+import { plural, short } from '../text.js';
+import { type ReportContext, finite } from './context.js';
+import { argmax, recordNumbers, rowBlocks } from './rows.js';
+
+/** Rows of the iteration table kept at each end of a long trace. */
+const TRACE_ENDS = 8;
+/** Rows of the responsibility table per cli-table3 table: long tables are stitched from chunks. */
+const CHUNK = 500;
+
+const NO_TOP = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' };
+const NO_BOTTOM = { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' };
+
+/** A number with `digits` significant digits, plain or in exponent form when very large or small. */
+export function num(v: number, digits: number): string {
+  finite(v, 'a reported number');
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-4 && a < 1e9) {
+    const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
+    return v.toFixed(Math.min(decimals, 20));
+  }
+  return v.toExponential(digits - 1);
+}
+
+function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[], chars = {}, colWidths?: number[]) {
+  return new Table({
+    head: head.map((h) => c.bold(h)),
+    colAligns: aligns,
+    style: { head: [], border: [], compact: true },
+    chars,
+    ...(colWidths ? { colWidths } : {}),
+  });
+}
+
+export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
+  const { fit } = ctx;
+  const k = fit.labels.length;
+  const status = fit.converged
+    ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`)
+    : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`);
+  const floor = fit.floor.resolution === null ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution ${short(fit.floor.resolution)})`;
+  const start = ctx.initName === null ? '' : `, started from ${ctx.initName}`;
+  const lines = [
+    c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`),
+    ['rows', `${fit.n} used, ${ctx.skippedRecords.length} skipped`],
+    ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}`],
+    ['status', status],
+    ['log-likelihood', num(fit.loglik, 10)],
+    ['BIC', num(fit.bic, 8)],
+    ['AIC', num(fit.aic, 8)],
+    ['variance floor', floor],
+  ];
+  return lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n');
+}
+
+export function traceText(ctx: ReportContext, c: ChalkInstance): string {
+  const t = table(c, ['iteration', 'log-likelihood', 'change', 'ELBO'], ['right', 'right', 'right', 'right']);
+  const trace = ctx.fit.trace;
+  const elide = trace.length > 2 * TRACE_ENDS + 1;
+  trace.forEach((entry, i) => {
+    if (elide && i === TRACE_ENDS) t.push([{ colSpan: 4, content: c.dim(`… ${plural(trace.length - 2 * TRACE_ENDS, 'iteration')} not shown …`), hAlign: 'center' }]);
+    if (elide && i >= TRACE_ENDS && i < trace.length - TRACE_ENDS) return;
+    const change = i === 0 ? '' : num(entry.loglik - trace[i - 1].loglik, 3);
+    t.push([entry.iteration, num(entry.loglik, 12), change, entry.elbo === null ? '' : num(entry.elbo, 12)]);
+  });
+  return t.toString();
+}
+
+export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
+  const { theta, labels } = ctx.fit;
+  const t = table(c, ['component', 'weight', 'mean', 'variance', 'sd'], ['left', 'right', 'right', 'right', 'right']);
+  labels.forEach((label, k) => {
+    t.push([label, num(theta.weight[k], 6), num(theta.mean[k], 7), num(theta.variance[k], 7), num(Math.sqrt(theta.variance[k]), 7)]);
+  });
+  return t.toString();
+}
+
+/** The first `limit` rows of the responsibility table, streamed in chunks of CHUNK rows. */
+export async function writeResponsibilities(ctx: ReportContext, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
+  const { fit, x } = ctx;
+  const k = fit.labels.length;
+  const shown = Math.min(limit, x.length);
+  const head = ['row', 'value', ...fit.labels.map((l) => `p(${l})`), 'component'];
+  const aligns: ('left' | 'right')[] = ['right', 'right', ...fit.labels.map(() => 'right' as const), 'left'];
+  let valueWidth = 'value'.length;
+  for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, String(x[i]).length);
+  const widths = [
+    Math.max(3, String(x.length + ctx.skippedRecords.length).length) + 2,
+    valueWidth + 2,
+    ...fit.labels.map((l) => Math.max(6, l.length + 3) + 2),
+    Math.max(9, ...fit.labels.map((l) => l.length)) + 2,
+  ];
+  const record = recordNumbers(ctx.skippedRecords);
+  const title = shown < x.length ? `Responsibilities: first ${shown} of ${fit.n} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(fit.n, 'row')}`;
+  sink.push(`${c.bold(title)}\n`);
+  // Chunks share column widths; only the first has the top border and the head, only the
+  // last the bottom border, so they print as one table.
+  let pending: (string | number)[][] = [];
+  let first = true;
+  const render = (last: boolean): string => {
+    const t = table(c, first ? head : [], aligns, { ...(first ? {} : NO_TOP), ...(last ? {} : NO_BOTTOM) }, widths);
+    t.push(...pending);
+    pending = [];
+    first = false;
+    return `${t.toString()}\n`;
+  };
+  for (const block of rowBlocks(fit, x, shown)) {
+    for (let i = block.start; i < block.end; i++) {
+      const offset = (i - block.start) * k;
+      const row: (string | number)[] = [record(i), String(x[i])];
+      for (let j = 0; j < k; j++) row.push(block.r[offset + j].toFixed(4));
+      row.push(fit.labels[argmax(block.r, offset, k)]);
+      pending.push(row);
+      if (pending.length === CHUNK && i + 1 < shown && sink.push(render(false))) await sink.flush();
+    }
+  }
+  sink.push(render(true));
+  await sink.flush();
+}
+
+export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
+  sink.push(`${summaryText(ctx, c)}\n\n${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n`);
+  if (ctx.responsibilities && rows > 0) {
+    sink.push('\n');
+    await writeResponsibilities(ctx, c, rows, sink);
+  }
+  await sink.flush();
+}

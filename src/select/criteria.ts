@@ -1,0 +1,20 @@
+/**
+ * Information criteria; lower is better for all three.
+ * ℓ is the maximised log-likelihood, p the number of free parameters, n the sample size
+ * (the total weight with frequency weights).
+ */
+
+/** Bayesian information criterion (Schwarz 1978): BIC = −2ℓ + p ln n. */
+export const bic = (loglik: number, p: number, n: number): number => -2 * loglik + p * Math.log(n);
+
+/** Akaike information criterion: AIC = −2ℓ + 2p. */
+export const aic = (loglik: number, p: number): number => -2 * loglik + 2 * p;
+
+/**
+ * Integrated completed likelihood, BIC form (Biernacki, Celeux and Govaert 2000):
+ * ICL = BIC + 2·H(q), with H(q) = −Σ_i Σ_k r_ik log r_ik the entropy of the responsibilities.
+ * It penalises components that overlap so much that the classification is uncertain.
+ */
+export const icl = (loglik: number, p: number, n: number, entropy: number): number => bic(loglik, p, n) + 2 * entropy;
+
+export type Criterion = 'bic' | 'aic' | 'icl';

@@ -1,0 +1,179 @@
+/**
+ * One fit of a Gaussian mixture from a starting point, turned into the plain result that
+ * the reports print: parameters by component label, criteria, trace and warnings.
+ */
+import { emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry, serialRunner } from '../em/em.js';
+import { fitError } from '../errors.js';
+import type { Data } from '../models/family.js';
+import type { VarianceFloor } from '../models/floor.js';
+import { type GaussianMixture, type VarianceModel, gaussianFamily } from '../models/gaussian.js';
+import { plural, quote, short } from '../text.js';
+import { aic, bic, icl } from './criteria.js';
+
+export interface FitSettings extends EmOptions {
+  variance: VarianceModel;
+  floor: VarianceFloor;
+}
+
+export interface Fit {
+  /** Component labels, in component order. */
+  labels: string[];
+  variance: VarianceModel;
+  theta: GaussianMixture;
+  /** Rows used. */
+  n: number;
+  /** Σ w_i (= n without weights): the sample size of the criteria. */
+  totalWeight: number;
+  loglik: number;
+  nParams: number;
+  bic: number;
+  aic: number;
+  icl: number;
+  /** Entropy of the responsibilities at the final θ. */
+  entropy: number;
+  converged: boolean;
+  stopReason: StopReason;
+  iterations: number;
+  trace: TraceEntry[];
+  floor: VarianceFloor;
+  warnings: string[];
+}
+
+/** Σ w_i. */
+export function totalWeight(data: Data): number {
+  if (data.w === null) return data.x.length;
+  let sum = 0;
+  for (let i = 0; i < data.w.length; i++) sum += data.w[i];
+  return sum;
+}
+
+/**
+ * Refuses data no mixture of `k` Gaussians can be fitted to, with the reason and a remedy
+ * (exit 4): fewer distinct values than components, or a spread whose variance cannot be
+ * held in a double.
+ */
+export function checkFittable(data: Data, k: number): void {
+  const { x, w } = data;
+  let lo = Infinity;
+  let hi = -Infinity;
+  const distinct = new Set<number>();
+  for (let i = 0; i < x.length; i++) {
+    if (w !== null && w[i] === 0) continue;
+    const v = x[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    if (distinct.size < k) distinct.add(v);
+  }
+  if (lo > hi) throw fitError('every row has weight 0; nothing to fit');
+  if (distinct.size < k) {
+    throw fitError(
+      `the data hold ${plural(distinct.size, 'distinct value')}, fewer than the ${k} components asked for; use at most ${distinct.size} component${distinct.size === 1 ? '' : 's'}`,
+    );
+  }
+  const range = hi - lo;
+  if (range > 1e150) {
+    throw fitError(`the values span ${short(range)}, too wide for their variance to fit in a double; rescale the column (divide it by a power of ten)`);
+  }
+  if (range > 0 && range < 1e-120) {
+    throw fitError(`the values differ by at most ${short(range)}, too little for their variance to fit in a double; rescale the column (multiply it by a power of ten)`);
+  }
+}
+
+/**
+ * The M-step on a hard partition: weight n_k/n, mean and variance (divisor n_k) of each
+ * label's rows, with the variance floor applied. `codes[i]` is the component of row i.
+ */
+export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], variance: VarianceModel, floor: number) {
+  const k = labels.length;
+  const family = gaussianFamily({ k, variance, floor });
+  // Centre each label's sums at its first value: the shifted-data algorithm, exact enough
+  // for the variance even when the data sit far from zero.
+  const centre = family.create();
+  const seen = new Uint8Array(k);
+  for (let i = 0; i < codes.length; i++) {
+    if (!seen[codes[i]]) {
+      seen[codes[i]] = 1;
+      centre.mean[codes[i]] = data.x[i];
+    }
+  }
+  centre.variance.fill(floor);
+  const stats = new Float64Array(family.statsLength);
+  family.partitionStats(data, codes, centre, stats);
+  for (let j = 0; j < k; j++) {
+    if (!(family.componentWeight(stats, j) > 0)) {
+      throw fitError(`label ${quote(labels[j])} has total weight 0, so its component cannot be started; give it rows of positive weight or drop it`);
+    }
+  }
+  const theta = family.create();
+  const floored = new Uint8Array(k);
+  family.mStep(stats, centre, theta, floored);
+  return { theta, floored };
+}
+
+/** Runs EM from θ(0) and builds the Fit. A generator: it yields after every iteration. */
+export function* fitFrom(data: Data, theta0: GaussianMixture, labels: string[], settings: FitSettings, initialFloored: Uint8Array): Generator<Progress, Fit> {
+  const k = labels.length;
+  const family = gaussianFamily({ k, variance: settings.variance, floor: settings.floor.floor });
+  const run = yield* emSteps(family, serialRunner(family, data), theta0, settings, initialFloored);
+  return summarize(data, run, labels, settings, family.nParams, initialFloored);
+}
+
+function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array): Fit {
+  const total = totalWeight(data);
+  const entropy = Math.max(0, -run.rlogr);
+  return {
+    labels,
+    variance: settings.variance,
+    theta: run.theta,
+    n: data.x.length,
+    totalWeight: total,
+    loglik: run.loglik,
+    nParams,
+    bic: bic(run.loglik, nParams, total),
+    aic: aic(run.loglik, nParams),
+    icl: icl(run.loglik, nParams, total, entropy),
+    entropy,
+    converged: run.converged,
+    stopReason: run.stopReason,
+    iterations: run.iterations,
+    trace: run.trace,
+    floor: settings.floor,
+    warnings: warnings(run, labels, settings, total, initialFloored),
+  };
+}
+
+function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, total: number, initialFloored: Uint8Array): string[] {
+  const out: string[] = [];
+  const { floor } = settings;
+  const why = floor.source === 'user' ? 'set by --min-variance' : `data resolution ${short(floor.resolution ?? 0)}`;
+  const where = (k: number): string => {
+    const parts: string[] = [];
+    if (initialFloored[k]) parts.push('in the starting partition');
+    if (run.floorCount[k] > 0) parts.push(`in ${run.floorCount[k]} of ${plural(run.iterations, 'iteration')}`);
+    return parts.join(' and ') + (run.flooredAtEnd[k] ? ', including the final fit' : '');
+  };
+  const component = (k: number): string =>
+    settings.variance === 'equal' ? 'the common variance' : `the variance of component ${quote(labels[k])}`;
+  const ks = settings.variance === 'equal' ? [0] : labels.map((_, k) => k);
+  for (const k of ks) {
+    if (initialFloored[k] || run.floorCount[k] > 0) {
+      out.push(`${component(k)} was held at the floor ${short(floor.floor)} (${why}) ${where(k)}`);
+    }
+  }
+  labels.forEach((label, k) => {
+    const mass = run.theta.weight[k] * total;
+    if (mass < 1) {
+      out.push(`component ${quote(label)} has weight ${short(run.theta.weight[k])}, less than one observation's worth: it has all but vanished; consider fewer components`);
+    }
+  });
+  if (!run.converged) {
+    const last = run.trace[run.trace.length - 1];
+    const before = run.trace[run.trace.length - 2];
+    out.push(
+      run.iterations === 0
+        ? 'no EM iterations were run (--max-iter 0): the parameters are those of the starting partition'
+        : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the log-likelihood, ${short(Math.abs(last.loglik - before.loglik) / Math.abs(before.loglik), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,114 @@
+/**
+ * The EM loop on the notebook's data. Reference values: the acceptance figures of the core
+ * issue (computed there by two independent implementations), and the plain EM of
+ * test/helpers/naive-em.ts, which shares no code with src/.
+ */
+import { describe, expect, it } from 'vitest';
+import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
+import { fitPartition, PARTITION1, PARTITION2, VAR } from '../helpers/seed.js';
+
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+
+describe('EM from a partition on the seed data', () => {
+  it('reports the partition parameters and their log-likelihood with --max-iter 0', () => {
+    const fit = fitPartition(VAR, PARTITION2, { maxIter: 0 });
+    // Issue #2 acceptance; the variances are np.var of each label's rows.
+    expect([...fit.theta.weight]).toEqual([0.4, 0.3, 0.3].map((v) => expect.closeTo(v, 14)));
+    expect([...fit.theta.mean]).toEqual([-0.05, 0.4, -0.6].map((v) => expect.closeTo(v, 14)));
+    expect([...fit.theta.variance]).toEqual([5.5275, 4.46, 8.18].map((v) => expect.closeTo(v, 13)));
+    expect(rel(fit.loglik, -23.314947226151602)).toBeLessThan(1e-14);
+    expect(fit.iterations).toBe(0);
+    expect(fit.converged).toBe(false);
+    expect(fit.trace).toEqual([{ iteration: 0, loglik: fit.loglik, elbo: null }]);
+  });
+
+  it('stops NOT converged after 20 iterations at rtol 1e-6', () => {
+    const fit = fitPartition(VAR, PARTITION1, { maxIter: 20, rtol: 1e-6 });
+    expect(fit.converged).toBe(false);
+    expect(fit.stopReason).toBe('max_iter');
+    expect(fit.iterations).toBe(20);
+    expect(rel(fit.trace[0].loglik, -23.15125684178657)).toBeLessThan(1e-14);
+    expect(rel(fit.loglik, -23.009236034814244)).toBeLessThan(1e-12);
+    expect(fit.warnings.some((w) => w.startsWith('not converged after 20 iterations'))).toBe(true);
+  });
+
+  it('converges to the published optimum with the defaults', () => {
+    const fit = fitPartition(VAR, PARTITION1);
+    expect(fit.converged).toBe(true);
+    expect(fit.stopReason).toBe('converged');
+    expect(rel(fit.loglik, -20.8012191)).toBeLessThan(1e-6);
+    expect(fit.theta.weight[0]).toBeCloseTo(0.7202, 3);
+    expect(fit.theta.weight[1]).toBeCloseTo(0.2798, 3);
+    expect(fit.theta.mean[0]).toBeCloseTo(-1.2852, 3);
+    expect(fit.theta.mean[1]).toBeCloseTo(3.0217, 3);
+    expect(fit.theta.variance[0]).toBeCloseTo(3.3071, 3);
+    expect(fit.theta.variance[1]).toBeCloseTo(0.12084, 4);
+  });
+
+  it.each([
+    ['partition1, 20 iterations', PARTITION1, 20, 1e-6],
+    ['partition1, to convergence', PARTITION1, 1000, 1e-8],
+    ['partition2, to convergence', PARTITION2, 1000, 1e-8],
+  ])('keeps ℓ(t−1) ≤ ELBO(t) ≤ ℓ(t) at every iteration (%s)', (_, labels, maxIter, rtol) => {
+    const { trace } = fitPartition(VAR, labels, { maxIter, rtol });
+    expect(trace.length).toBeGreaterThan(2);
+    for (let t = 1; t < trace.length; t++) {
+      const slack = 1e-12 * Math.abs(trace[t].loglik);
+      expect(trace[t].elbo as number).toBeGreaterThanOrEqual(trace[t - 1].loglik - slack);
+      expect(trace[t].elbo as number).toBeLessThanOrEqual(trace[t].loglik + slack);
+    }
+  });
+
+  it('matches the plain EM iteration by iteration: log-likelihoods, ELBOs and parameters', () => {
+    const fit = fitPartition(VAR, PARTITION1, { maxIter: 1000, rtol: 1e-8 });
+    const naive = naiveEm(VAR, naivePartitionStart(VAR, PARTITION1), { maxIter: 1000, rtol: 1e-8 });
+    expect(fit.iterations).toBe(naive.iterations);
+    fit.trace.forEach((entry, t) => {
+      expect(rel(entry.loglik, naive.logliks[t])).toBeLessThan(1e-12);
+      if (t > 0) expect(rel(entry.elbo as number, naive.elbos[t - 1])).toBeLessThan(1e-12);
+    });
+    for (let k = 0; k < 2; k++) {
+      expect(rel(fit.theta.weight[k], naive.params.weight[k])).toBeLessThan(1e-10);
+      expect(rel(fit.theta.mean[k], naive.params.mean[k])).toBeLessThan(1e-10);
+      expect(rel(fit.theta.variance[k], naive.params.variance[k])).toBeLessThan(1e-10);
+    }
+  });
+
+  it('gives the same variances when the data sit at 1e9 (no cancellation)', () => {
+    const base = fitPartition(VAR, PARTITION1);
+    const shifted = fitPartition(
+      VAR.map((v) => v + 1e9),
+      PARTITION1,
+    );
+    for (let k = 0; k < 2; k++) {
+      expect(rel(shifted.theta.variance[k], base.theta.variance[k])).toBeLessThan(1e-6);
+      expect(shifted.theta.mean[k] - 1e9).toBeCloseTo(base.theta.mean[k], 5);
+    }
+    expect(shifted.iterations).toBe(base.iterations);
+  });
+});
+
+describe('the ELBO and the log-likelihood', () => {
+  it('are equal when q is the exact posterior at the same θ (the notebook\'s "almost??")', () => {
+    // The notebook compared L(q, θ) with ℓ(θ) for a q computed at a different θ; at the
+    // posterior of θ itself the gap, KL(q ‖ p(z | x, θ)), is zero.
+    const fit = fitPartition(VAR, PARTITION2, { maxIter: 0 });
+    const theta = { weight: [...fit.theta.weight], mean: [...fit.theta.mean], variance: [...fit.theta.variance] };
+    const tau = VAR.map((x) => {
+      const dens = theta.weight.map((p, k) => p * Math.exp(-((x - theta.mean[k]) ** 2) / (2 * theta.variance[k])) / Math.sqrt(2 * Math.PI * theta.variance[k]));
+      const s = dens.reduce((a, b) => a + b, 0);
+      return dens.map((d) => d / s);
+    });
+    let elbo = 0;
+    VAR.forEach((x, i) =>
+      tau[i].forEach((t, k) => {
+        const logJoint = Math.log(theta.weight[k]) - 0.5 * Math.log(2 * Math.PI * theta.variance[k]) - (x - theta.mean[k]) ** 2 / (2 * theta.variance[k]);
+        elbo += t * (logJoint - Math.log(t));
+      }),
+    );
+    expect(rel(elbo, fit.loglik)).toBeLessThan(1e-14);
+    // The entropy the fit reports is that of the same posterior.
+    const entropy = -tau.flat().reduce((a, t) => a + t * Math.log(t), 0);
+    expect(rel(fit.entropy, entropy)).toBeLessThan(1e-12);
+  });
+});

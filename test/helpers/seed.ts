@@ -1,0 +1,32 @@
+/**
+ * The notebook's 10 rows (fixtures/seed.csv), and a helper that runs the core from a
+ * partition the way the CLI does.
+ */
+import { drain } from '../../src/em/em.js';
+import { varianceFloor } from '../../src/models/floor.js';
+import type { VarianceModel } from '../../src/models/gaussian.js';
+import { type Fit, fitFrom, partitionStart } from '../../src/select/fit.js';
+
+export const VAR = [-3.3, -4.4, -1.9, 3.3, 2.5, 3.2, 0.3, 0.1, -0.1, -0.5];
+export const PARTITION1 = [1, 1, 1, 2, 2, 2, 2, 2, 1, 1];
+export const PARTITION2 = [1, 3, 2, 1, 3, 2, 1, 3, 2, 1];
+
+export interface CoreFitOptions {
+  maxIter?: number;
+  rtol?: number;
+  variance?: VarianceModel;
+  floor?: number;
+  w?: number[];
+}
+
+/** Fits x from integer labels 1..K (components in label order). */
+export function fitPartition(x: number[], labels: number[], options: CoreFitOptions = {}): Fit {
+  const names = [...new Set(labels)].sort((a, b) => a - b);
+  const codes = Int32Array.from(labels, (l) => names.indexOf(l));
+  const data = { x: Float64Array.from(x), w: options.w ? Float64Array.from(options.w) : null };
+  const floor = options.floor === undefined ? varianceFloor(1, 10) : varianceFloor(1, 10, options.floor);
+  const variance = options.variance ?? 'unequal';
+  const start = partitionStart(data, codes, names.map(String), variance, floor.floor);
+  const settings = { maxIter: options.maxIter ?? 1000, rtol: options.rtol ?? 1e-8, variance, floor };
+  return drain(fitFrom(data, start.theta, names.map(String), settings, start.floored));
+}
