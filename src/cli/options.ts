@@ -61,7 +61,6 @@ export function program(version: string): Command {
     .option('--strict', 'exit 4 when EM has not converged')
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)')
     .addHelpText('after', EXAMPLES)
-    .showHelpAfterError('(em-fit --help lists the options)')
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 }
@@ -104,7 +103,7 @@ export function parseArgs(argv: string[], version: string): Parsed {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return { kind: 'done' };
-      throw usageError(error.message.replace(/^error: /, ''));
+      throw usageError(`${error.message.replace(/^error: /, '')} (em-fit --help lists the options)`);
     }
     throw error;
   }

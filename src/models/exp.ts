@@ -24,7 +24,7 @@ const LN2_32_LO = 1.9082149292705877e-10 / 32;
 const ROUND = 6755399441055744; // 1.5 · 2^52
 
 export function expNonPositive(v: number): number {
-  if (!(v > -708)) return v === v ? 0 : NaN;
+  if (!(v >= -708)) return v === v ? 0 : NaN;
   const t = v * INV_LN2_32 + ROUND;
   const n = t - ROUND;
   const r = v - n * LN2_32_HI - n * LN2_32_LO;

@@ -1,0 +1,106 @@
+/**
+ * The error model: one line `em-fit: <message>` on stderr, nothing on stdout, no stack
+ * trace, and an exit code that means something (2 usage, 3 input, 4 fit impossible).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { emFit, fixture } from '../helpers/cli.js';
+
+const seed = fixture('seed.csv');
+const dir = mkdtempSync(join(tmpdir(), 'em-fit-errors-'));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+
+function expectFailure(args: string[], code: number, fragment: string | RegExp, input?: string): void {
+  const result = emFit(args, { input });
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^em-fit: /);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  if (typeof fragment === 'string') expect(result.stderr).toContain(fragment);
+  else expect(result.stderr).toMatch(fragment);
+}
+
+describe('usage errors exit 2', () => {
+  it.each([
+    [[], "required option '--var <column>' not specified (em-fit --help lists the options)"],
+    [['--var', 'Var', '--init', 'partition1'], "missing required argument 'file'"],
+    [[seed, '--init', 'partition1'], "required option '--var <column>' not specified"],
+    [[seed, '--var', 'Var'], '--init <column> is required'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--bogus'], "unknown option '--bogus'"],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '-1'], '--max-iter must be a whole number ≥ 0, got "-1"'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '2.5'], '--max-iter must be a whole number'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--rtol', 'abc'], '--rtol must be a number ≥ 0'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--min-variance', '0'], '--min-variance must be a number > 0'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--format', 'xml'], "argument 'xml' is invalid"],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--missing', 'drop'], "argument 'drop' is invalid"],
+    [[seed, '--var', 'Var', '--init', 'partition1', '-d', ';;'], '--delimiter must be one character'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--rows', 'some'], '--rows must be a whole number'],
+    [[seed, '--var', 'x', '--init', '2', '--no-header'], '--var (a column number with --no-header) must be a whole number ≥ 1'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--json', '--format', 'csv'], '--json contradicts --format csv'],
+  ])('%j', (args, fragment) => expectFailure(args as string[], 2, fragment));
+});
+
+describe('input errors exit 3 and name the line and the value', () => {
+  const fitArgs = ['--var', 'Var', '--init', 'partition1'];
+  it.each([
+    ['missing file', [join(dir, 'nope.csv'), ...fitArgs], 'nope.csv: no such file'],
+    ['a directory', [dir, ...fitArgs], 'is a directory, not a file'],
+    ['an unknown column', [seed, '--var', 'Var2', '--init', 'partition1'], 'no column named "Var2" (--var); the columns are "Var", "partition1", "partition2"'],
+    ['a non-number', [file('bad.csv', 'Var,partition1\n1,a\n2,b\ntwo,a\n'), ...fitArgs], 'bad.csv, line 4: column "Var" holds "two", which is not a finite number'],
+    ['NaN', [file('nan.csv', 'Var,partition1\n1,a\nNaN,b\n'), ...fitArgs], 'line 3: column "Var" holds "NaN"'],
+    ['a ragged row', [file('ragged.csv', 'Var,partition1\n1,a\n2,b,c\n'), ...fitArgs], 'ragged.csv, line 3: 3 fields where the header has 2'],
+    ['a blank cell', [file('blank.csv', 'Var,partition1\n1,a\n,b\n'), ...fitArgs], 'line 3: missing value "" in column "Var" (use --missing skip'],
+    ['an empty file', [file('empty.csv', ''), ...fitArgs], 'the file is empty'],
+    ['a header only', [file('header.csv', 'Var,partition1\n'), ...fitArgs], 'no data rows after the header'],
+  ])('%s', (_, args, fragment) => expectFailure(args, 3, fragment));
+});
+
+describe('impossible fits exit 4', () => {
+  it('fewer distinct values than components', () => {
+    expectFailure([file('two.csv', 'x,g\n1,a\n1,b\n2,c\n2,a\n'), '--var', 'x', '--init', 'g'], 4, 'the data hold 2 distinct values, fewer than the 3 components asked for; use at most 2 components');
+  });
+
+  it('--strict turns non-convergence into exit 4, after the report', () => {
+    const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '5', '--strict']);
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('not converged after 5 iterations (--strict)');
+  });
+});
+
+describe('skipping missing values', () => {
+  it('counts the skipped rows and leaves them out of every output', () => {
+    const path = file('gaps.csv', 'Var,partition1\n-3.3,1\nNA,1\n-4.4,1\n-1.9,\n3.3,2\n2.5,2\n3.2,2\n0.3,2\n,2\n0.1,2\n-0.1,1\n-0.5,1\n');
+    const json = JSON.parse(emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip', '--json']).stdout);
+    expect(json.skipped).toBe(3);
+    expect(json.n).toBe(9);
+    expect(json.responsibilities).toHaveLength(9);
+    const csv = emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip', '--format', 'csv']).stdout.trim().split('\n');
+    expect(csv).toHaveLength(10);
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['-3.3', '-4.4', '3.3', '2.5', '3.2', '0.3', '0.1', '-0.1', '-0.5']);
+    const text = emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip']).stdout;
+    expect(text).toContain('9 used, 3 skipped');
+    // Row numbers in the text table are the data rows of the file: row 3 is -4.4.
+    expect(text).toMatch(/│\s+3 │\s+-4\.4 │/);
+  });
+});
+
+describe('help and version', () => {
+  it('--help prints usage on stdout and exits 0', () => {
+    const result = emFit(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: em-fit [options] <file>');
+    expect(result.stdout).toContain('--min-variance');
+  });
+
+  it('--version prints the version', () => {
+    const result = emFit(['--version']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+});

@@ -1,0 +1,121 @@
+/**
+ * End to end: bin/em-fit.js on fixtures/seed.csv. Reference values are the core issue's
+ * acceptance figures (two independent implementations).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { emFit, emFitJson, fixture } from '../helpers/cli.js';
+
+const seed = fixture('seed.csv');
+const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+
+describe('em-fit on the seed data', () => {
+  it('--init partition2 --max-iter 0 reports the partition parameters', () => {
+    const out = emFitJson([seed, '--var', 'Var', '--init', 'partition2', '--max-iter', '0']);
+    expect(out.components.map((c: any) => c.weight)).toEqual([0.4, 0.3, 0.3].map((v) => expect.closeTo(v, 14)));
+    expect(out.components.map((c: any) => c.mean)).toEqual([-0.05, 0.4, -0.6].map((v) => expect.closeTo(v, 14)));
+    expect(out.components.map((c: any) => c.variance)).toEqual([5.5275, 4.46, 8.18].map((v) => expect.closeTo(v, 13)));
+    expect(rel(out.loglik, -23.314947226151602)).toBeLessThan(1e-14);
+    expect(out.iterations).toBe(0);
+    expect(out.stop_reason).toBe('max_iter');
+  });
+
+  it('--init partition1 --max-iter 20 --rtol 1e-6 is NOT converged', () => {
+    const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '20', '--rtol', '1e-6']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('NOT converged after 20 iterations');
+    expect(result.stderr).toContain('em-fit: warning: not converged after 20 iterations');
+    const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '20', '--rtol', '1e-6']);
+    expect(out.converged).toBe(false);
+    expect(out.stop_reason).toBe('max_iter');
+    expect(out.iterations).toBe(20);
+    expect(out.trace).toHaveLength(21);
+    expect(rel(out.trace[0].loglik, -23.15125684178657)).toBeLessThan(1e-14);
+    expect(out.trace[0].elbo).toBeNull();
+    expect(rel(out.loglik, -23.009236034814244)).toBeLessThan(1e-12);
+  });
+
+  it('--init partition1 converges with the defaults', () => {
+    const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1']);
+    expect(out.converged).toBe(true);
+    expect(out.stop_reason).toBe('converged');
+    expect(rel(out.loglik, -20.8012191)).toBeLessThan(1e-6);
+    expect(out.components.map((c: any) => c.weight)).toEqual([0.7202, 0.2798].map((v) => expect.closeTo(v, 3)));
+    expect(out.components.map((c: any) => c.mean)).toEqual([-1.2852, 3.0217].map((v) => expect.closeTo(v, 3)));
+    expect(out.components.map((c: any) => c.variance)).toEqual([expect.closeTo(3.3071, 3), expect.closeTo(0.12084, 4)]);
+    expect(out.k).toBe(2);
+    expect(out.n).toBe(10);
+    // BIC and AIC from the reported ℓ with p = 3K − 1 = 5 and n = 10.
+    expect(out.bic).toBeCloseTo(-2 * out.loglik + 5 * Math.log(10), 12);
+    expect(out.aic).toBeCloseTo(-2 * out.loglik + 10, 12);
+    for (let t = 1; t < out.trace.length; t++) {
+      expect(out.trace[t].elbo).toBeGreaterThanOrEqual(out.trace[t - 1].loglik - 1e-12);
+      expect(out.trace[t].elbo).toBeLessThanOrEqual(out.trace[t].loglik + 1e-12);
+    }
+  });
+
+  it('reports responsibilities at the final θ, one row per used row, and the classification', () => {
+    const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1']);
+    expect(out.responsibilities).toHaveLength(10);
+    const { weight, mean, variance } = {
+      weight: out.components.map((c: any) => c.weight),
+      mean: out.components.map((c: any) => c.mean),
+      variance: out.components.map((c: any) => c.variance),
+    };
+    const x = [-3.3, -4.4, -1.9, 3.3, 2.5, 3.2, 0.3, 0.1, -0.1, -0.5];
+    x.forEach((xi, i) => {
+      const dens = [0, 1].map((k) => (weight[k] * Math.exp(-((xi - mean[k]) ** 2) / (2 * variance[k]))) / Math.sqrt(2 * Math.PI * variance[k]));
+      const total = dens[0] + dens[1];
+      expect(out.responsibilities[i][0]).toBeCloseTo(dens[0] / total, 12);
+      expect(out.responsibilities[i][0] + out.responsibilities[i][1]).toBeCloseTo(1, 14);
+    });
+    expect(out.classification).toEqual(['1', '1', '1', '2', '2', '2', '1', '1', '1', '1']);
+    expect(out.warnings).toEqual([]);
+  });
+
+  it('has every documented JSON key, and no NaN, Infinity or null outside iteration 0', () => {
+    const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--json']);
+    const out = JSON.parse(result.stdout);
+    for (const key of ['n', 'k', 'var', 'init', 'converged', 'stop_reason', 'iterations', 'loglik', 'bic', 'aic', 'components', 'trace', 'responsibilities', 'classification', 'warnings']) {
+      expect(out).toHaveProperty(key);
+    }
+    expect(Object.keys(out.components[0])).toEqual(['label', 'weight', 'mean', 'variance', 'sd']);
+    expect(result.stdout).not.toMatch(/NaN|Infinity/);
+    expect(result.stdout.match(/null/g)).toHaveLength(1);
+    const lean = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--no-responsibilities']);
+    expect(lean).not.toHaveProperty('responsibilities');
+    expect(lean).not.toHaveProperty('classification');
+  });
+
+  it('writes CSV: the input columns, p_<label> per component and the component', () => {
+    const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--format', 'csv']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe('Var,partition1,partition2,p_1,p_2,component');
+    expect(lines).toHaveLength(11);
+    const fields = lines[4].split(',');
+    expect(fields.slice(0, 3)).toEqual(['3.3', '2', '1']);
+    expect(Number(fields[3]) + Number(fields[4])).toBeCloseTo(1, 14);
+    expect(fields[5]).toBe('2');
+  });
+
+  it('prints text tables without colour off a terminal', () => {
+    const result = emFit([seed, '--var', 'Var', '--init', 'partition1']);
+    expect(result.stdout).toContain('converged after');
+    expect(result.stdout).toMatch(/component\s+│\s+weight\s+│\s+mean/);
+    expect(result.stdout).toContain('Responsibilities: all 10 rows');
+    expect(result.stdout).not.toContain('\x1b[');
+    const few = emFit([seed, '--var', 'Var', '--init', 'partition1', '--rows', '3']);
+    expect(few.stdout).toContain('first 3 of 10 rows');
+    const table = few.stdout.slice(few.stdout.indexOf('Responsibilities'));
+    expect(table.split('\n').filter((l) => /^│\s+\d+ │/.test(l))).toHaveLength(3);
+  });
+
+  it('reads standard input with -', () => {
+    const text = readFileSync(seed, 'utf8');
+    const out = emFitJson(['-', '--var', 'Var', '--init', 'partition1'], { input: text });
+    expect(rel(out.loglik, -20.8012191)).toBeLessThan(1e-6);
+    const csv = emFit(['-', '--var', 'Var', '--init', 'partition1', '--format', 'csv'], { input: text });
+    expect(csv.stdout.trim().split('\n')).toHaveLength(11);
+  });
+});

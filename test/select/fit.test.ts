@@ -1,0 +1,75 @@
+/**
+ * Degenerate fits: the variance floor and vanishing components, with their warnings.
+ */
+import { describe, expect, it } from 'vitest';
+import { drain } from '../../src/em/em.js';
+import { fitError } from '../../src/errors.js';
+import { varianceFloor } from '../../src/models/floor.js';
+import { checkFittable, fitFrom } from '../../src/select/fit.js';
+import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
+import { fitPartition } from '../helpers/seed.js';
+
+describe('the variance floor', () => {
+  it('holds a singleton label at the floor and says so', () => {
+    const fit = fitPartition([1.2, 2.0, 2.1, 1.9, 2.4, 9.5], [1, 1, 1, 1, 1, 2], { floor: 0.01 / 12 });
+    expect(fit.theta.variance[1]).toBe(0.01 / 12);
+    expect(fit.warnings[0]).toMatch(/^the variance of component "2" was held at the floor 0\.0008333 \(set by --min-variance\) in the starting partition and in \d+ of \d+ iterations?, including the final fit$/);
+    expect(Number.isFinite(fit.loglik)).toBe(true);
+  });
+
+  it('holds a component sitting on one repeated value at δ²/12 for integer data', () => {
+    const x = [5, 5, 5, 5, 5, 5, 11, 12, 13, 14, 15, 16, 17];
+    const labels = x.map((v) => (v === 5 ? 1 : 2));
+    const fit = fitPartition(x, labels, { floor: 1 / 12 });
+    expect(fit.theta.variance[0]).toBe(1 / 12);
+    expect(fit.theta.mean[0]).toBe(5);
+    // Reference: the plain EM of test/helpers with the same floor.
+    const naive = naiveEm(x, naivePartitionStart(x, labels, 1 / 12), { maxIter: 1000, rtol: 1e-8, floor: 1 / 12 });
+    expect(fit.iterations).toBe(naive.iterations);
+    expect(Math.abs(fit.loglik - naive.logliks[naive.logliks.length - 1])).toBeLessThan(1e-12);
+    expect(fit.warnings.some((w) => w.includes('component "1" was held at the floor'))).toBe(true);
+  });
+
+  it('floors the common variance of the equal model', () => {
+    const fit = fitPartition([1, 1, 1, 7, 7, 7], [1, 1, 1, 2, 2, 2], { floor: 1 / 12, variance: 'equal' });
+    expect([...fit.theta.variance]).toEqual([1 / 12, 1 / 12]);
+    expect(fit.warnings[0]).toMatch(/^the common variance was held at the floor/);
+    expect(fit.nParams).toBe(4);
+  });
+});
+
+describe('a vanishing component', () => {
+  it('is still reported, with weight 0 and a warning', () => {
+    const x = Float64Array.from({ length: 50 }, (_, i) => Math.sin(i) * 2);
+    const theta0 = { weight: Float64Array.of(1 - 1e-20, 1e-20), mean: Float64Array.of(0, 100), variance: Float64Array.of(1, 1) };
+    const floor = varianceFloor(2, 2);
+    const fit = drain(fitFrom({ x, w: null }, theta0, ['a', 'b'], { maxIter: 100, rtol: 1e-10, variance: 'unequal', floor }, new Uint8Array(2)));
+    expect(fit.theta.weight[1]).toBe(0);
+    expect(fit.theta.weight[0]).toBe(1);
+    expect(fit.theta.mean[1]).toBe(100);
+    expect(Number.isFinite(fit.loglik)).toBe(true);
+    expect(Number.isFinite(fit.entropy)).toBe(true);
+    expect(fit.warnings).toContain('component "b" has weight 0, less than one observation\'s worth: it has all but vanished; consider fewer components');
+  });
+});
+
+describe('checkFittable', () => {
+  const data = (x: number[]) => ({ x: Float64Array.from(x), w: null });
+  it.each([
+    [[1, 1, 1], 2, 'the data hold 1 distinct value, fewer than the 2 components asked for; use at most 1 component'],
+    [[1e200, -1e200, 0], 2, 'too wide for their variance to fit in a double'],
+    [[1e-300, 2e-300, 3e-300], 2, 'too little for their variance to fit in a double'],
+  ])('refuses %j with K = %d', (x, k, message) => {
+    expect(() => checkFittable(data(x), k)).toThrow(fitError(message).message.slice(0, 30));
+    try {
+      checkFittable(data(x), k);
+    } catch (error) {
+      expect((error as { exitCode: number }).exitCode).toBe(4);
+      expect((error as Error).message).toContain(message);
+    }
+  });
+
+  it('accepts a constant column for one component', () => {
+    expect(() => checkFittable(data([3, 3, 3]), 1)).not.toThrow();
+  });
+});
