@@ -11,5 +11,5 @@ export function short(v: number, digits = 4): string {
 /** Text from the data, quoted so that spaces and empty cells are visible, cut after 40 characters. */
 export const quote = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
-/** "1 row", "2 rows". */
-export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : 's'}`;
+/** "1 row", "2 rows", "2 passes". */
+export const plural = (count: number, noun: string): string => `${count} ${noun}${count === 1 ? '' : noun.endsWith('s') ? 'es' : 's'}`;

@@ -91,8 +91,11 @@ export async function main(argv: string[]): Promise<number> {
     missing: request.missing,
     columns: { var: request.var, init: request.init },
   };
+  const clock = [performance.now()];
   const table = await readTable(input.stream(), readOptions);
+  clock.push(performance.now());
   const result = await fit(request, table);
+  clock.push(performance.now());
   const warnings = [...readWarnings(table), ...result.warnings];
   if (!request.quiet) {
     const c = colours(process.stderr);
@@ -110,11 +113,21 @@ export async function main(argv: string[]): Promise<number> {
     settings: { rtol: request.rtol, maxIter: request.maxIter },
   };
   await report(request, ctx, table, input, readOptions);
+  clock.push(performance.now());
+  if (request.timings) process.stderr.write(`em-fit: ${timings(clock, result)}\n`);
   if (request.strict && !result.converged) {
     process.stderr.write(`em-fit: not converged after ${plural(result.iterations, 'iteration')} (--strict)\n`);
     return EXIT.fit;
   }
   return EXIT.ok;
+}
+
+/** One line of timings from the clock readings before and after reading, fitting and writing. */
+function timings(clock: number[], result: Fit): string {
+  const [read, fitted, written] = [1, 2, 3].map((i) => (clock[i] - clock[i - 1]) / 1000);
+  const perPass = (fitted * 1000) / result.passes;
+  const rss = process.resourceUsage().maxRSS / 1024;
+  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${plural(result.iterations, 'iteration')}, ${plural(result.passes, 'pass')} over ${result.n} rows, ${perPass.toFixed(2)} ms per pass), write ${written.toFixed(3)} s, peak RSS ${rss.toFixed(0)} MB`;
 }
 
 const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';

@@ -24,6 +24,7 @@ export interface FitRequest {
   responsibilities: boolean;
   strict: boolean;
   quiet: boolean;
+  timings: boolean;
 }
 
 /** What the command line asked for: a fit, or nothing more to do (help or version shown). */
@@ -60,6 +61,7 @@ export function program(version: string): Command {
     .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
     .option('--strict', 'exit 4 when EM has not converged')
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)')
+    .option('--timings', 'print the time spent reading, fitting and writing, and the peak memory, on standard error')
     .addHelpText('after', EXAMPLES)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
@@ -124,6 +126,7 @@ export function parseArgs(argv: string[], version: string): Parsed {
     responsibilities: o.responsibilities as boolean,
     strict: Boolean(o.strict),
     quiet: Boolean(o.quiet),
+    timings: Boolean(o.timings),
   };
   if (o.init !== undefined) request.init = column(o.init, '--init', header);
   if (o.minVariance !== undefined) request.minVariance = positiveNumber(o.minVariance, '--min-variance', false);

@@ -9,7 +9,8 @@
  * value would otherwise drive the likelihood to +∞ (see README, "The variance floor").
  */
 import { type Data, type Family, type MixtureParams, HEADER, LOGLIK, RLOGR } from './family.js';
-import { expNonPositive, LOG_2PI } from './exp.js';
+import { LOG_2PI } from './exp.js';
+import { kernel } from './gaussian-kernel.js';
 
 export type VarianceModel = 'unequal' | 'equal';
 
@@ -39,38 +40,28 @@ export interface GaussianOptions {
  * mean: this is the shifted-data algorithm, which avoids the catastrophic cancellation of
  * Σx²/N − (Σx/N)² when the data sit far from zero (x + 1e9 gives the same variances).
  */
-/**
- * Rows per block of the product trick in `pass`: each row contributes log s_i with
- * 1 ≤ s_i ≤ K, and Π s_i over a block stays below K^B ≤ e^600, far from overflow.
- */
-function productBlock(k: number): number {
-  return k < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(k)));
-}
-
 export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture> {
   const { k: K, variance: model, floor } = options;
   if (!(floor > 0)) throw new RangeError(`variance floor must be > 0, got ${floor}`);
   const offN = HEADER;
   const offS1 = HEADER + K;
   const offS2 = HEADER + 2 * K;
-  const block = productBlock(K);
 
   // Scratch for one pass, compacted to the components with π_k > 0: a component of weight 0
   // has log π_k = −∞ and must get r_ik = 0 at every row, including rows far from all others.
   const act = new Int32Array(K);
+  const packed = new Float64Array(3 * K);
+  const compact = new Float64Array(HEADER + 3 * K);
   const mu = new Float64Array(K);
   const c = new Float64Array(K);
   const h = new Float64Array(K);
   const a = new Float64Array(K);
   const e = new Float64Array(K);
-  const accN = new Float64Array(K);
-  const accS1 = new Float64Array(K);
-  const accS2 = new Float64Array(K);
 
   /**
-   * Fills the scratch with log π_k − ½ log(2πσ²_k) and 1/(2σ²_k), so that the log of the
-   * k-th weighted density is a_ik = c_k − h_k (x_i − μ_k)². Returns the number of live
-   * components.
+   * Fills the scratch with μ_k, c_k = log π_k − ½ log(2πσ²_k) and h_k = 1/(2σ²_k) of the live
+   * components, so that the log of the k-th weighted density is a_ik = c_k − h_k (x_i − μ_k)².
+   * Returns the number of live components.
    */
   function prepare(theta: GaussianMixture): number {
     let m = 0;
@@ -115,72 +106,21 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
       to.variance.set(from.variance);
     },
 
-    /**
-     * The fused E-step. For each row: a_k = c_k − h_k d_k² with d_k = x − μ_k, m = max_k a_k,
-     * s = Σ_k exp(a_k − m) (the largest term is exactly 1, so its exp is skipped),
-     * log p(x) = m + log s and r_k = exp(a_k − m)/s. Then
-     *   Σ_k r_k log r_k = Σ_k r_k (a_k − m) − log s,
-     * so ℓ and the entropy need Σ log s only. Without weights that sum is the log of a
-     * running product, taken once per block of rows instead of once per row.
-     */
+    /** The fused E-step of gaussian-kernel.ts over the live components. */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = prepare(theta);
-      accN.fill(0);
-      accS1.fill(0);
-      accS2.fill(0);
-      let sumMax = 0; // Σ w_i m_i
-      let sumLogS = 0; // Σ w_i log s_i
-      let sumRA = 0; // Σ w_i Σ_k r_ik (a_ik − m_i)
-      for (let b = start; b < end; b += block) {
-        const stop = Math.min(end, b + block);
-        let prod = 1;
-        for (let i = b; i < stop; i++) {
-          const wi = w === null ? 1 : w[i];
-          if (wi === 0) continue;
-          const xi = x[i];
-          let top = 0;
-          let amax = -Infinity;
-          for (let j = 0; j < m; j++) {
-            const d = xi - mu[j];
-            const aj = c[j] - h[j] * d * d;
-            a[j] = aj;
-            if (aj > amax) {
-              amax = aj;
-              top = j;
-            }
-          }
-          let s = 0;
-          for (let j = 0; j < m; j++) {
-            const ej = j === top ? 1 : expNonPositive(a[j] - amax);
-            e[j] = ej;
-            s += ej;
-          }
-          const inv = 1 / s;
-          let ra = 0;
-          for (let j = 0; j < m; j++) {
-            const r = e[j] * inv;
-            const d = xi - mu[j];
-            const wr = wi * r;
-            accN[j] += wr;
-            accS1[j] += wr * d;
-            accS2[j] += wr * d * d;
-            ra += r * (a[j] - amax);
-          }
-          sumMax += wi * amax;
-          sumRA += wi * ra;
-          if (w === null) prod *= s;
-          else sumLogS += wi * Math.log(s);
-        }
-        sumLogS += Math.log(prod);
-      }
-      stats[LOGLIK] += sumMax + sumLogS;
-      stats[RLOGR] += sumRA - sumLogS;
+      packed.set(mu.subarray(0, m), 0);
+      packed.set(c.subarray(0, m), m);
+      packed.set(h.subarray(0, m), 2 * m);
+      compact.fill(0);
+      kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
+      stats[LOGLIK] += compact[LOGLIK];
+      stats[RLOGR] += compact[RLOGR];
       for (let j = 0; j < m; j++) {
-        const kk = act[j];
-        stats[offN + kk] += accN[j];
-        stats[offS1 + kk] += accS1[j];
-        stats[offS2 + kk] += accS2[j];
+        const k = act[j];
+        stats[offN + k] += compact[HEADER + j];
+        stats[offS1 + k] += compact[HEADER + m + j];
+        stats[offS2 + k] += compact[HEADER + 2 * m + j];
       }
     },
 

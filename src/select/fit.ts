@@ -34,6 +34,8 @@ export interface Fit {
   converged: boolean;
   stopReason: StopReason;
   iterations: number;
+  /** Passes over the data (one per iteration, plus one at the start). */
+  passes: number;
   trace: TraceEntry[];
   floor: VarianceFloor;
   warnings: string[];
@@ -136,6 +138,7 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     converged: run.converged,
     stopReason: run.stopReason,
     iterations: run.iterations,
+    passes: run.passes,
     trace: run.trace,
     floor: settings.floor,
     warnings: warnings(run, labels, settings, total, initialFloored),

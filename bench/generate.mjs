@@ -1,0 +1,51 @@
+/**
+ * Writes a seeded synthetic data set for the benchmark: n rows from a 3-component Gaussian
+ * mixture (weights 0.5, 0.3, 0.2; means 0, 4, 9; sds 1, 1.5, 2), values with 4 decimals,
+ * and a rough partition column: the label of the nearest mean, with 10% of labels
+ * replaced at random, so EM has work to do.
+ *
+ *   node bench/generate.mjs <rows> <file> [seed]
+ */
+import { createWriteStream } from 'node:fs';
+
+/** Mulberry32: a small seeded generator, enough for benchmark data. */
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function generate(rows, file, seed = 42) {
+  const random = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const weights = [0.5, 0.3, 0.2];
+  const means = [0, 4, 9];
+  const sds = [1, 1.5, 2];
+  const out = createWriteStream(file);
+  out.write('x,start\n');
+  let chunk = [];
+  for (let i = 0; i < rows; i++) {
+    const u = random();
+    const k = u < weights[0] ? 0 : u < weights[0] + weights[1] ? 1 : 2;
+    const x = means[k] + sds[k] * normal();
+    let label = x < 2 ? 1 : x < 6.5 ? 2 : 3;
+    if (random() < 0.1) label = 1 + Math.floor(random() * 3);
+    chunk.push(`${x.toFixed(4)},${label}\n`);
+    if (chunk.length === 10000) {
+      if (!out.write(chunk.join(''))) await new Promise((r) => out.once('drain', r));
+      chunk = [];
+    }
+  }
+  out.write(chunk.join(''));
+  await new Promise((resolve) => out.end(resolve));
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const [rows, file, seed] = process.argv.slice(2);
+  await generate(Number(rows), file, seed === undefined ? 42 : Number(seed));
+}
