@@ -5,7 +5,9 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
+import { PassPool } from '../em/pool.js';
 import { EXIT, EmFitError, inputError } from '../errors.js';
 import { dataRecords, readTable, type ReadOptions, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
@@ -59,6 +61,14 @@ function readWarnings(table: Table): string[] {
   );
 }
 
+/** Rows from which `--threads auto` uses every core: below, starting workers costs more than it saves. */
+const THREADS_FROM_ROWS = 200_000;
+
+function threadCount(request: FitRequest, rows: number): number {
+  if (request.threads !== null) return request.threads;
+  return rows >= THREADS_FROM_ROWS ? availableParallelism() : 1;
+}
+
 async function fit(request: FitRequest, table: Table): Promise<Fit> {
   const labels = table.labels;
   if (labels === null) throw new Error('internal error: no partition column');
@@ -68,8 +78,14 @@ async function fit(request: FitRequest, table: Table): Promise<Fit> {
   const floor = varianceFloor(table.decimals, maxAbs(table.values), request.minVariance);
   const variance = 'unequal' as const;
   const start = partitionStart(data, labels.codes, names, variance, floor.floor);
-  const settings = { maxIter: request.maxIter, rtol: request.rtol, variance, floor };
-  return drive(fitFrom(data, start.theta, names, settings, start.floored));
+  const settings = { maxIter: request.maxIter, rtol: request.rtol, accel: request.accel, variance, floor };
+  const threads = threadCount(request, data.x.length);
+  const pool = threads > 1 ? PassPool.create(data, threads) : undefined;
+  try {
+    return await drive(fitFrom(data, start.theta, names, settings, start.floored, pool));
+  } finally {
+    await pool?.close();
+  }
 }
 
 async function report(request: FitRequest, ctx: ReportContext, table: Table, input: ReturnType<typeof openInput>, readOptions: ReadOptions) {

@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { usageError } from '../errors.js';
+import type { Acceleration } from '../em/em.js';
 import type { MissingPolicy } from '../io/csv.js';
 
 export type Format = 'text' | 'json' | 'csv';
@@ -25,6 +26,9 @@ export interface FitRequest {
   strict: boolean;
   quiet: boolean;
   timings: boolean;
+  accel: Acceleration;
+  /** Threads for the passes over the data; null chooses from the data size. */
+  threads: number | null;
 }
 
 /** What the command line asked for: a fit, or nothing more to do (help or version shown). */
@@ -54,6 +58,7 @@ export function program(version: string): Command {
     .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'))
     .option('--max-iter <n>', 'maximum EM iterations (0 reports the starting parameters)', String(DEFAULTS.maxIter))
     .option('--rtol <x>', 'stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|', String(DEFAULTS.rtol))
+    .addOption(new Option('--accel <method>', 'acceleration: none (plain EM) or squarem (extrapolation steps, monotone)').choices(['none', 'squarem']).default('none'))
     .option('--min-variance <v>', 'variance floor (default: (resolution of the data)²/12, see README)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
     .option('--json', 'same as --format json')
@@ -61,6 +66,7 @@ export function program(version: string): Command {
     .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
     .option('--strict', 'exit 4 when EM has not converged')
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)')
+    .option('--threads <n>', 'threads for the passes over the data, or "auto": all cores from 200,000 rows up', 'auto')
     .option('--timings', 'print the time spent reading, fitting and writing, and the peak memory, on standard error')
     .addHelpText('after', EXAMPLES)
     .exitOverride()
@@ -121,12 +127,14 @@ export function parseArgs(argv: string[], version: string): Parsed {
     missing: o.missing as MissingPolicy,
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
+    accel: o.accel as Acceleration,
     format: o.json ? 'json' : (o.format as Format),
     rows,
     responsibilities: o.responsibilities as boolean,
     strict: Boolean(o.strict),
     quiet: Boolean(o.quiet),
     timings: Boolean(o.timings),
+    threads: o.threads === 'auto' ? null : wholeNumber(o.threads, '--threads', 1),
   };
   if (o.init !== undefined) request.init = column(o.init, '--init', header);
   if (o.minVariance !== undefined) request.minVariance = positiveNumber(o.minVariance, '--min-variance', false);

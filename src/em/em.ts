@@ -12,19 +12,31 @@
  * the event loop between iterations (progress, Ctrl-C); `runEm` drives it to the end.
  */
 import { type Data, type Family, type MixtureParams, LOGLIK, RLOGR } from '../models/family.js';
+import { serialRunner } from './chunks.js';
+
+export type Acceleration = 'none' | 'squarem';
 
 export interface EmOptions {
   /** Maximum number of iterations; 0 reports θ(0). */
   maxIter: number;
   /** Stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|. */
   rtol: number;
+  /** 'squarem' adds SQUAREM extrapolation steps between EM steps (see squaremStep). */
+  accel?: Acceleration;
 }
+
+/** What produced θ(t): the start, an EM step, or an accepted SQUAREM extrapolation. */
+export type StepKind = 'start' | 'em' | 'squarem';
 
 export interface TraceEntry {
   iteration: number;
   loglik: number;
-  /** null at iteration 0, where there are no responsibilities yet. */
+  /**
+   * L(q, θ(t)) for the q of the previous pass: the ELBO after an EM step; after a SQUAREM
+   * step still a lower bound on ℓ(t), but not the EM chain's. null at iteration 0.
+   */
   elbo: number | null;
+  step: StepKind;
 }
 
 export type StopReason = 'converged' | 'max_iter';
@@ -39,28 +51,19 @@ export interface EmRun<P> {
   converged: boolean;
   stopReason: StopReason;
   trace: TraceEntry[];
-  /** For each component, the number of iterations whose M-step held its variance at the floor. */
+  /** For each component, the number of M-steps that held its variance at the floor. */
   floorCount: Int32Array;
-  /** 1 where the final θ has the variance at the floor. */
-  flooredAtEnd: Uint8Array;
-  /** Passes over the data. */
+  /** Passes over the data, including those of rejected SQUAREM proposals. */
   passes: number;
+  /** SQUAREM proposals rejected because ℓ would have dropped. */
+  rejected: number;
 }
 
 /** Evaluates one pass over all the data at θ into `stats` (which it zeroes first). */
 export interface PassRunner<P> {
   run(theta: P, stats: Float64Array): void;
-}
-
-/** The plain pass: one call of the family kernel over every row. */
-export function serialRunner<P extends MixtureParams>(family: Family<P>, data: Data): PassRunner<P> {
-  const n = data.x.length;
-  return {
-    run(theta, stats) {
-      stats.fill(0);
-      family.pass(data, theta, stats, 0, n);
-    },
-  };
+  /** Frees what the runner holds (worker threads); it must not be used afterwards. */
+  release(): void;
 }
 
 export interface Progress {
@@ -68,49 +71,140 @@ export interface Progress {
   loglik: number;
 }
 
+/**
+ * SQUAREM (Varadhan and Roland, Scand. J. Statist. 35, 2008), scheme S3, with the step
+ * length control and monotone safeguard of their R package: from θ0, θ1 = F(θ0) and
+ * θ2 = F(θ1), with r = θ1 − θ0 and v = θ2 − θ1 − r (in unconstrained coordinates),
+ *   α = −clamp(‖r‖/‖v‖, 1, stepMax),  θ' = θ0 − 2αr + α²v.
+ * α = −1 gives θ' = θ2, plain EM. stepMax starts at 1, grows 4× whenever it binds and
+ * shrinks 4× when a proposal is rejected: θ' is kept only if ℓ(θ') ≥ ℓ(θ1), so the trace
+ * never goes down. The next EM step, F(θ'), is the scheme's stabilisation step.
+ */
+class Squarem {
+  private stepMax = 1;
+  private readonly u0: Float64Array;
+  private readonly u1: Float64Array;
+  private readonly u2: Float64Array;
+
+  constructor(length: number) {
+    this.u0 = new Float64Array(length);
+    this.u1 = new Float64Array(length);
+    this.u2 = new Float64Array(length);
+  }
+
+  /**
+   * Writes the proposal from the free coordinates of θ0, θ1, θ2 into u0 and returns it, or
+   * returns null when α = −1 (the proposal would be θ2, which plain EM reaches anyway).
+   */
+  propose(free0: (out: Float64Array) => void, free1: (out: Float64Array) => void, free2: (out: Float64Array) => void): Float64Array | null {
+    const { u0, u1, u2 } = this;
+    free0(u0);
+    free1(u1);
+    free2(u2);
+    let rr = 0;
+    let vv = 0;
+    for (let j = 0; j < u0.length; j++) {
+      if (!Number.isFinite(u0[j] + u1[j] + u2[j])) continue;
+      const r = u1[j] - u0[j];
+      const v = u2[j] - 2 * u1[j] + u0[j];
+      rr += r * r;
+      vv += v * v;
+    }
+    const ratio = vv > 0 ? Math.sqrt(rr / vv) : Infinity;
+    const step = Math.min(Math.max(ratio, 1), this.stepMax);
+    if (ratio >= this.stepMax) this.stepMax *= 4;
+    if (step === 1) return null;
+    const alpha = -step;
+    for (let j = 0; j < u0.length; j++) {
+      if (!Number.isFinite(u0[j] + u1[j] + u2[j])) {
+        u0[j] = u2[j];
+        continue;
+      }
+      const r = u1[j] - u0[j];
+      const v = u2[j] - 2 * u1[j] + u0[j];
+      u0[j] = u0[j] - 2 * alpha * r + alpha * alpha * v;
+    }
+    return u0;
+  }
+
+  rejected(): void {
+    this.stepMax = Math.max(1, this.stepMax / 4);
+  }
+}
+
 export function* emSteps<P extends MixtureParams>(
   family: Family<P>,
   runner: PassRunner<P>,
   theta0: P,
   options: EmOptions,
-  initialFloored?: Uint8Array,
 ): Generator<Progress, EmRun<P>> {
   const K = family.k;
   let theta = family.create();
   let next = family.create();
+  const before = family.create();
+  const ahead = family.create();
   family.copy(theta0, theta);
   let stats = new Float64Array(family.statsLength);
   let nextStats = new Float64Array(family.statsLength);
+  const aheadStats = new Float64Array(family.statsLength);
   const floored = new Uint8Array(K);
+  const flooredEm = new Uint8Array(K);
   const floorCount = new Int32Array(K);
-  const flooredAtEnd = new Uint8Array(K);
-  if (initialFloored) flooredAtEnd.set(initialFloored);
+  const squarem = options.accel === 'squarem' ? new Squarem(family.paramsLength) : null;
 
   runner.run(theta, stats);
   let passes = 1;
+  let rejected = 0;
   let loglik = stats[LOGLIK];
-  const trace: TraceEntry[] = [{ iteration: 0, loglik, elbo: null }];
+  const trace: TraceEntry[] = [{ iteration: 0, loglik, elbo: null, step: 'start' }];
   let converged = false;
   let t = 0;
-  while (t < options.maxIter) {
-    t++;
+
+  /** Makes `next` (with nextStats from a pass at it) the current θ, and tests convergence. */
+  const advance = (elbo: number, step: StepKind): void => {
+    const previous = loglik;
+    loglik = nextStats[LOGLIK];
+    trace.push({ iteration: ++t, loglik, elbo, step });
+    [theta, next] = [next, theta];
+    [stats, nextStats] = [nextStats, stats];
+    converged = Math.abs(loglik - previous) <= options.rtol * Math.abs(previous);
+  };
+
+  while (t < options.maxIter && !converged) {
+    // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
+    if (squarem) family.copy(theta, before);
     family.mStep(stats, theta, next, floored);
+    for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)), both from the statistics of q(t).
     const elbo = family.expectedLogJoint(stats, theta, next) - stats[RLOGR];
     runner.run(next, nextStats);
     passes++;
-    const previous = loglik;
-    loglik = nextStats[LOGLIK];
-    trace.push({ iteration: t, loglik, elbo });
-    for (let k = 0; k < K; k++) floorCount[k] += floored[k];
-    flooredAtEnd.set(floored);
-    [theta, next] = [next, theta];
-    [stats, nextStats] = [nextStats, stats];
+    advance(elbo, 'em');
     yield { iteration: t, loglik };
-    if (Math.abs(loglik - previous) <= options.rtol * Math.abs(previous)) {
-      converged = true;
-      break;
+    if (squarem === null || converged || t >= options.maxIter) continue;
+
+    // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
+    family.mStep(stats, theta, ahead, flooredEm);
+    const proposal = squarem.propose(
+      (out) => family.toFree(before, out),
+      (out) => family.toFree(theta, out),
+      (out) => family.toFree(ahead, out),
+    );
+    if (proposal === null) continue;
+    // θ' itself may have a lower ℓ than θ1; its EM step θ'' = F(θ') is the candidate.
+    family.fromFree(proposal, ahead);
+    runner.run(ahead, aheadStats);
+    family.mStep(aheadStats, ahead, next, floored);
+    runner.run(next, nextStats);
+    passes += 2;
+    if (!(nextStats[LOGLIK] >= loglik) || floored.some((f, k) => f > flooredEm[k])) {
+      rejected++;
+      squarem.rejected();
+      continue;
     }
+    for (let k = 0; k < K; k++) floorCount[k] += floored[k];
+    advance(family.expectedLogJoint(aheadStats, ahead, next) - aheadStats[RLOGR], 'squarem');
+    yield { iteration: t, loglik };
   }
   return {
     theta,
@@ -121,8 +215,8 @@ export function* emSteps<P extends MixtureParams>(
     stopReason: converged ? 'converged' : 'max_iter',
     trace,
     floorCount,
-    flooredAtEnd,
     passes,
+    rejected,
   };
 }
 
@@ -134,12 +228,6 @@ export function drain<T>(steps: Generator<unknown, T>): T {
   }
 }
 
-export function runEm<P extends MixtureParams>(
-  family: Family<P>,
-  data: Data,
-  theta0: P,
-  options: EmOptions,
-  initialFloored?: Uint8Array,
-): EmRun<P> {
-  return drain(emSteps(family, serialRunner(family, data), theta0, options, initialFloored));
+export function runEm<P extends MixtureParams>(family: Family<P>, data: Data, theta0: P, options: EmOptions): EmRun<P> {
+  return drain(emSteps(family, serialRunner(family, data), theta0, options));
 }

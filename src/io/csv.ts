@@ -165,6 +165,12 @@ function resolveColumns(fields: string[], options: ReadOptions, line: number): R
   return result;
 }
 
+/**
+ * A Float64Array in shared memory: numeric columns live there from the start, so that
+ * worker threads can read them without a copy.
+ */
+const sharedFloat64 = (length: number): Float64Array => new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+
 /** Grows a typed array by doubling; the final view is trimmed with subarray. */
 function grow<T extends Float64Array | Int32Array>(array: T, make: (n: number) => T): T {
   const bigger = make(array.length * 2);
@@ -215,7 +221,7 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
   let header = null as string[] | null;
   let width = 0;
   let cols = { var: -1, init: -1, weight: -1, by: -1 };
-  let values = new Float64Array(1024);
+  let values = sharedFloat64(1024);
   let weights = null as Float64Array | null;
   const labels: Interner | null = options.columns.init !== undefined ? newInterner() : null;
   const groups: Interner | null = options.columns.by !== undefined ? newInterner() : null;
@@ -229,8 +235,8 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
 
   /** Doubles the capacity of every column in use. */
   function growColumns(): void {
-    values = grow(values, (m) => new Float64Array(m));
-    if (weights !== null) weights = grow(weights, (m) => new Float64Array(m));
+    values = grow(values, sharedFloat64);
+    if (weights !== null) weights = grow(weights, sharedFloat64);
     if (labels !== null) labels.codes = grow(labels.codes, (m) => new Int32Array(m));
     if (groups !== null) groups.codes = grow(groups.codes, (m) => new Int32Array(m));
   }
@@ -250,7 +256,7 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
       if (isBlank(fields, 0)) return;
       width = fields.length;
       cols = resolveColumns(fields, options, line);
-      if (cols.weight >= 0) weights = new Float64Array(values.length);
+      if (cols.weight >= 0) weights = sharedFloat64(values.length);
       header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
       if (options.header) return;
     }

@@ -8,6 +8,8 @@
  * Adding a family means implementing this interface; the loop does not change.
  */
 
+import type { FamilySpec } from './registry.js';
+
 /** The observations as the core sees them. */
 export interface Data {
   /** x_i, shape (n,). */
@@ -35,6 +37,8 @@ export const HEADER = 2;
 export interface Family<P extends MixtureParams> {
   /** Name used in reports and model files, e.g. "gaussian". */
   readonly name: string;
+  /** The description the family is built from (see registry.ts): a worker rebuilds it from this. */
+  readonly spec: FamilySpec;
   /** Number of components K. */
   readonly k: number;
   /** Length of the statistics array for this K. */
@@ -42,10 +46,25 @@ export interface Family<P extends MixtureParams> {
   /** Number of free parameters, for the information criteria. */
   readonly nParams: number;
 
+  /** Length of the flat parameter vector (see toVector). */
+  readonly paramsLength: number;
+
   /** A fresh parameter object for K components (contents unspecified). */
   create(): P;
   /** Copies every parameter of `from` into `to`. */
   copy(from: P, to: P): void;
+  /** Writes θ as a flat vector: to share it with worker threads and to extrapolate it (SQUAREM). */
+  toVector(theta: P, out: Float64Array): void;
+  /** Reads θ back from a flat vector. */
+  fromVector(v: Float64Array, theta: P): void;
+  /**
+   * Writes θ in unconstrained coordinates (length paramsLength), where any vector is a valid
+   * θ after `fromFree`: for extrapolating θ (SQUAREM). −Infinity marks what must stay fixed
+   * (the log-weight of a component that has vanished).
+   */
+  toFree(theta: P, out: Float64Array): void;
+  /** Reads θ back from unconstrained coordinates, normalising and flooring as the M-step would. */
+  fromFree(u: Float64Array, theta: P): void;
 
   /**
    * One fused pass over rows [start, end) at parameters θ: adds the two scalars and the

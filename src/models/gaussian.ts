@@ -90,6 +90,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
 
   return {
     name: 'gaussian',
+    spec: { family: 'gaussian', k: K, variance: model, floor },
     k: K,
     statsLength: HEADER + 3 * K,
     nParams: model === 'equal' ? 2 * K : 3 * K - 1,
@@ -100,10 +101,49 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
       variance: new Float64Array(K),
     }),
 
+    paramsLength: 3 * K,
+
     copy(from, to) {
       to.weight.set(from.weight);
       to.mean.set(from.mean);
       to.variance.set(from.variance);
+    },
+
+    // Layout: π_0..π_{K−1}, μ_0..μ_{K−1}, σ²_0..σ²_{K−1}.
+    toVector(theta, out) {
+      out.set(theta.weight, 0);
+      out.set(theta.mean, K);
+      out.set(theta.variance, 2 * K);
+    },
+
+    fromVector(v, theta) {
+      theta.weight.set(v.subarray(0, K));
+      theta.mean.set(v.subarray(K, 2 * K));
+      theta.variance.set(v.subarray(2 * K, 3 * K));
+    },
+
+    // Unconstrained: log π_k (−∞ for a vanished component), μ_k, log σ²_k.
+    toFree(theta, out) {
+      for (let k = 0; k < K; k++) {
+        out[k] = Math.log(theta.weight[k]);
+        out[K + k] = theta.mean[k];
+        out[2 * K + k] = Math.log(theta.variance[k]);
+      }
+    },
+
+    fromFree(u, theta) {
+      let top = -Infinity;
+      for (let k = 0; k < K; k++) top = Math.max(top, u[k]);
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        theta.weight[k] = Math.exp(u[k] - top);
+        sum += theta.weight[k];
+      }
+      for (let k = 0; k < K; k++) {
+        theta.weight[k] /= sum;
+        theta.mean[k] = u[K + k];
+        theta.variance[k] = Math.max(floor, Math.exp(u[2 * K + k]));
+      }
     },
 
     /** The fused E-step of gaussian-kernel.ts over the live components. */

@@ -23,6 +23,9 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     converged: fit.converged,
     stop_reason: fit.stopReason,
     iterations: fit.iterations,
+    accel: fit.accel,
+    passes: fit.passes,
+    rejected: fit.rejected,
     loglik: check(fit.loglik, 'loglik'),
     n_params: fit.nParams,
     bic: check(fit.bic, 'bic'),
@@ -44,6 +47,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
       iteration: t.iteration,
       loglik: check(t.loglik, 'trace loglik'),
       elbo: t.elbo === null ? null : check(t.elbo, 'trace elbo'),
+      step: t.step,
     })),
     warnings: ctx.warnings,
   };

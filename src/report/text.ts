@@ -12,11 +12,6 @@ import { argmax, recordNumbers, rowBlocks } from './rows.js';
 
 /** Rows of the iteration table kept at each end of a long trace. */
 const TRACE_ENDS = 8;
-/** Rows of the responsibility table per cli-table3 table: long tables are stitched from chunks. */
-const CHUNK = 500;
-
-const NO_TOP = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '' };
-const NO_BOTTOM = { bottom: '', 'bottom-mid': '', 'bottom-left': '', 'bottom-right': '' };
 
 /** A number with `digits` significant digits, plain or in exponent form when very large or small. */
 export function num(v: number, digits: number): string {
@@ -30,22 +25,20 @@ export function num(v: number, digits: number): string {
   return v.toExponential(digits - 1);
 }
 
-function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[], chars = {}, colWidths?: number[]) {
+function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[]) {
   return new Table({
     head: head.map((h) => c.bold(h)),
     colAligns: aligns,
     style: { head: [], border: [], compact: true },
-    chars,
-    ...(colWidths ? { colWidths } : {}),
   });
 }
 
 export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
   const k = fit.labels.length;
-  const status = fit.converged
-    ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`)
-    : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`);
+  const accel = fit.accel === 'squarem' ? ` (SQUAREM: ${plural(fit.passes, 'pass')} over the data, ${fit.rejected} proposals rejected)` : '';
+  const status =
+    (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
   const floor = fit.floor.resolution === null ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution ${short(fit.floor.resolution)})`;
   const start = ctx.initName === null ? '' : `, started from ${ctx.initName}`;
   const lines = [
@@ -62,14 +55,16 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
 }
 
 export function traceText(ctx: ReportContext, c: ChalkInstance): string {
-  const t = table(c, ['iteration', 'log-likelihood', 'change', 'ELBO'], ['right', 'right', 'right', 'right']);
+  const squarem = ctx.fit.accel === 'squarem';
+  const head = ['iteration', 'log-likelihood', 'change', 'ELBO', ...(squarem ? ['step'] : [])];
+  const t = table(c, head, head.map((_, i) => (i < 4 ? 'right' : 'left')));
   const trace = ctx.fit.trace;
   const elide = trace.length > 2 * TRACE_ENDS + 1;
   trace.forEach((entry, i) => {
-    if (elide && i === TRACE_ENDS) t.push([{ colSpan: 4, content: c.dim(`… ${plural(trace.length - 2 * TRACE_ENDS, 'iteration')} not shown …`), hAlign: 'center' }]);
+    if (elide && i === TRACE_ENDS) t.push([{ colSpan: head.length, content: c.dim(`… ${plural(trace.length - 2 * TRACE_ENDS, 'iteration')} not shown …`), hAlign: 'center' }]);
     if (elide && i >= TRACE_ENDS && i < trace.length - TRACE_ENDS) return;
     const change = i === 0 ? '' : num(entry.loglik - trace[i - 1].loglik, 3);
-    t.push([entry.iteration, num(entry.loglik, 12), change, entry.elbo === null ? '' : num(entry.elbo, 12)]);
+    t.push([entry.iteration, num(entry.loglik, 12), change, entry.elbo === null ? '' : num(entry.elbo, 12), ...(squarem ? [entry.step] : [])]);
   });
   return t.toString();
 }
@@ -95,35 +90,43 @@ export async function writeResponsibilities(ctx: ReportContext, c: ChalkInstance
   const widths = [
     Math.max(3, String(x.length + ctx.skippedRecords.length).length) + 2,
     valueWidth + 2,
-    ...fit.labels.map((l) => Math.max(6, l.length + 3) + 2),
-    Math.max(9, ...fit.labels.map((l) => l.length)) + 2,
+    ...fit.labels.map((l) => Math.max(6, width(l) + 3) + 2),
+    Math.max(9, ...fit.labels.map(width)) + 2,
   ];
   const record = recordNumbers(ctx.skippedRecords);
   const title = shown < x.length ? `Responsibilities: first ${shown} of ${fit.n} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(fit.n, 'row')}`;
-  sink.push(`${c.bold(title)}\n`);
-  // Chunks share column widths; only the first has the top border and the head, only the
-  // last the bottom border, so they print as one table.
-  let pending: (string | number)[][] = [];
-  let first = true;
-  const render = (last: boolean): string => {
-    const t = table(c, first ? head : [], aligns, { ...(first ? {} : NO_TOP), ...(last ? {} : NO_BOTTOM) }, widths);
-    t.push(...pending);
-    pending = [];
-    first = false;
-    return `${t.toString()}\n`;
-  };
+  sink.push(`${c.bold(title)}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
   for (const block of rowBlocks(fit, x, shown)) {
+    const lines: string[] = [];
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
-      const row: (string | number)[] = [record(i), String(x[i])];
+      const row = [String(record(i)), String(x[i])];
       for (let j = 0; j < k; j++) row.push(block.r[offset + j].toFixed(4));
       row.push(fit.labels[argmax(block.r, offset, k)]);
-      pending.push(row);
-      if (pending.length === CHUNK && i + 1 < shown && sink.push(render(false))) await sink.flush();
+      lines.push(gridRow(row, widths, aligns));
     }
+    if (sink.push(`${lines.join('\n')}\n`)) await sink.flush();
   }
-  sink.push(render(true));
+  sink.push(`${rule('└', '┴', '┘', widths)}\n`);
   await sink.flush();
+}
+
+/**
+ * The responsibility table is drawn line by line, in cli-table3's style: with --rows all it
+ * can have millions of rows, which cli-table3, laying out every cell, renders far too slowly
+ * (over 30 s for 300,000 rows).
+ */
+const rule = (left: string, mid: string, right: string, widths: number[]): string => left + widths.map((w) => '─'.repeat(w)).join(mid) + right;
+
+/** Display width, counting code points. */
+const width = (text: string): number => [...text].length;
+
+function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[], style: (s: string) => string = (s) => s): string {
+  const padded = cells.map((cell, i) => {
+    const space = ' '.repeat(Math.max(0, widths[i] - 2 - width(cell)));
+    return ` ${style(aligns[i] === 'right' ? space + cell : cell + space)} `;
+  });
+  return `│${padded.join('│')}│`;
 }
 
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {

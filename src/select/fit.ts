@@ -2,7 +2,9 @@
  * One fit of a Gaussian mixture from a starting point, turned into the plain result that
  * the reports print: parameters by component label, criteria, trace and warnings.
  */
-import { emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry, serialRunner } from '../em/em.js';
+import { serialRunner } from '../em/chunks.js';
+import type { PassPool } from '../em/pool.js';
+import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
 import type { Data } from '../models/family.js';
 import type { VarianceFloor } from '../models/floor.js';
@@ -34,8 +36,11 @@ export interface Fit {
   converged: boolean;
   stopReason: StopReason;
   iterations: number;
-  /** Passes over the data (one per iteration, plus one at the start). */
+  /** Passes over the data (one per iteration, one at the start, one per rejected SQUAREM proposal). */
   passes: number;
+  accel: Acceleration;
+  /** SQUAREM proposals rejected by the monotone safeguard. */
+  rejected: number;
   trace: TraceEntry[];
   floor: VarianceFloor;
   warnings: string[];
@@ -112,12 +117,27 @@ export function partitionStart(data: Data, codes: Int32Array, labels: readonly s
   return { theta, floored };
 }
 
-/** Runs EM from θ(0) and builds the Fit. A generator: it yields after every iteration. */
-export function* fitFrom(data: Data, theta0: GaussianMixture, labels: string[], settings: FitSettings, initialFloored: Uint8Array): Generator<Progress, Fit> {
+/**
+ * Runs EM from θ(0) and builds the Fit. A generator: it yields after every iteration.
+ * With a pool, the passes are shared with its worker threads (same numbers, see chunks.ts).
+ */
+export function* fitFrom(
+  data: Data,
+  theta0: GaussianMixture,
+  labels: string[],
+  settings: FitSettings,
+  initialFloored: Uint8Array,
+  pool?: PassPool,
+): Generator<Progress, Fit> {
   const k = labels.length;
   const family = gaussianFamily({ k, variance: settings.variance, floor: settings.floor.floor });
-  const run = yield* emSteps(family, serialRunner(family, data), theta0, settings, initialFloored);
-  return summarize(data, run, labels, settings, family.nParams, initialFloored);
+  const runner = pool ? pool.runner(family) : serialRunner(family, data);
+  try {
+    const run = yield* emSteps(family, runner, theta0, settings);
+    return summarize(data, run, labels, settings, family.nParams, initialFloored);
+  } finally {
+    runner.release();
+  }
 }
 
 function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array): Fit {
@@ -139,6 +159,8 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     stopReason: run.stopReason,
     iterations: run.iterations,
     passes: run.passes,
+    accel: settings.accel ?? 'none',
+    rejected: run.rejected,
     trace: run.trace,
     floor: settings.floor,
     warnings: warnings(run, labels, settings, total, initialFloored),
@@ -153,7 +175,7 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
     const parts: string[] = [];
     if (initialFloored[k]) parts.push('in the starting partition');
     if (run.floorCount[k] > 0) parts.push(`in ${run.floorCount[k]} of ${plural(run.iterations, 'iteration')}`);
-    return parts.join(' and ') + (run.flooredAtEnd[k] ? ', including the final fit' : '');
+    return parts.join(' and ') + (run.theta.variance[k] <= floor.floor ? ', including the final fit' : '');
   };
   const component = (k: number): string =>
     settings.variance === 'equal' ? 'the common variance' : `the variance of component ${quote(labels[k])}`;

@@ -2,7 +2,7 @@
  * The notebook's 10 rows (fixtures/seed.csv), and a helper that runs the core from a
  * partition the way the CLI does.
  */
-import { drain } from '../../src/em/em.js';
+import { type Acceleration, drain } from '../../src/em/em.js';
 import { varianceFloor } from '../../src/models/floor.js';
 import type { VarianceModel } from '../../src/models/gaussian.js';
 import { type Fit, fitFrom, partitionStart } from '../../src/select/fit.js';
@@ -16,6 +16,7 @@ export interface CoreFitOptions {
   rtol?: number;
   variance?: VarianceModel;
   floor?: number;
+  accel?: Acceleration;
   w?: number[];
 }
 
@@ -27,6 +28,6 @@ export function fitPartition(x: number[], labels: number[], options: CoreFitOpti
   const floor = options.floor === undefined ? varianceFloor(1, 10) : varianceFloor(1, 10, options.floor);
   const variance = options.variance ?? 'unequal';
   const start = partitionStart(data, codes, names.map(String), variance, floor.floor);
-  const settings = { maxIter: options.maxIter ?? 1000, rtol: options.rtol ?? 1e-8, variance, floor };
+  const settings = { maxIter: options.maxIter ?? 1000, rtol: options.rtol ?? 1e-8, accel: options.accel, variance, floor };
   return drain(fitFrom(data, start.theta, names.map(String), settings, start.floored));
 }

@@ -1,0 +1,56 @@
+/**
+ * Passes over the data in fixed chunks of rows, whose statistics are added in chunk order.
+ *
+ * The chunks do not depend on how many threads evaluate them, so a fit gives the same
+ * numbers to the last bit on one thread or several: floating-point addition is not
+ * associative, and summing per-thread totals would make the result depend on the thread
+ * count (and so on the machine).
+ */
+import type { Data, Family, MixtureParams } from '../models/family.js';
+import type { PassRunner } from './em.js';
+
+/** Rows per chunk. */
+export const CHUNK_ROWS = 1 << 16;
+
+export const chunkCount = (rows: number): number => Math.max(1, Math.ceil(rows / CHUNK_ROWS));
+
+/** Adds the per-chunk statistics (chunk c at c·length) into `stats`, in chunk order. */
+export function sumChunks(perChunk: Float64Array, chunks: number, stats: Float64Array): void {
+  const length = stats.length;
+  stats.fill(0);
+  for (let c = 0; c < chunks; c++) {
+    for (let j = 0; j < length; j++) stats[j] += perChunk[c * length + j];
+  }
+}
+
+/** Evaluates chunks [first, last) of rows [start, end) into their slots of `perChunk`. */
+export function passChunks<P extends MixtureParams>(
+  family: Family<P>,
+  data: Data,
+  theta: P,
+  perChunk: Float64Array,
+  start: number,
+  end: number,
+  first: number,
+  last: number,
+): void {
+  const length = family.statsLength;
+  for (let c = first; c < last; c++) {
+    const slot = perChunk.subarray(c * length, (c + 1) * length);
+    slot.fill(0);
+    family.pass(data, theta, slot, start + c * CHUNK_ROWS, Math.min(end, start + (c + 1) * CHUNK_ROWS));
+  }
+}
+
+/** The single-threaded runner over rows [start, end) of the data. */
+export function serialRunner<P extends MixtureParams>(family: Family<P>, data: Data, start = 0, end = data.x.length): PassRunner<P> {
+  const chunks = chunkCount(end - start);
+  const perChunk = new Float64Array(chunks * family.statsLength);
+  return {
+    run(theta, stats) {
+      passChunks(family, data, theta, perChunk, start, end, 0, chunks);
+      sumChunks(perChunk, chunks, stats);
+    },
+    release() {},
+  };
+}

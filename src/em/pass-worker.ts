@@ -1,0 +1,37 @@
+/**
+ * A worker of PassPool: receives a job per fit, then evaluates its chunks of every pass,
+ * blocking in Atomics.wait in between, until the job is released.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { makeFamily } from '../models/registry.js';
+import { passChunks } from './chunks.js';
+import { COMMAND, DONE, FAILED, GENERATION, type Job, RUN } from './pool.js';
+
+const { x, w, control, index } = workerData as { x: Float64Array; w: Float64Array | null; control: Int32Array; index: number };
+const data = { x, w };
+
+function serve(job: Job): void {
+  const family = makeFamily(job.spec);
+  const theta = family.create();
+  let seen = job.generation;
+  for (;;) {
+    Atomics.wait(control, GENERATION, seen);
+    const generation = Atomics.load(control, GENERATION);
+    if (generation === seen) continue;
+    seen = generation;
+    const command = Atomics.load(control, COMMAND);
+    if (command === RUN) {
+      try {
+        family.fromVector(job.params, theta);
+        passChunks(family, data, theta, job.perChunk, job.start, job.end, job.first, job.last);
+      } catch {
+        Atomics.store(control, FAILED, 1);
+      }
+    }
+    Atomics.store(control, DONE + index, generation);
+    Atomics.notify(control, DONE + index);
+    if (command !== RUN) return;
+  }
+}
+
+parentPort?.on('message', serve);

@@ -1,0 +1,137 @@
+/**
+ * Worker threads that share the passes over the data with the main thread.
+ *
+ * The data live in SharedArrayBuffers that every thread reads; each pass's chunks (see
+ * chunks.ts) are split into contiguous groups, the main thread evaluating the first and
+ * each worker one other, and the statistics are added in chunk order afterwards, so the
+ * result does not depend on the number of threads. Workers block in Atomics.wait between
+ * passes: handing over a pass costs a few microseconds, where a message would cost a turn
+ * of two event loops.
+ *
+ * A runner (one per fit) posts its job to the workers once; then every pass is
+ *   main: write θ → bump the generation → evaluate its chunks → wait for each worker's
+ *         done flag to reach the generation → add the chunks up.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Data, Family, MixtureParams } from '../models/family.js';
+import type { FamilySpec } from '../models/registry.js';
+import { chunkCount, passChunks, sumChunks } from './chunks.js';
+import type { PassRunner } from './em.js';
+
+/** Slots of the control array. */
+export const GENERATION = 0;
+export const COMMAND = 1;
+export const FAILED = 2;
+export const DONE = 3;
+
+export const RUN = 1;
+export const RELEASE = 2;
+
+/** What a worker receives for one fit. */
+export interface Job {
+  spec: FamilySpec;
+  /** The parameter vector of each pass. */
+  params: Float64Array;
+  /** Per-chunk statistics. */
+  perChunk: Float64Array;
+  start: number;
+  end: number;
+  first: number;
+  last: number;
+  /** The generation when the job was posted: the worker serves every later one. */
+  generation: number;
+}
+
+const shared = (length: number): Float64Array => new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
+
+/** A copy of `a` in shared memory, or `a` itself if it already is. */
+function toShared(a: Float64Array): Float64Array {
+  if (a.buffer instanceof SharedArrayBuffer) return a;
+  const copy = shared(a.length);
+  copy.set(a);
+  return copy;
+}
+
+export class PassPool {
+  private readonly control: Int32Array;
+  private generation = 0;
+
+  private constructor(
+    readonly data: Data,
+    private readonly workers: Worker[],
+    control: Int32Array,
+  ) {
+    this.control = control;
+  }
+
+  /** Starts threads − 1 workers over the data (copied to shared memory if need be). */
+  static create(data: Data, threads: number): PassPool {
+    const sharedData = { x: toShared(data.x), w: data.w === null ? null : toShared(data.w) };
+    const control = new Int32Array(new SharedArrayBuffer((DONE + threads) * Int32Array.BYTES_PER_ELEMENT));
+    const workers = Array.from({ length: threads - 1 }, (_, i) => {
+      const worker = new Worker(new URL('./pass-worker.js', import.meta.url), {
+        workerData: { x: sharedData.x, w: sharedData.w, control, index: i },
+      });
+      worker.unref();
+      return worker;
+    });
+    return new PassPool(sharedData, workers, control);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** A runner over rows [start, end) for `family`, which the workers rebuild from its spec. */
+  runner<P extends MixtureParams>(family: Family<P>, start = 0, end = this.data.x.length): PassRunner<P> {
+    const chunks = chunkCount(end - start);
+    const params = shared(family.paramsLength);
+    const perChunk = shared(chunks * family.statsLength);
+    const threads = Math.min(this.threads, chunks);
+    const bound = (t: number): number => Math.round((t * chunks) / threads);
+    this.workers.forEach((worker, i) => {
+      const t = i + 1;
+      const job: Job = { spec: family.spec, params, perChunk, start, end, first: t < threads ? bound(t) : chunks, last: t < threads ? bound(t + 1) : chunks, generation: this.generation };
+      worker.postMessage(job);
+    });
+    let released = false;
+    return {
+      run: (theta, stats) => {
+        if (released) throw new Error('internal error: a released pool runner was used');
+        family.toVector(theta, params);
+        this.signal(RUN);
+        passChunks(family, this.data, theta, perChunk, start, end, 0, bound(1));
+        this.await();
+        sumChunks(perChunk, chunks, stats);
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.signal(RELEASE);
+        this.await();
+      },
+    };
+  }
+
+  private signal(command: number): void {
+    this.generation++;
+    Atomics.store(this.control, COMMAND, command);
+    Atomics.store(this.control, GENERATION, this.generation);
+    Atomics.notify(this.control, GENERATION);
+  }
+
+  private await(): void {
+    for (let i = 0; i < this.workers.length; i++) {
+      for (;;) {
+        const done = Atomics.load(this.control, DONE + i);
+        if (done === this.generation) break;
+        Atomics.wait(this.control, DONE + i, done, 1000);
+      }
+    }
+    if (Atomics.load(this.control, FAILED) !== 0) throw new Error('internal error in a worker thread');
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
