@@ -8,18 +8,20 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { PassPool } from '../em/pool.js';
-import { EXIT, EmFitError, inputError } from '../errors.js';
-import { dataRecords, readTable, type ReadOptions, type Table } from '../io/csv.js';
+import { EXIT, EmFitError, inputError, usageError } from '../errors.js';
+import { dataRecords, type LabelColumn, readTable, type ReadOptions, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
 import { Sink } from '../io/sink.js';
-import { maxAbs, varianceFloor } from '../models/floor.js';
+import type { Data } from '../models/family.js';
+import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import type { ReportContext } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { writeText } from '../report/text.js';
 import { checkFittable, fitFrom, partitionStart, type Fit } from '../select/fit.js';
+import { bestBy, searchModels, type Selection } from '../select/search.js';
 import { plural, quote } from '../text.js';
-import { type FitRequest, parseArgs } from './options.js';
+import { DEFAULT_K, type FitRequest, parseArgs } from './options.js';
 import { drive } from './progress.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -69,20 +71,60 @@ function threadCount(request: FitRequest, rows: number): number {
   return rows >= THREADS_FROM_ROWS ? availableParallelism() : 1;
 }
 
-async function fit(request: FitRequest, table: Table): Promise<Fit> {
-  const labels = table.labels;
-  if (labels === null) throw new Error('internal error: no partition column');
+/** The fit to report and, when candidates were compared, the comparison. */
+interface Outcome {
+  fit: Fit;
+  selection: Selection | null;
+}
+
+/** Fits from the partition column, once per variance model asked for. */
+async function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, floor: VarianceFloor, pool: PassPool | undefined): Promise<Outcome> {
   const names = sortLabels(labels.names, labels.codes);
-  const data = { x: table.values, w: table.weights };
+  if (request.k !== null && request.k[0] !== names.length) {
+    throw usageError(`--k ${request.k[0]} contradicts --init ${request.init}, whose column has ${plural(names.length, 'label')}`);
+  }
   checkFittable(data, names.length);
+  const accel = request.accel === 'auto' ? 'none' : request.accel;
+  const fits: Fit[] = [];
+  for (const variance of request.variances ?? ['unequal']) {
+    const start = partitionStart(data, labels.codes, names, variance, floor.floor);
+    fits.push(await drive(fitFrom(data, start.theta, names, { maxIter: request.maxIter, rtol: request.rtol, accel, variance, floor }, start.floored, pool)));
+  }
+  if (fits.length === 1) return { fit: fits[0], selection: null };
+  const best = bestBy(fits, request.criterion);
+  return { fit: best, selection: { best, criterion: request.criterion, candidates: fits, skipped: [] } };
+}
+
+/** Searches the candidate models. */
+async function search(request: FitRequest, data: Data, floor: VarianceFloor, pool: PassPool | undefined): Promise<Outcome> {
+  const selection = await drive(
+    searchModels(
+      data,
+      {
+        ks: request.k ?? DEFAULT_K,
+        variances: request.variances ?? ['equal', 'unequal'],
+        criterion: request.criterion,
+        initMethod: request.initMethod,
+        nInit: request.nInit,
+        seed: request.seed,
+        maxIter: request.maxIter,
+        rtol: request.rtol,
+        accel: request.accel === 'auto' ? 'squarem' : request.accel,
+        floor,
+      },
+      pool,
+    ),
+  );
+  return { fit: selection.best, selection };
+}
+
+async function fit(request: FitRequest, table: Table): Promise<Outcome> {
+  const data = { x: table.values, w: table.weights };
   const floor = varianceFloor(table.decimals, maxAbs(table.values), request.minVariance);
-  const variance = 'unequal' as const;
-  const start = partitionStart(data, labels.codes, names, variance, floor.floor);
-  const settings = { maxIter: request.maxIter, rtol: request.rtol, accel: request.accel, variance, floor };
   const threads = threadCount(request, data.x.length);
   const pool = threads > 1 ? PassPool.create(data, threads) : undefined;
   try {
-    return await drive(fitFrom(data, start.theta, names, settings, start.floored, pool));
+    return table.labels === null ? await search(request, data, floor, pool) : await fromPartition(request, table.labels, data, floor, pool);
   } finally {
     await pool?.close();
   }
@@ -110,9 +152,10 @@ export async function main(argv: string[]): Promise<number> {
   const clock = [performance.now()];
   const table = await readTable(input.stream(), readOptions);
   clock.push(performance.now());
-  const result = await fit(request, table);
+  const outcome = await fit(request, table);
+  const result = outcome.fit;
   clock.push(performance.now());
-  const warnings = [...readWarnings(table), ...result.warnings];
+  const warnings = [...readWarnings(table), ...(outcome.selection?.skipped ?? []), ...result.warnings];
   if (!request.quiet) {
     const c = colours(process.stderr);
     for (const w of warnings) process.stderr.write(`${c.yellow('em-fit: warning:')} ${w}\n`);
@@ -127,10 +170,12 @@ export async function main(argv: string[]): Promise<number> {
     warnings,
     responsibilities: request.responsibilities,
     settings: { rtol: request.rtol, maxIter: request.maxIter },
+    selection: outcome.selection,
+    search: table.labels === null ? { initMethod: request.initMethod, nInit: request.nInit, seed: request.seed } : null,
   };
   await report(request, ctx, table, input, readOptions);
   clock.push(performance.now());
-  if (request.timings) process.stderr.write(`em-fit: ${timings(clock, result)}\n`);
+  if (request.timings) process.stderr.write(`em-fit: ${timings(clock, outcome)}\n`);
   if (request.strict && !result.converged) {
     process.stderr.write(`em-fit: not converged after ${plural(result.iterations, 'iteration')} (--strict)\n`);
     return EXIT.fit;
@@ -139,11 +184,14 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** One line of timings from the clock readings before and after reading, fitting and writing. */
-function timings(clock: number[], result: Fit): string {
+function timings(clock: number[], outcome: Outcome): string {
   const [read, fitted, written] = [1, 2, 3].map((i) => (clock[i] - clock[i - 1]) / 1000);
-  const perPass = (fitted * 1000) / result.passes;
+  const { fit: result, selection } = outcome;
+  const work = selection
+    ? `${plural(selection.candidates.length, 'candidate')} compared`
+    : `${plural(result.iterations, 'iteration')}, ${plural(result.passes, 'pass')} over ${result.n} rows, ${((fitted * 1000) / result.passes).toFixed(2)} ms per pass`;
   const rss = process.resourceUsage().maxRSS / 1024;
-  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${plural(result.iterations, 'iteration')}, ${plural(result.passes, 'pass')} over ${result.n} rows, ${perPass.toFixed(2)} ms per pass), write ${written.toFixed(3)} s, peak RSS ${rss.toFixed(0)} MB`;
+  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${work}), write ${written.toFixed(3)} s, peak RSS ${rss.toFixed(0)} MB`;
 }
 
 const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';

@@ -6,6 +6,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { usageError } from '../errors.js';
 import type { Acceleration } from '../em/em.js';
 import type { MissingPolicy } from '../io/csv.js';
+import type { VarianceModel } from '../models/gaussian.js';
+import type { Criterion } from '../select/criteria.js';
+import type { InitMethod } from '../select/starts.js';
 
 export type Format = 'text' | 'json' | 'csv';
 
@@ -26,7 +29,16 @@ export interface FitRequest {
   strict: boolean;
   quiet: boolean;
   timings: boolean;
-  accel: Acceleration;
+  /** 'auto': plain EM from a given partition, SQUAREM in a model search. */
+  accel: Acceleration | 'auto';
+  /** Candidate K from --k, or null (from the labels with --init, else DEFAULT_K). */
+  k: number[] | null;
+  /** Variance models from --variance, or null (unequal with --init, else both). */
+  variances: VarianceModel[] | null;
+  criterion: Criterion;
+  initMethod: InitMethod;
+  nInit: number;
+  seed: number;
   /** Threads for the passes over the data; null chooses from the data size. */
   threads: number | null;
 }
@@ -34,12 +46,19 @@ export interface FitRequest {
 /** What the command line asked for: a fit, or nothing more to do (help or version shown). */
 export type Parsed = { kind: 'fit'; request: FitRequest } | { kind: 'done' };
 
-const DEFAULTS = { maxIter: 1000, rtol: 1e-8, rows: 20 };
+const DEFAULTS = { maxIter: 1000, rtol: 1e-8, rows: 20, nInit: 10, seed: 0 };
+
+/** Candidates searched without --init or --k, as mclust's default G = 1:9. */
+export const DEFAULT_K = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+/** Largest K accepted by --k. */
+const MAX_K = 100;
 
 const EXAMPLES = `
 Examples:
   em-fit data.csv --var Var --init partition1
   em-fit data.csv --var Var --init partition1 --json | jq '.components[].mean'
+  em-fit data.csv --var x --k 1:6 --variance both --json | jq '.selection[] | [.k, .variance, .bic]'
   em-fit data.csv --var Var --init partition1 --format csv > responsibilities.csv
   cat data.csv | em-fit - --var Var --init partition1 --rows all
 
@@ -53,12 +72,18 @@ export function program(version: string): Command {
     .argument('<file>', 'CSV file to read, or - for standard input')
     .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
+    .option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C (default 1:9)')
+    .addOption(new Option('--variance <model>', 'variance model: unequal (one per component), equal (pooled), or both (default: unequal with --init, both without)').choices(['unequal', 'equal', 'both']))
+    .addOption(new Option('--criterion <name>', 'criterion that ranks the candidates (lower is better)').choices(['bic', 'aic', 'icl']).default('bic'))
+    .addOption(new Option('--init-method <method>', 'starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))
+    .option('--n-init <r>', 'starts per candidate in a model search; the best is kept', String(DEFAULTS.nInit))
+    .option('--seed <s>', 'seed of the starts: the same seed, input and options give the same output', String(DEFAULTS.seed))
     .option('--no-header', 'the file has no header row; name columns by number, from 1')
     .option('-d, --delimiter <char>', 'field delimiter (one character; \\t or "tab" for tab)', ',')
     .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'))
     .option('--max-iter <n>', 'maximum EM iterations (0 reports the starting parameters)', String(DEFAULTS.maxIter))
     .option('--rtol <x>', 'stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|', String(DEFAULTS.rtol))
-    .addOption(new Option('--accel <method>', 'acceleration: none (plain EM) or squarem (extrapolation steps, monotone)').choices(['none', 'squarem']).default('none'))
+    .addOption(new Option('--accel <method>', 'acceleration: none (plain EM), squarem (monotone extrapolation steps), or auto: none from --init, squarem in a model search').choices(['auto', 'none', 'squarem']).default('auto'))
     .option('--min-variance <v>', 'variance floor (default: (resolution of the data)²/12, see README)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
     .option('--json', 'same as --format json')
@@ -97,6 +122,29 @@ function delimiter(text: string): string {
   return text;
 }
 
+/** Parses --k: N, A:B (inclusive) or A,B,C; sorted, without repeats. */
+export function parseK(text: string): number[] {
+  const bad = (): never => {
+    throw usageError(`--k must be N, A:B or A,B,C with whole numbers from 1 to ${MAX_K}, got ${JSON.stringify(text)}`);
+  };
+  const one = (part: string): number => {
+    const v = Number(part);
+    return /^\s*\d+\s*$/.test(part) && v >= 1 && v <= MAX_K ? v : bad();
+  };
+  const range = text.split(':');
+  let ks: number[];
+  if (range.length === 2) {
+    const [a, b] = range.map(one);
+    if (a > b) bad();
+    ks = Array.from({ length: b - a + 1 }, (_, i) => a + i);
+  } else if (range.length === 1) {
+    ks = text.split(',').map(one);
+  } else {
+    ks = bad();
+  }
+  return [...new Set(ks)].sort((a, b) => a - b);
+}
+
 function column(text: string, name: string, header: boolean): string {
   if (!header) wholeNumber(text, `${name} (a column number with --no-header)`, 1);
   else if (text.trim() === '') throw usageError(`${name} needs a column name`);
@@ -127,7 +175,13 @@ export function parseArgs(argv: string[], version: string): Parsed {
     missing: o.missing as MissingPolicy,
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
-    accel: o.accel as Acceleration,
+    accel: o.accel as Acceleration | 'auto',
+    k: o.k === undefined ? null : parseK(o.k),
+    variances: o.variance === undefined ? null : o.variance === 'both' ? ['equal', 'unequal'] : [o.variance as VarianceModel],
+    criterion: o.criterion as Criterion,
+    initMethod: o.initMethod as InitMethod,
+    nInit: wholeNumber(o.nInit, '--n-init', 1),
+    seed: wholeNumber(o.seed, '--seed', 0),
     format: o.json ? 'json' : (o.format as Format),
     rows,
     responsibilities: o.responsibilities as boolean,
@@ -138,6 +192,8 @@ export function parseArgs(argv: string[], version: string): Parsed {
   };
   if (o.init !== undefined) request.init = column(o.init, '--init', header);
   if (o.minVariance !== undefined) request.minVariance = positiveNumber(o.minVariance, '--min-variance', false);
-  if (request.init === undefined) throw usageError('--init <column> is required: the column holding the starting partition');
+  if (request.init !== undefined && request.k !== null && request.k.length > 1) {
+    throw usageError(`--k ${o.k} asks for a search over K, but with --init K is the number of labels; give one of them`);
+  }
   return { kind: 'fit', request };
 }

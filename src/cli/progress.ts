@@ -30,7 +30,7 @@ export class StatusLine {
   }
 }
 
-export async function drive<T>(steps: Generator<Progress, T>, status = new StatusLine(), prefix = ''): Promise<T> {
+export async function drive<T>(steps: Generator<Progress & { context?: string }, T>, status = new StatusLine()): Promise<T> {
   let last = performance.now();
   try {
     for (;;) {
@@ -38,7 +38,8 @@ export async function drive<T>(steps: Generator<Progress, T>, status = new Statu
       if (step.done) return step.value;
       const now = performance.now();
       if (now - last >= YIELD_MS) {
-        status.update(`${prefix}iteration ${step.value.iteration}  log-likelihood ${step.value.loglik.toPrecision(10)}`);
+        const { context, iteration, loglik } = step.value;
+        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}`);
         await turn();
         last = performance.now();
       }

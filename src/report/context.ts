@@ -1,5 +1,7 @@
 /** What every report format is given: the fit, and where its data came from. */
 import type { Fit } from '../select/fit.js';
+import type { Selection } from '../select/search.js';
+import type { InitMethod } from '../select/starts.js';
 
 export interface ReportContext {
   fit: Fit;
@@ -18,6 +20,10 @@ export interface ReportContext {
   responsibilities: boolean;
   /** Settings echoed into the report. */
   settings: { rtol: number; maxIter: number };
+  /** The candidates compared, when there were several. */
+  selection: Selection | null;
+  /** How a search without a partition was started, or null. */
+  search: { initMethod: InitMethod; nInit: number; seed: number } | null;
 }
 
 /** Throws (a bug: exit 1) if a number about to be printed is not finite. */

@@ -36,6 +36,22 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     resolution: fit.floor.resolution,
     rtol: ctx.settings.rtol,
     max_iter: ctx.settings.maxIter,
+    ...(ctx.search ? { init_method: ctx.search.initMethod, n_init: ctx.search.nInit, seed: ctx.search.seed } : {}),
+    ...(ctx.selection
+      ? {
+          criterion: ctx.selection.criterion,
+          selection: ctx.selection.candidates.map((c) => ({
+            k: c.labels.length,
+            variance: c.variance,
+            loglik: check(c.loglik, 'candidate loglik'),
+            n_params: c.nParams,
+            bic: check(c.bic, 'candidate bic'),
+            aic: check(c.aic, 'candidate aic'),
+            icl: check(c.icl, 'candidate icl'),
+            converged: c.converged,
+          })),
+        }
+      : {}),
     components: fit.labels.map((label, k) => ({
       label,
       weight: check(theta.weight[k], 'weight'),

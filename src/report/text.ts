@@ -40,11 +40,11 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const status =
     (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
   const floor = fit.floor.resolution === null ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution ${short(fit.floor.resolution)})`;
-  const start = ctx.initName === null ? '' : `, started from ${ctx.initName}`;
+  const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, best of ${ctx.search.nInit} ${ctx.search.initMethod} starts per model (seed ${ctx.search.seed})` : '';
   const lines = [
     c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`),
     ['rows', `${fit.n} used, ${ctx.skippedRecords.length} skipped`],
-    ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}`],
+    ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
     ['BIC', num(fit.bic, 8)],
@@ -52,6 +52,20 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['variance floor', floor],
   ];
   return lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n');
+}
+
+/** The candidates compared, the chosen one marked. */
+export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
+  const selection = ctx.selection;
+  if (selection === null) return '';
+  const head = ['K', 'variance', 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
+  const t = table(c, head, ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
+  for (const fit of selection.candidates) {
+    const chosen = fit === selection.best;
+    const row = [String(fit.labels.length), fit.variance, num(fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
+    t.push(chosen ? row.map((cell) => c.bold(cell)) : row);
+  }
+  return `${c.bold('Models compared')}\n${t.toString()}\n\n`;
 }
 
 export function traceText(ctx: ReportContext, c: ChalkInstance): string {
@@ -130,7 +144,7 @@ function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[]
 }
 
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
-  sink.push(`${summaryText(ctx, c)}\n\n${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n`);
+  sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n`);
   if (ctx.responsibilities && rows > 0) {
     sink.push('\n');
     await writeResponsibilities(ctx, c, rows, sink);

@@ -15,6 +15,8 @@ import { aic, bic, icl } from './criteria.js';
 export interface FitSettings extends EmOptions {
   variance: VarianceModel;
   floor: VarianceFloor;
+  /** Number the components by increasing mean (when the labels carry no meaning of their own). */
+  orderByMean?: boolean;
 }
 
 export interface Fit {
@@ -140,7 +142,20 @@ export function* fitFrom(
   }
 }
 
+/** Reorders the components of a run (and their floor records) by increasing mean, in place. */
+function sortByMean(run: EmRun<GaussianMixture>, initialFloored: Uint8Array): void {
+  const { weight, mean, variance } = run.theta;
+  const order = Array.from(mean, (_, k) => k).sort((a, b) => mean[a] - mean[b]);
+  for (const a of [weight, mean, variance, run.floorCount, initialFloored]) {
+    const copy = a.slice();
+    order.forEach((from, to) => {
+      a[to] = copy[from];
+    });
+  }
+}
+
 function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array): Fit {
+  if (settings.orderByMean) sortByMean(run, (initialFloored = initialFloored.slice()));
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
   return {

@@ -31,7 +31,6 @@ describe('usage errors exit 2', () => {
     [[], "required option '--var <column>' not specified (em-fit --help lists the options)"],
     [['--var', 'Var', '--init', 'partition1'], "missing required argument 'file'"],
     [[seed, '--init', 'partition1'], "required option '--var <column>' not specified"],
-    [[seed, '--var', 'Var'], '--init <column> is required'],
     [[seed, '--var', 'Var', '--init', 'partition1', '--bogus'], "unknown option '--bogus'"],
     [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '-1'], '--max-iter must be a whole number ≥ 0, got "-1"'],
     [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '2.5'], '--max-iter must be a whole number'],

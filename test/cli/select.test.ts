@@ -1,0 +1,83 @@
+/** Model search through the CLI: options, output keys, reproducibility. */
+import { describe, expect, it } from 'vitest';
+import { emFit, emFitJson, fixture } from '../helpers/cli.js';
+
+const faithful = fixture('faithful.csv');
+const seed = fixture('seed.csv');
+
+describe('em-fit --k', () => {
+  it('selects K = 2, equal variances on Old Faithful and lists every candidate', () => {
+    const out = emFitJson([faithful, '--var', 'waiting', '--k', '1:6', '--variance', 'both', '--no-responsibilities']);
+    expect(out.k).toBe(2);
+    expect(out.variance).toBe('equal');
+    expect(out.criterion).toBe('bic');
+    expect(out.init).toBeNull();
+    expect(out.init_method).toBe('kmeans++');
+    expect(out.seed).toBe(0);
+    expect(out.loglik).toBeCloseTo(-1034.002, 3);
+    expect(out.bic).toBeCloseTo(2090.43, 2);
+    expect(out.selection).toHaveLength(12);
+    expect(Object.keys(out.selection[0])).toEqual(['k', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged']);
+    expect(out.selection.map((s: any) => s.k)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
+    const chosen = out.selection.find((s: any) => s.k === 2 && s.variance === 'equal');
+    expect(chosen.bic).toBe(out.bic);
+    expect(Math.min(...out.selection.map((s: any) => s.bic))).toBe(out.bic);
+    expect(out.components.map((c: any) => c.label)).toEqual(['1', '2']);
+    expect(out.components[0].mean).toBeLessThan(out.components[1].mean);
+  });
+
+  it('gives byte-identical output for the same seed, and the same model for another', () => {
+    const args = [faithful, '--var', 'waiting', '--k', '1:4'];
+    const a = emFit([...args, '--seed', '7', '--json']);
+    const b = emFit([...args, '--seed', '7', '--json']);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toBe(b.stdout);
+    expect(emFit([...args, '--seed', '7']).stdout).toBe(emFit([...args, '--seed', '7']).stdout);
+    const other = JSON.parse(emFit([...args, '--seed', '8', '--json']).stdout);
+    const first = JSON.parse(a.stdout);
+    expect([other.k, other.variance]).toEqual([first.k, first.variance]);
+  });
+
+  it('shows the comparison in text, the chosen model marked', () => {
+    const result = emFit([faithful, '--var', 'waiting', '--k', '2,3', '--rows', '0']);
+    expect(result.stdout).toContain('chosen by BIC among 4 models');
+    expect(result.stdout).toContain('Models compared');
+    expect(result.stdout).toMatch(/│ 2 │ equal\s+│.*← lowest BIC/);
+  });
+
+  it('ranks by --criterion', () => {
+    const out = emFitJson([faithful, '--var', 'waiting', '--k', '1:4', '--criterion', 'aic', '--no-responsibilities']);
+    expect(out.criterion).toBe('aic');
+    expect(Math.min(...out.selection.map((s: any) => s.aic))).toBe(out.aic);
+  });
+
+  it('searches K = 1..9 when neither --k nor --init is given', () => {
+    const out = emFitJson([seed, '--var', 'Var', '--no-responsibilities']);
+    expect(new Set(out.selection.map((s: any) => s.k))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+  });
+
+  it('with --init, fits each variance model asked for from the partition and compares them', () => {
+    const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--variance', 'both', '--no-responsibilities']);
+    expect(out.selection.map((s: any) => s.variance)).toEqual(['equal', 'unequal']);
+    expect(out.init).toBe('partition1');
+    const same = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--k', '2', '--no-responsibilities']);
+    expect(same.k).toBe(2);
+    expect(same).not.toHaveProperty('selection');
+  });
+
+  it.each([
+    [['--k', '0'], '--k must be N, A:B or A,B,C with whole numbers from 1 to 100, got "0"'],
+    [['--k', '5:2'], '--k must be N, A:B or A,B,C'],
+    [['--k', 'two'], '--k must be N, A:B or A,B,C'],
+    [['--k', '1:3', '--init', 'partition1'], 'asks for a search over K, but with --init K is the number of labels'],
+    [['--k', '3', '--init', 'partition1'], '--k 3 contradicts --init partition1, whose column has 2 labels'],
+    [['--n-init', '0'], '--n-init must be a whole number ≥ 1'],
+    [['--seed', '-1'], '--seed must be a whole number ≥ 0'],
+    [['--criterion', 'hqc'], "argument 'hqc' is invalid"],
+  ])('refuses %j with exit 2', (args, message) => {
+    const result = emFit([seed, '--var', 'Var', ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(message);
+  });
+});
