@@ -7,18 +7,8 @@
  *   node bench/generate.mjs <rows> <file> [seed]
  */
 import { createWriteStream } from 'node:fs';
+import { mulberry32 } from '../dist/select/rng.js';
 
-/** Mulberry32: a small seeded generator, enough for benchmark data. */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export async function generate(rows, file, seed = 42) {
   const random = mulberry32(seed);

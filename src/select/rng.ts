@@ -14,10 +14,9 @@ function fmix32(h: number): number {
   return h >>> 0;
 }
 
-/** Uniform numbers in [0, 1) from the keys: Mulberry32 seeded with a hash of the keys. */
-export function rng(...keys: number[]): () => number {
-  let state = 0x9e3779b9;
-  for (const key of keys) state = fmix32(state ^ fmix32(key >>> 0) ^ Math.floor(key / 2 ** 32));
+/** Mulberry32 (Tommy Ettinger): uniform numbers in [0, 1) from a 32-bit state. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
     let t = state;
@@ -25,4 +24,11 @@ export function rng(...keys: number[]): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Uniform numbers in [0, 1) from the keys: Mulberry32 seeded with a hash of the keys. */
+export function rng(...keys: number[]): () => number {
+  let state = 0x9e3779b9;
+  for (const key of keys) state = fmix32(state ^ fmix32(key >>> 0) ^ Math.floor(key / 2 ** 32));
+  return mulberry32(state);
 }
