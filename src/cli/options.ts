@@ -12,22 +12,41 @@ import type { InitMethod } from '../select/starts.js';
 
 export type Format = 'text' | 'json' | 'csv';
 
-export interface FitRequest {
+/** Options shared by `em-fit` (fit) and `em-fit predict`: how to read, what to print. */
+export interface CommonRequest {
   file: string;
-  var: string;
-  init?: string;
   header: boolean;
   delimiter: string;
   missing: MissingPolicy;
-  maxIter: number;
-  rtol: number;
-  minVariance?: number;
+  weight?: string;
   format: Format;
   /** Rows of the text responsibility table; Infinity for all. */
   rows: number;
   responsibilities: boolean;
-  strict: boolean;
   quiet: boolean;
+}
+
+export interface PredictRequest extends CommonRequest {
+  model: string;
+  /** The column to score; by default the model's own. */
+  var?: string;
+}
+
+export interface FitRequest extends CommonRequest {
+  var: string;
+  init?: string;
+  /** A saved model to start from (--init-model). */
+  initModel?: string;
+  /** Fit each group of this column separately (--by). */
+  by?: string;
+  /** Write the fitted model here (--save-model). */
+  saveModel?: string;
+  maxIter: number;
+  rtol: number;
+  minVariance?: number;
+  /** Add standard errors from the observed information. */
+  se: boolean;
+  strict: boolean;
   timings: boolean;
   /** 'auto': plain EM from a given partition, SQUAREM in a model search. */
   accel: Acceleration | 'auto';
@@ -43,8 +62,8 @@ export interface FitRequest {
   threads: number | null;
 }
 
-/** What the command line asked for: a fit, or nothing more to do (help or version shown). */
-export type Parsed = { kind: 'fit'; request: FitRequest } | { kind: 'done' };
+/** What the command line asked for: a fit, a prediction, or nothing more (help or version shown). */
+export type Parsed = { kind: 'fit'; request: FitRequest } | { kind: 'predict'; request: PredictRequest } | { kind: 'done' };
 
 const DEFAULTS = { maxIter: 1000, rtol: 1e-8, rows: 20, nInit: 10, seed: 0 };
 
@@ -65,37 +84,72 @@ Examples:
 Exit codes: 0 fit done (also when not converged, with a warning), 2 usage,
 3 input (file, column or value), 4 the fit is impossible, 130 interrupted.`;
 
+/** Reading options, the same for fit and predict. */
+function inputOptions(cmd: Command): Command {
+  return cmd
+    .option('--weight <column>', 'column of frequency weights: a row of weight w counts as w copies (fractions allowed, 0 ignores the row)')
+    .option('--no-header', 'the file has no header row; name columns by number, from 1')
+    .option('-d, --delimiter <char>', 'field delimiter (one character; \\t or "tab" for tab)', ',')
+    .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'));
+}
+
+/** Output options, the same for fit and predict. */
+function outputOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
+    .option('--json', 'same as --format json')
+    .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
+    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
+    .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)');
+}
+
+const finish = (cmd: Command, examples: string): Command => cmd.addHelpText('after', examples).exitOverride().configureOutput({ outputError: () => {} });
+
 export function program(version: string): Command {
-  return new Command('em-fit')
-    .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.')
+  const cmd = new Command('em-fit')
+    .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit predict --help).')
     .version(version, '-V, --version')
     .argument('<file>', 'CSV file to read, or - for standard input')
     .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
+    .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
     .option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C (default 1:9)')
     .addOption(new Option('--variance <model>', 'variance model: unequal (one per component), equal (pooled), or both (default: unequal with --init, both without)').choices(['unequal', 'equal', 'both']))
     .addOption(new Option('--criterion <name>', 'criterion that ranks the candidates (lower is better)').choices(['bic', 'aic', 'icl']).default('bic'))
     .addOption(new Option('--init-method <method>', 'starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))
     .option('--n-init <r>', 'starts per candidate in a model search; the best is kept', String(DEFAULTS.nInit))
     .option('--seed <s>', 'seed of the starts: the same seed, input and options give the same output', String(DEFAULTS.seed))
-    .option('--no-header', 'the file has no header row; name columns by number, from 1')
-    .option('-d, --delimiter <char>', 'field delimiter (one character; \\t or "tab" for tab)', ',')
-    .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'))
+    .option('--by <column>', 'fit each group of rows with the same value in this column separately');
+  inputOptions(cmd)
     .option('--max-iter <n>', 'maximum EM iterations (0 reports the starting parameters)', String(DEFAULTS.maxIter))
     .option('--rtol <x>', 'stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|', String(DEFAULTS.rtol))
     .addOption(new Option('--accel <method>', 'acceleration: none (plain EM), squarem (monotone extrapolation steps), or auto: none from --init, squarem in a model search').choices(['auto', 'none', 'squarem']).default('auto'))
-    .option('--min-variance <v>', 'variance floor (default: (resolution of the data)²/12, see README)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
-    .option('--json', 'same as --format json')
-    .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
-    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
+    .option('--min-variance <v>', 'variance floor (default: (resolution of the data)²/12, see README)');
+  outputOptions(cmd)
+    .option('--se', 'standard errors of the weights, means and variances, from the observed information')
+    .option('--save-model <file>', 'write the fitted model to this JSON file (with --by, one file per group)')
     .option('--strict', 'exit 4 when EM has not converged')
-    .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)')
     .option('--threads <n>', 'threads for the passes over the data, or "auto": all cores from 200,000 rows up', 'auto')
-    .option('--timings', 'print the time spent reading, fitting and writing, and the peak memory, on standard error')
-    .addHelpText('after', EXAMPLES)
-    .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .option('--timings', 'print the time spent reading, fitting and writing, and the peak memory, on standard error');
+  return finish(cmd, EXAMPLES);
+}
+
+const PREDICT_EXAMPLES = `
+Examples:
+  em-fit data.csv --var x --k 1:5 --save-model model.json
+  em-fit predict model.json new.csv
+  em-fit predict model.json new.csv --json | jq '.loglik'
+  em-fit predict model.json new.csv --format csv > scored.csv`;
+
+export function predictProgram(): Command {
+  const cmd = new Command('em-fit predict')
+    .description('Score new data with a saved model: responsibilities, classification and log-density of each row, and the total log-likelihood.')
+    .argument('<model>', 'model file written by em-fit --save-model')
+    .argument('<file>', 'CSV file to read, or - for standard input')
+    .option('--var <column>', "numeric column (default: the column the model was fitted to)");
+  inputOptions(cmd);
+  outputOptions(cmd);
+  return finish(cmd, PREDICT_EXAMPLES);
 }
 
 const wholeNumber = (text: string, name: string, min: number): number => {
@@ -151,28 +205,56 @@ function column(text: string, name: string, header: boolean): string {
   return text;
 }
 
-/** Parses argv (node, script, args…). Throws an EmFitError (exit 2) for usage errors. */
-export function parseArgs(argv: string[], version: string): Parsed {
-  const cmd = program(version);
+/** Parses with commander; null when help or the version was shown. */
+function parseWith(cmd: Command, args: string[], help: string): Command | null {
   try {
-    cmd.parse(argv);
+    cmd.parse(args, { from: 'user' });
+    return cmd;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return { kind: 'done' };
-      throw usageError(`${error.message.replace(/^error: /, '')} (em-fit --help lists the options)`);
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return null;
+      throw usageError(`${error.message.replace(/^error: /, '')} (${help} lists the options)`);
     }
     throw error;
   }
-  const o = cmd.opts();
+}
+
+/** The options common to fit and predict, checked. */
+function common(o: Record<string, any>, file: string): CommonRequest {
   const header = o.header as boolean;
-  const rows = (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0);
   if (o.json && o.format !== 'text' && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}`);
-  const request: FitRequest = {
-    file: cmd.args[0],
-    var: column(o.var, '--var', header),
+  const request: CommonRequest = {
+    file,
     header,
     delimiter: delimiter(o.delimiter),
     missing: o.missing as MissingPolicy,
+    format: o.json ? 'json' : (o.format as Format),
+    rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),
+    responsibilities: o.responsibilities as boolean,
+    quiet: Boolean(o.quiet),
+  };
+  if (o.weight !== undefined) request.weight = column(o.weight, '--weight', header);
+  return request;
+}
+
+/** Parses argv (node, script, args…). Throws an EmFitError (exit 2) for usage errors. */
+export function parseArgs(argv: string[], version: string): Parsed {
+  const args = argv.slice(2);
+  if (args[0] === 'predict') {
+    const cmd = parseWith(predictProgram(), args.slice(1), 'em-fit predict --help');
+    if (cmd === null) return { kind: 'done' };
+    const o = cmd.opts();
+    const request: PredictRequest = { ...common(o, cmd.args[1]), model: cmd.args[0] };
+    if (o.var !== undefined) request.var = column(o.var, '--var', request.header);
+    return { kind: 'predict', request };
+  }
+  const cmd = parseWith(program(version), args, 'em-fit --help');
+  if (cmd === null) return { kind: 'done' };
+  const o = cmd.opts();
+  const base = common(o, cmd.args[0]);
+  const request: FitRequest = {
+    ...base,
+    var: column(o.var, '--var', base.header),
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
     accel: o.accel as Acceleration | 'auto',
@@ -182,18 +264,22 @@ export function parseArgs(argv: string[], version: string): Parsed {
     initMethod: o.initMethod as InitMethod,
     nInit: wholeNumber(o.nInit, '--n-init', 1),
     seed: wholeNumber(o.seed, '--seed', 0),
-    format: o.json ? 'json' : (o.format as Format),
-    rows,
-    responsibilities: o.responsibilities as boolean,
     strict: Boolean(o.strict),
-    quiet: Boolean(o.quiet),
     timings: Boolean(o.timings),
+    se: Boolean(o.se),
     threads: o.threads === 'auto' ? null : wholeNumber(o.threads, '--threads', 1),
   };
-  if (o.init !== undefined) request.init = column(o.init, '--init', header);
+  if (o.init !== undefined) request.init = column(o.init, '--init', base.header);
+  if (o.by !== undefined) request.by = column(o.by, '--by', base.header);
+  if (o.initModel !== undefined) request.initModel = o.initModel;
+  if (o.saveModel !== undefined) request.saveModel = o.saveModel;
   if (o.minVariance !== undefined) request.minVariance = positiveNumber(o.minVariance, '--min-variance', false);
+  if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init K is the number of labels; give one of them`);
+  }
+  if (request.initModel !== undefined && request.k !== null && request.k.length > 1) {
+    throw usageError(`--k ${o.k} asks for a search over K, but with --init-model K is the model's; give one of them`);
   }
   return { kind: 'fit', request };
 }

@@ -58,6 +58,8 @@ export interface Table {
   records: number;
   /** 0-based indices, among the data records, of the records skipped for a missing value. */
   skippedRecords: Int32Array;
+  /** With --by: the group code of each skipped record, −1 where the group itself is missing. */
+  skippedGroups: Int32Array;
   /** Labels that occur only on skipped records, so they have no rows left. */
   labelsOnlyInSkipped: string[];
 }
@@ -226,6 +228,7 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
   const labels: Interner | null = options.columns.init !== undefined ? newInterner() : null;
   const groups: Interner | null = options.columns.by !== undefined ? newInterner() : null;
   let skipped = new Int32Array(16);
+  let skippedGroups = new Int32Array(16);
   let nSkipped = 0;
   const skippedLabels = new Set<string>();
   let n = 0;
@@ -270,7 +273,11 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
     const weightText = cols.weight >= 0 ? cell(fields, cols.weight, line) : '';
     const groupText = cols.by >= 0 ? cell(fields, cols.by, line) : '';
     if (xText === null || labelText === null || weightText === null || groupText === null) {
-      if (nSkipped === skipped.length) skipped = grow(skipped, (m) => new Int32Array(m));
+      if (nSkipped === skipped.length) {
+        skipped = grow(skipped, (m) => new Int32Array(m));
+        skippedGroups = grow(skippedGroups, (m) => new Int32Array(m));
+      }
+      skippedGroups[nSkipped] = groups === null || groupText === null ? -1 : intern(groups, groupText);
       skipped[nSkipped++] = record;
       if (labelText !== null && labels !== null) skippedLabels.add(labelText);
       return;
@@ -318,6 +325,7 @@ export async function readTable(input: Readable, options: ReadOptions): Promise<
     groups: labelColumn(groups, cols.by),
     records,
     skippedRecords: skipped.subarray(0, nSkipped),
+    skippedGroups: skippedGroups.subarray(0, nSkipped),
     labelsOnlyInSkipped: labels === null ? [] : [...skippedLabels].filter((l) => !labels.map.has(l)),
   };
 }

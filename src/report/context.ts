@@ -1,7 +1,9 @@
 /** What every report format is given: the fit, and where its data came from. */
+import type { StandardErrors } from '../models/gaussian-se.js';
 import type { Fit } from '../select/fit.js';
 import type { Selection } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
+import type { RowSet } from './rows.js';
 
 export interface ReportContext {
   fit: Fit;
@@ -10,10 +12,12 @@ export interface ReportContext {
   varName: string;
   /** The partition column, or null when the start came from elsewhere. */
   initName: string | null;
-  /** The numeric column over the rows in use. */
-  x: Float64Array;
-  /** Sorted 0-based indices of the data records skipped for missing values. */
-  skippedRecords: Int32Array;
+  /** The rows in use, scored by the fit. */
+  rows: RowSet;
+  /** Rows left out for missing values. */
+  skipped: number;
+  /** The group of a --by fit, or null. */
+  group: string | null;
   /** Every warning: the reader's and the fit's. */
   warnings: string[];
   /** Include the per-row responsibilities and classification. */
@@ -22,6 +26,10 @@ export interface ReportContext {
   settings: { rtol: number; maxIter: number };
   /** The candidates compared, when there were several. */
   selection: Selection | null;
+  /** The frequency-weight column, or null. */
+  weightName: string | null;
+  /** Standard errors when asked for (--se): the numbers, or why there are none. */
+  standardErrors: StandardErrors | string | null;
   /** How a search without a partition was started, or null. */
   search: { initMethod: InitMethod; nInit: number; seed: number } | null;
 }

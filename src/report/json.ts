@@ -5,19 +5,23 @@
  */
 import type { Sink } from '../io/sink.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, rowBlocks } from './rows.js';
+import { argmax, type RowSet, rowBlocks } from './rows.js';
 
 /** Everything in the report but the per-row arrays, as a plain object. */
 export function fitSummary(ctx: ReportContext): Record<string, unknown> {
   const { fit } = ctx;
   const { theta } = fit;
   const check = (v: number, what: string): number => finite(v, what);
+  const se = ctx.standardErrors;
   return {
+    ...(ctx.group === null ? {} : { group: ctx.group }),
     file: ctx.file,
     var: ctx.varName,
     init: ctx.initName,
     n: fit.n,
-    skipped: ctx.skippedRecords.length,
+    skipped: ctx.skipped,
+    ...(ctx.weightName === null ? {} : { weight: ctx.weightName }),
+    total_weight: check(fit.totalWeight, 'total weight'),
     k: fit.labels.length,
     variance: fit.variance,
     converged: fit.converged,
@@ -58,7 +62,11 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
       mean: check(theta.mean[k], 'mean'),
       variance: check(theta.variance[k], 'variance'),
       sd: check(Math.sqrt(theta.variance[k]), 'sd'),
+      ...(se !== null && typeof se !== 'string'
+        ? { se_weight: check(se.weight[k], 'se'), se_mean: check(se.mean[k], 'se'), se_variance: check(se.variance[k], 'se') }
+        : {}),
     })),
+    ...(typeof se === 'string' ? { se_unavailable: se } : {}),
     trace: fit.trace.map((t) => ({
       iteration: t.iteration,
       loglik: check(t.loglik, 'trace loglik'),
@@ -70,34 +78,55 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
 }
 
 export async function writeJson(ctx: ReportContext, sink: Sink): Promise<void> {
-  const head = JSON.stringify(fitSummary(ctx), null, 2);
-  if (!ctx.responsibilities) {
-    sink.push(`${head}\n`);
+  await writeJsonDocument(fitSummary(ctx), ctx.responsibilities ? ctx.rows : null, sink);
+}
+
+/**
+ * One JSON document: `head` (small, from JSON.stringify), then the per-row arrays of
+ * `rows` streamed one row per line: responsibilities, classification and, for predict,
+ * log_density. The classification is kept from the responsibilities' pass, as one small
+ * integer per row, and the log-densities likewise.
+ */
+export async function writeJsonDocument(head: Record<string, unknown>, rows: RowSet | null, sink: Sink, pretty = true): Promise<void> {
+  // Pretty: two-space indent, a row per line. Not pretty: one line (NDJSON, for --by).
+  const [nl, indent] = pretty ? ['\n', '  '] : ['', ''];
+  const text = pretty ? JSON.stringify(head, null, 2) : JSON.stringify(head);
+  if (rows === null) {
+    sink.push(`${text}\n`);
     return sink.flush();
   }
-  // Reopen the object to append the streamed arrays. The classification is kept from the
-  // same pass as the responsibilities, as one small integer per row.
-  sink.push(`${head.slice(0, -2)},\n  "responsibilities": [`);
-  const k = ctx.fit.labels.length;
-  const n = ctx.x.length;
+  sink.push(`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities": [`);
+  const k = rows.labels.length;
+  const n = rows.x.length;
   const classes = new Int32Array(n);
-  for (const block of rowBlocks(ctx.fit, ctx.x)) {
+  const densities = rows.logDensity ? new Float64Array(n) : null;
+  for (const block of rowBlocks(rows.model, rows.x)) {
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
       classes[i] = argmax(block.r, offset, k);
+      if (densities !== null) densities[i] = finite(block.logDensity[i - block.start], 'log-density');
       const row: string[] = [];
       for (let j = 0; j < k; j++) row.push(String(finite(block.r[offset + j], 'responsibility')));
-      if (sink.push(`${i === 0 ? '' : ','}\n    [${row.join(', ')}]`)) await sink.flush();
+      if (sink.push(`${i === 0 ? '' : ','}${nl}${indent}${indent}[${row.join(', ')}]`)) await sink.flush();
     }
   }
-  sink.push(`${n > 0 ? '\n  ' : ''}],\n  "classification": [`);
-  const labels = ctx.fit.labels.map((l) => JSON.stringify(l));
+  sink.push(`${n > 0 ? `${nl}${indent}` : ''}]`);
+  const labels = rows.labels.map((l) => JSON.stringify(l));
+  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent);
+  if (densities !== null) await writeArray('log_density', n, (i) => String(densities[i]), sink, nl, indent);
+  sink.push(`${nl}}\n`);
+  await sink.flush();
+}
+
+/** Writes `, "name": [...]`, LINE values per line when pretty. */
+async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string): Promise<void> {
   const LINE = 32;
+  const close = n > 0 ? `${nl}${indent}` : '';
+  sink.push(`,${nl}${indent}"${name}": [`);
   for (let start = 0; start < n; start += LINE) {
     const parts: string[] = [];
-    for (let i = start; i < Math.min(n, start + LINE); i++) parts.push(labels[classes[i]]);
-    if (sink.push(`${start === 0 ? '' : ','}\n    ${parts.join(', ')}`)) await sink.flush();
+    for (let i = start; i < Math.min(n, start + LINE); i++) parts.push(value(i));
+    if (sink.push(`${start === 0 ? '' : ','}${nl}${indent}${indent}${parts.join(', ')}`)) await sink.flush();
   }
-  sink.push(`${n > 0 ? '\n  ' : ''}]\n}\n`);
-  await sink.flush();
+  sink.push(`${close}]`);
 }

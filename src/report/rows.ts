@@ -14,6 +14,21 @@ export interface Model {
   floor: { floor: number };
 }
 
+/** The rows a report lists: the model that scores them and where they came from. */
+export interface RowSet {
+  model: Model;
+  /** Component labels, in component order. */
+  labels: string[];
+  /** The values, one per row in use. */
+  x: Float64Array;
+  /** Sorted 0-based indices of the data records skipped for missing values. */
+  skippedRecords: Int32Array;
+  /** The 0-based data record of each row, when the rows are not all the file's (--by). */
+  recordIndex?: Int32Array;
+  /** Also list each row's log-density log p(x_i | θ) (for predict). */
+  logDensity: boolean;
+}
+
 export interface RowBlock {
   start: number;
   end: number;
@@ -44,10 +59,12 @@ export function argmax(r: Float64Array, offset: number, k: number): number {
 }
 
 /**
- * 1-based record numbers of the rows in use, in order, given the sorted 0-based indices
- * of the skipped records: a cursor, since rows are visited in order.
+ * 1-based record numbers of the rows of a RowSet, visited in order: from recordIndex when
+ * given, else from the sorted 0-based indices of the skipped records, with a cursor.
  */
-export function recordNumbers(skippedRecords: Int32Array): (row: number) => number {
+export function recordNumbers(rows: Pick<RowSet, 'skippedRecords' | 'recordIndex'>): (row: number) => number {
+  const { skippedRecords, recordIndex } = rows;
+  if (recordIndex !== undefined) return (row) => recordIndex[row] + 1;
   let cursor = 0;
   return (row) => {
     // Record of used row `row` is row + (skipped records before it); advance past those.

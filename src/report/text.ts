@@ -8,7 +8,7 @@ import Table from 'cli-table3';
 import type { Sink } from '../io/sink.js';
 import { plural, short } from '../text.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, recordNumbers, rowBlocks } from './rows.js';
+import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
 
 /** Rows of the iteration table kept at each end of a long trace. */
 const TRACE_ENDS = 8;
@@ -43,7 +43,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, best of ${ctx.search.nInit} ${ctx.search.initMethod} starts per model (seed ${ctx.search.seed})` : '';
   const lines = [
     c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`),
-    ['rows', `${fit.n} used, ${ctx.skippedRecords.length} skipped`],
+    ['rows', `${fit.n} used, ${ctx.skipped} skipped${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${ctx.weightName})`}`],
     ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
@@ -85,38 +85,53 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const { theta, labels } = ctx.fit;
-  const t = table(c, ['component', 'weight', 'mean', 'variance', 'sd'], ['left', 'right', 'right', 'right', 'right']);
+  const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
+  const pm = (v: number): string[] => (se === null ? [] : [`± ${num(v, 3)}`]);
+  const head = ['component', 'weight', ...(se ? ['± se'] : []), 'mean', ...(se ? ['± se'] : []), 'variance', ...(se ? ['± se'] : []), 'sd'];
+  const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
   labels.forEach((label, k) => {
-    t.push([label, num(theta.weight[k], 6), num(theta.mean[k], 7), num(theta.variance[k], 7), num(Math.sqrt(theta.variance[k]), 7)]);
+    t.push([
+      label,
+      num(theta.weight[k], 6),
+      ...pm(se?.weight[k] ?? 0),
+      num(theta.mean[k], 7),
+      ...pm(se?.mean[k] ?? 0),
+      num(theta.variance[k], 7),
+      ...pm(se?.variance[k] ?? 0),
+      num(Math.sqrt(theta.variance[k]), 7),
+    ]);
   });
-  return t.toString();
+  const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(`No standard errors: ${ctx.standardErrors}.`)}` : '';
+  return t.toString() + note;
 }
 
-/** The first `limit` rows of the responsibility table, streamed in chunks of CHUNK rows. */
-export async function writeResponsibilities(ctx: ReportContext, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
-  const { fit, x } = ctx;
-  const k = fit.labels.length;
+/** The first `limit` rows of the responsibility table, written a block of rows at a time. */
+export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
+  const { labels, x } = rows;
+  const k = labels.length;
   const shown = Math.min(limit, x.length);
-  const head = ['row', 'value', ...fit.labels.map((l) => `p(${l})`), 'component'];
-  const aligns: ('left' | 'right')[] = ['right', 'right', ...fit.labels.map(() => 'right' as const), 'left'];
+  const head = ['row', 'value', ...labels.map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
+  const aligns: ('left' | 'right')[] = ['right', 'right', ...labels.map(() => 'right' as const), 'left', 'right'];
   let valueWidth = 'value'.length;
   for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, String(x[i]).length);
   const widths = [
-    Math.max(3, String(x.length + ctx.skippedRecords.length).length) + 2,
+    Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0) + 2,
     valueWidth + 2,
-    ...fit.labels.map((l) => Math.max(6, width(l) + 3) + 2),
-    Math.max(9, ...fit.labels.map(width)) + 2,
+    ...labels.map((l) => Math.max(6, width(l) + 3) + 2),
+    Math.max(9, ...labels.map(width)) + 2,
+    ...(rows.logDensity ? [13] : []),
   ];
-  const record = recordNumbers(ctx.skippedRecords);
-  const title = shown < x.length ? `Responsibilities: first ${shown} of ${fit.n} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(fit.n, 'row')}`;
+  const record = recordNumbers(rows);
+  const title = shown < x.length ? `Responsibilities: first ${shown} of ${x.length} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(x.length, 'row')}`;
   sink.push(`${c.bold(title)}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
-  for (const block of rowBlocks(fit, x, shown)) {
+  for (const block of rowBlocks(rows.model, x, shown)) {
     const lines: string[] = [];
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
       const row = [String(record(i)), String(x[i])];
       for (let j = 0; j < k; j++) row.push(block.r[offset + j].toFixed(4));
-      row.push(fit.labels[argmax(block.r, offset, k)]);
+      row.push(labels[argmax(block.r, offset, k)]);
+      if (rows.logDensity) row.push(num(block.logDensity[i - block.start], 6));
       lines.push(gridRow(row, widths, aligns));
     }
     if (sink.push(`${lines.join('\n')}\n`)) await sink.flush();
@@ -143,11 +158,39 @@ function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[]
   return `│${padded.join('│')}│`;
 }
 
+/** What predict prints before the responsibility table. */
+export interface PredictionSummary {
+  model: string;
+  file: string;
+  var: string;
+  n: number;
+  skipped: number;
+  total_weight: number;
+  k: number;
+  variance: string;
+  loglik: number;
+  mean_loglik: number;
+  components: { label: string; weight: number; mean: number; variance: number }[];
+}
+
+export function predictionText(s: PredictionSummary, c: ChalkInstance): string {
+  const lines = [
+    c.bold(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`),
+    ['rows', `${s.n} used, ${s.skipped} skipped`],
+    ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
+    ['log-likelihood', num(s.loglik, 10)],
+    ['per unit weight', num(s.mean_loglik, 8)],
+  ];
+  const t = table(c, ['component', 'weight', 'mean', 'variance', 'sd'], ['left', 'right', 'right', 'right', 'right']);
+  for (const m of s.components) t.push([m.label, num(m.weight, 6), num(m.mean, 7), num(m.variance, 7), num(Math.sqrt(m.variance), 7)]);
+  return `${lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n')}\n\n${c.bold('Model')}\n${t.toString()}\n`;
+}
+
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
   sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n`);
   if (ctx.responsibilities && rows > 0) {
     sink.push('\n');
-    await writeResponsibilities(ctx, c, rows, sink);
+    await writeResponsibilities(ctx.rows, c, rows, sink);
   }
   await sink.flush();
 }

@@ -39,6 +39,8 @@ export interface Selection {
   candidates: Fit[];
   /** Why candidates were left out (e.g. more components than distinct values). */
   skipped: string[];
+  /** Passes over the (search) data, over every candidate and start. */
+  passes: number;
 }
 
 export interface SearchProgress extends Progress {
@@ -136,14 +138,16 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
 }
 
 /** The best fit over the starts of one candidate, on `data`; null if no start could be made. */
-function* bestOfStarts(data: Data, starts: Iterable<Start>, k: number, variance: VarianceModel, settings: SearchSettings, context: string): Generator<SearchProgress, Fit | null> {
+function* bestOfStarts(data: Data, starts: Iterable<Start>, k: number, variance: VarianceModel, settings: SearchSettings, context: string): Generator<SearchProgress, { best: Fit | null; passes: number }> {
   const labels = Array.from({ length: k }, (_, j) => String(j + 1));
   let best: Fit | null = null;
+  let passes = 0;
   for (const start of starts) {
     const fit = yield* withContext(fitFrom(data, start.theta, labels, { ...settings, variance, orderByMean: true }, start.floored), `${context}, ${start.name}`);
+    passes += fit.passes;
     if (best === null || fit.loglik > best.loglik) best = fit;
   }
-  return best;
+  return { best, passes };
 }
 
 export function* searchModels(data: Data, settings: SearchSettings, pool?: PassPool): Generator<SearchProgress, Selection> {
@@ -154,6 +158,7 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
   const found = new Map<string, Fit>();
   const candidates: Fit[] = [];
   const skipped: string[] = [];
+  let passes = 0;
   const total = settings.ks.length * settings.variances.length;
   let index = 0;
   for (const k of settings.ks) {
@@ -167,12 +172,15 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
         continue;
       }
       const starts = candidateStarts(searchData, sorted, ward, k, variance, settings, found.get(`${variance}:${k - 1}`));
-      let fit = yield* bestOfStarts(searchData, starts, k, variance, settings, context);
+      const tried = yield* bestOfStarts(searchData, starts, k, variance, settings, context);
+      passes += tried.passes;
+      let fit = tried.best;
       if (fit !== null) found.set(`${variance}:${k}`, fit);
       if (fit !== null && searchData !== data) {
         // Run the subsample's best start on all the data.
         const settingsK = { ...settings, variance, orderByMean: true };
         fit = yield* withContext(fitFrom(data, fit.theta, fit.labels, settingsK, new Uint8Array(k), pool), `${context}, on all ${data.x.length} rows`);
+        passes += fit.passes;
       }
       if (fit === null) skipped.push(`K = ${k} (${variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
       else candidates.push(fit);
@@ -181,7 +189,7 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
   if (candidates.length === 0) {
     throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
   }
-  return { best: bestBy(candidates, settings.criterion), criterion: settings.criterion, candidates, skipped };
+  return { best: bestBy(candidates, settings.criterion), criterion: settings.criterion, candidates, skipped, passes };
 }
 
 /** The candidate with the lowest criterion; on a tie, the one with fewer parameters. */

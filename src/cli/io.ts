@@ -1,0 +1,77 @@
+/**
+ * The CLI's contact with the process: input streams, colour, warnings and output paths.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Readable } from 'node:stream';
+import { EmFitError, inputError } from '../errors.js';
+import type { ColumnRequest, ReadOptions } from '../io/csv.js';
+import type { CommonRequest } from './options.js';
+
+/** Colour for a stream: only on a terminal, never with NO_COLOR set. */
+export function colours(stream: NodeJS.WriteStream): ChalkInstance {
+  const wanted = stream.isTTY === true && !process.env.NO_COLOR;
+  return new Chalk({ level: wanted ? (Math.max(1, new Chalk().level) as 1 | 2 | 3) : 0 });
+}
+
+/** Prints warnings on stderr, unless quiet. */
+export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
+  if (request.quiet || warnings.length === 0) return;
+  const c = colours(process.stderr);
+  for (const w of warnings) process.stderr.write(`${c.yellow('em-fit: warning:')} ${w}\n`);
+}
+
+export interface Input {
+  /** A fresh stream over the input (a second one re-reads the file, or the spooled stdin). */
+  stream(): Readable;
+  /** The input's name in messages. */
+  source: string;
+}
+
+/** The input as a stream; `-` is standard input, spooled when it must be read twice. */
+export function openInput(file: string, twice: boolean): Input {
+  if (file === '-') {
+    if (!twice) return { stream: () => process.stdin, source: 'standard input' };
+    const bytes = readStdin();
+    return { stream: () => Readable.from([bytes]), source: 'standard input' };
+  }
+  try {
+    if (statSync(file).isDirectory()) throw inputError(`${file} is a directory, not a file`);
+  } catch (error) {
+    if (error instanceof EmFitError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw inputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(error)})`);
+  }
+  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file };
+}
+
+function readStdin(): Buffer {
+  try {
+    return readFileSync(0);
+  } catch (error) {
+    throw inputError(`standard input: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+export function readOptions(request: CommonRequest, source: string, columns: ColumnRequest): ReadOptions {
+  return { source, header: request.header, delimiter: request.delimiter, missing: request.missing, columns };
+}
+
+/**
+ * The file of one group for a per-group output (--save-model, --plot with --by): the group
+ * is put before the extension, reduced to characters that are safe in a file name, and
+ * numbered if two groups would share a name: model.json → model.north.json.
+ */
+export function groupPaths(path: string, groups: readonly string[]): string[] {
+  const extension = extname(path);
+  const stem = path.slice(0, path.length - extension.length);
+  const used = new Set<string>();
+  return groups.map((group) => {
+    const safe = group.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
+    let name = `${stem}.${safe}${extension}`;
+    for (let i = 2; used.has(name); i++) name = `${stem}.${safe}-${i}${extension}`;
+    used.add(name);
+    return name;
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * `em-fit predict MODEL.json <file>`: score new data with a saved model.
+ */
+import { EXIT, type ExitCode } from '../errors.js';
+import { dataRecords, readTable } from '../io/csv.js';
+import { type ModelFile, readModel } from '../io/model-file.js';
+import { Sink } from '../io/sink.js';
+import { LOGLIK } from '../models/family.js';
+import { gaussianFamily, type GaussianMixture } from '../models/gaussian.js';
+import { finite } from '../report/context.js';
+import { writeCsv } from '../report/csv.js';
+import { writeJsonDocument } from '../report/json.js';
+import type { RowSet } from '../report/rows.js';
+import { predictionText, writeResponsibilities } from '../report/text.js';
+import { colours, openInput, readOptions, warn } from './io.js';
+import type { PredictRequest } from './options.js';
+
+function parameters(model: ModelFile): GaussianMixture {
+  return {
+    weight: Float64Array.from(model.components, (c) => c.weight),
+    mean: Float64Array.from(model.components, (c) => c.mean),
+    variance: Float64Array.from(model.components, (c) => c.variance),
+  };
+}
+
+export async function runPredict(request: PredictRequest): Promise<ExitCode> {
+  const model = readModel(request.model);
+  const input = openInput(request.file, request.format === 'csv');
+  const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
+  const table = await readTable(input.stream(), options);
+  const theta = parameters(model);
+  const k = theta.weight.length;
+  const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });
+  // The total log-likelihood Σ w_i log p(x_i | θ) of the new data, in one fused pass.
+  const stats = new Float64Array(family.statsLength);
+  family.pass({ x: table.values, w: table.weights }, theta, stats, 0, table.values.length);
+  const loglik = finite(stats[LOGLIK], 'log-likelihood');
+  const totalWeight = table.weights === null ? table.values.length : table.weights.reduce((a, b) => a + b, 0);
+  const rows: RowSet = {
+    model: { theta, variance: model.variance, floor: { floor: model.variance_floor } },
+    labels: model.components.map((c) => c.label),
+    x: table.values,
+    skippedRecords: table.skippedRecords,
+    logDensity: true,
+  };
+  const summary = {
+    model: request.model,
+    file: request.file,
+    var: table.varName,
+    n: table.values.length,
+    skipped: table.skippedRecords.length,
+    ...(table.weightName === null ? {} : { weight: table.weightName }),
+    total_weight: totalWeight,
+    k,
+    variance: model.variance,
+    loglik,
+    mean_loglik: loglik / totalWeight,
+    components: model.components,
+    warnings: [] as string[],
+  };
+  warn(request, summary.warnings);
+  const sink = new Sink(process.stdout);
+  if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
+  else if (request.format === 'csv') await writeCsv(rows, table.header, dataRecords(input.stream(), options), sink);
+  else {
+    const c = colours(process.stdout);
+    sink.push(predictionText(summary, c));
+    await sink.flush();
+    if (request.responsibilities && request.rows > 0) {
+      sink.push('\n');
+      await writeResponsibilities(rows, c, request.rows, sink);
+    }
+  }
+  return EXIT.ok;
+}
