@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { PassPool } from '../em/pool.js';
 import { EmFitError, EXIT, type ExitCode, usageError } from '../errors.js';
-import { dataRecords, type LabelColumn, type ReadOptions, readTable, type Table } from '../io/csv.js';
+import { dataRecords, type LabelColumn, type ReadOptions, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
@@ -19,7 +19,7 @@ import { writeText } from '../report/text.js';
 import { checkFittable, type Fit, fitFrom, partitionStart } from '../select/fit.js';
 import { bestBy, searchModels, type Selection } from '../select/search.js';
 import { plural, quote } from '../text.js';
-import { colours, groupPaths, type Input, openInput, readOptions, warn } from './io.js';
+import { colours, groupPaths, type Input, openInput, readInput, readOptions, warn } from './io.js';
 import { DEFAULT_K, type FitRequest } from './options.js';
 import { drive } from './progress.js';
 
@@ -191,7 +191,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
   const input = openInput(request.file, request.format === 'csv');
   const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
   const clock = [performance.now()];
-  const table = await readTable(input.stream(), options);
+  const table = await readInput(input, options);
   clock.push(performance.now());
   if (table.groups !== null) return runGroups(request, table, input, options, model, version);
 

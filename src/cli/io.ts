@@ -6,8 +6,9 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { EmFitError, inputError } from '../errors.js';
-import type { ColumnRequest, ReadOptions } from '../io/csv.js';
+import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
+import { readingProgress } from './progress.js';
 
 /** Colour for a stream: only on a terminal, never with NO_COLOR set. */
 export function colours(stream: NodeJS.WriteStream): ChalkInstance {
@@ -27,23 +28,28 @@ export interface Input {
   stream(): Readable;
   /** The input's name in messages. */
   source: string;
+  /** Its size in bytes, when it is a file. */
+  size: number | null;
 }
 
 /** The input as a stream; `-` is standard input, spooled when it must be read twice. */
 export function openInput(file: string, twice: boolean): Input {
   if (file === '-') {
-    if (!twice) return { stream: () => process.stdin, source: 'standard input' };
+    if (!twice) return { stream: () => process.stdin, source: 'standard input', size: null };
     const bytes = readStdin();
-    return { stream: () => Readable.from([bytes]), source: 'standard input' };
+    return { stream: () => Readable.from([bytes]), source: 'standard input', size: bytes.length };
   }
+  let size: number;
   try {
-    if (statSync(file).isDirectory()) throw inputError(`${file} is a directory, not a file`);
+    const stat = statSync(file);
+    if (stat.isDirectory()) throw inputError(`${file} is a directory, not a file`);
+    size = stat.size;
   } catch (error) {
     if (error instanceof EmFitError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw inputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(error)})`);
   }
-  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file };
+  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file, size };
 }
 
 function readStdin(): Buffer {
@@ -51,6 +57,17 @@ function readStdin(): Buffer {
     return readFileSync(0);
   } catch (error) {
     throw inputError(`standard input: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
+/** Reads the table from the input, with a progress bar on a terminal for long reads. */
+export async function readInput(input: Input, options: ReadOptions): Promise<Table> {
+  const stream = input.stream();
+  const done = readingProgress(stream, input.source, input.size);
+  try {
+    return await readTable(stream, options);
+  } finally {
+    done();
   }
 }
 

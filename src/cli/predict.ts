@@ -2,7 +2,7 @@
  * `em-fit predict MODEL.json <file>`: score new data with a saved model.
  */
 import { EXIT, type ExitCode } from '../errors.js';
-import { dataRecords, readTable } from '../io/csv.js';
+import { dataRecords } from '../io/csv.js';
 import { type ModelFile, readModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { LOGLIK } from '../models/family.js';
@@ -12,7 +12,7 @@ import { writeCsv } from '../report/csv.js';
 import { writeJsonDocument } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
 import { predictionText, writeResponsibilities } from '../report/text.js';
-import { colours, openInput, readOptions, warn } from './io.js';
+import { colours, openInput, readInput, readOptions, warn } from './io.js';
 import type { PredictRequest } from './options.js';
 
 function parameters(model: ModelFile): GaussianMixture {
@@ -27,7 +27,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   const model = readModel(request.model);
   const input = openInput(request.file, request.format === 'csv');
   const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
-  const table = await readTable(input.stream(), options);
+  const table = await readInput(input, options);
   const theta = parameters(model);
   const k = theta.weight.length;
   const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });

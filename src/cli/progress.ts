@@ -30,16 +30,45 @@ export class StatusLine {
   }
 }
 
+/** A text bar: [#####.....] 50%. */
+export function bar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%`;
+}
+
+/**
+ * Shows how much of the input has been read, as a bar when its size is known. Returns a
+ * function that clears the line once reading is done.
+ */
+export function readingProgress(stream: NodeJS.ReadableStream, name: string, size: number | null): () => void {
+  const status = new StatusLine();
+  let bytes = 0;
+  let last = 0;
+  const mb = (b: number): string => (b / 1e6).toFixed(0);
+  stream.on('data', (chunk: Buffer | string) => {
+    bytes += chunk.length;
+    const now = performance.now();
+    if (now - last < 100) return;
+    last = now;
+    status.update(size ? `reading ${name} ${bar(bytes / size)} ${mb(bytes)} of ${mb(size)} MB` : `reading ${name}: ${mb(bytes)} MB`);
+  });
+  return () => status.clear();
+}
+
 export async function drive<T>(steps: Generator<Progress & { context?: string }, T>, status = new StatusLine()): Promise<T> {
   let last = performance.now();
+  let previous = NaN;
   try {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
+      const { context, iteration, loglik } = step.value;
+      const change = Math.abs(loglik - previous) / Math.abs(previous);
+      previous = loglik;
       const now = performance.now();
       if (now - last >= YIELD_MS) {
-        const { context, iteration, loglik } = step.value;
-        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}`);
+        const relative = Number.isFinite(change) ? `, relative change ${change.toExponential(1)}` : '';
+        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}${relative}`);
         await turn();
         last = performance.now();
       }
