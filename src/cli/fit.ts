@@ -19,7 +19,8 @@ import { writeText } from '../report/text.js';
 import { checkFittable, type Fit, fitFrom, partitionStart } from '../select/fit.js';
 import { bestBy, searchModels, type Selection } from '../select/search.js';
 import { plural, quote } from '../text.js';
-import { colours, groupPaths, type Input, openInput, readInput, readOptions, warn } from './io.js';
+import { colours, groupPaths, type Input, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
+import { writePlot } from './plot.js';
 import { DEFAULT_K, type FitRequest } from './options.js';
 import { drive } from './progress.js';
 
@@ -136,6 +137,8 @@ function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
   return standardErrors(data, fit.theta, fit.variance, fit.floor.floor);
 }
 
+const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, selection: ctx.selection });
+
 function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
   return {
@@ -161,6 +164,8 @@ function context(request: FitRequest, table: Table, outcome: Outcome, data: Data
     varName: table.varName,
     initName: request.initModel ?? table.labels?.name ?? null,
     rows: { ...rows, model: fit, labels: fit.labels, logDensity: false },
+    weights: data.w,
+    textPlotWidth: textPlotWidth(request),
     skipped: extra.skipped,
     group: extra.group,
     warnings: [...extra.warnings, ...(outcome.selection?.skipped ?? []), ...fit.warnings],
@@ -202,6 +207,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
   warn(request, ctx.warnings);
   if (typeof ctx.standardErrors === 'string') warn(request, [`no standard errors: ${ctx.standardErrors}`]);
   if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version));
+  if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJson(ctx, sink);
   else if (request.format === 'csv') await writeCsv(ctx.rows, table.header, dataRecords(input.stream(), options), sink);
@@ -280,6 +286,10 @@ async function runGroups(request: FitRequest, table: Table, input: Input, option
     results.forEach((r, i) => {
       if ('ctx' in r) writeModel(paths[i], modelFile(r.ctx, version));
     });
+  }
+  if (request.plot !== undefined) {
+    const paths = groupPaths(request.plot, results.map((r) => r.name));
+    for (const [i, r] of results.entries()) if ('ctx' in r) await writePlot(paths[i], plotInput(r.ctx));
   }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') {

@@ -16,6 +16,12 @@ export function colours(stream: NodeJS.WriteStream): ChalkInstance {
   return new Chalk({ level: wanted ? (Math.max(1, new Chalk().level) as 1 | 2 | 3) : 0 });
 }
 
+/** Columns for the text histogram: the terminal's width, 80 off a terminal; null with --no-plot. */
+export function textPlotWidth(request: CommonRequest): number | null {
+  if (!request.textPlot) return null;
+  return process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
+}
+
 /** Prints warnings on stderr, unless quiet. */
 export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
   if (request.quiet || warnings.length === 0) return;
@@ -81,7 +87,7 @@ export function readOptions(request: CommonRequest, source: string, columns: Col
  * numbered if two groups would share a name: model.json → model.north.json.
  */
 export function groupPaths(path: string, groups: readonly string[]): string[] {
-  const extension = extname(path);
+  const extension = /\.vl\.json$/i.test(path) ? path.slice(-8) : extname(path);
   const stem = path.slice(0, path.length - extension.length);
   const used = new Set<string>();
   return groups.map((group) => {

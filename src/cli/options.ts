@@ -24,6 +24,10 @@ export interface CommonRequest {
   rows: number;
   responsibilities: boolean;
   quiet: boolean;
+  /** Write the pictures here: SVG, or the Vega-Lite specification for *.vl.json (--plot). */
+  plot?: string;
+  /** Draw the histogram of the fit in text output (--no-plot hides it). */
+  textPlot: boolean;
 }
 
 export interface PredictRequest extends CommonRequest {
@@ -100,6 +104,8 @@ function outputOptions(cmd: Command): Command {
     .option('--json', 'same as --format json')
     .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
     .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
+    .option('--plot <file>', 'write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json (with --by, one file per group)')
+    .option('--no-plot', 'no histogram of the fit in text output')
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)');
 }
 
@@ -232,8 +238,10 @@ function common(o: Record<string, any>, file: string): CommonRequest {
     rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),
     responsibilities: o.responsibilities as boolean,
     quiet: Boolean(o.quiet),
+    textPlot: o.plot !== false,
   };
   if (o.weight !== undefined) request.weight = column(o.weight, '--weight', header);
+  if (typeof o.plot === 'string') request.plot = o.plot;
   return request;
 }
 

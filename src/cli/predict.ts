@@ -12,7 +12,9 @@ import { writeCsv } from '../report/csv.js';
 import { writeJsonDocument } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
 import { predictionText, writeResponsibilities } from '../report/text.js';
-import { colours, openInput, readInput, readOptions, warn } from './io.js';
+import { MIN_WIDTH, terminalHistogram } from '../report/histogram.js';
+import { colours, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
+import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
 
 function parameters(model: ModelFile): GaussianMixture {
@@ -59,12 +61,22 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     warnings: [] as string[],
   };
   warn(request, summary.warnings);
+  const labels = rows.labels;
+  const floor = { floor: model.variance_floor, resolution: model.resolution, source: 'resolution' as const };
+  if (request.plot !== undefined) {
+    await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data: { x: table.values, w: table.weights }, varName: table.varName });
+  }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
   else if (request.format === 'csv') await writeCsv(rows, table.header, dataRecords(input.stream(), options), sink);
   else {
     const c = colours(process.stdout);
     sink.push(predictionText(summary, c));
+    const width = textPlotWidth(request);
+    if (width !== null && width >= MIN_WIDTH) {
+      const plot = terminalHistogram({ x: table.values, w: table.weights }, theta, labels, width, { resolution: model.resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
+      sink.push(`\n${c.bold('Histogram and the model\'s density')}\n${plot}\n`);
+    }
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');

@@ -14,6 +14,10 @@ export interface ReportContext {
   initName: string | null;
   /** The rows in use, scored by the fit. */
   rows: RowSet;
+  /** Their frequency weights, or null. */
+  weights: Float64Array | null;
+  /** Columns of the text histogram under the parameter table, or null for none. */
+  textPlotWidth: number | null;
   /** Rows left out for missing values. */
   skipped: number;
   /** The group of a --by fit, or null. */

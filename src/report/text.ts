@@ -7,6 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Sink } from '../io/sink.js';
 import { plural, short } from '../text.js';
+import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
 import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
 
@@ -186,8 +187,20 @@ export function predictionText(s: PredictionSummary, c: ChalkInstance): string {
   return `${lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n')}\n\n${c.bold('Model')}\n${t.toString()}\n`;
 }
 
+/** The histogram of the data with the fitted mixture over it, or '' when not asked for or too narrow. */
+export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
+  const width = ctx.textPlotWidth;
+  if (width === null || width < MIN_WIDTH) return '';
+  const { fit } = ctx;
+  const plot = terminalHistogram({ x: ctx.rows.x, w: ctx.weights }, fit.theta, fit.labels, width, {
+    resolution: fit.floor.resolution,
+    paint: { bar: c.blue, curve: c.bold, axis: c.dim },
+  });
+  return `\n${c.bold('Histogram and fitted density')}\n${plot}\n`;
+}
+
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
-  sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n`);
+  sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n${histogramText(ctx, c)}`);
   if (ctx.responsibilities && rows > 0) {
     sink.push('\n');
     await writeResponsibilities(ctx.rows, c, rows, sink);
