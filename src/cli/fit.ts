@@ -16,7 +16,7 @@ import { writeCsv, writeGroupsCsv } from '../report/csv.js';
 import { fitSummary, writeJson, writeJsonDocument } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
 import { writeText } from '../report/text.js';
-import { checkFittable, type Fit, fitFrom, partitionStart } from '../select/fit.js';
+import { checkFittable, checkScale, type Fit, fitFrom, partitionStart } from '../select/fit.js';
 import { bestBy, searchModels, type Selection } from '../select/search.js';
 import { plural, quote } from '../text.js';
 import { colours, groupPaths, type Input, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
@@ -119,6 +119,7 @@ async function search(request: FitRequest, data: Data, floor: VarianceFloor, poo
 
 /** Fits one data set (the file, or one group of it) the way the request asks. */
 async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null): Promise<Outcome> {
+  checkScale(data);
   const floor = varianceFloor(decimals, maxAbs(data.x), request.minVariance);
   const threads = threadCount(request, data.x.length);
   const pool = threads > 1 ? PassPool.create(data, threads) : undefined;

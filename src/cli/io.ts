@@ -6,6 +6,7 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { EmFitError, inputError } from '../errors.js';
+import { fileProblem } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
 import { readingProgress } from './progress.js';
@@ -52,8 +53,7 @@ export function openInput(file: string, twice: boolean): Input {
     size = stat.size;
   } catch (error) {
     if (error instanceof EmFitError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw inputError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? String(error)})`);
+    throw inputError(`${file}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
   }
   return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file, size };
 }

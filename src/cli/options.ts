@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { usageError } from '../errors.js';
 import type { Acceleration } from '../em/em.js';
 import type { MissingPolicy } from '../io/csv.js';
+import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import type { Criterion } from '../select/criteria.js';
 import type { InitMethod } from '../select/starts.js';
@@ -281,7 +282,11 @@ export function parseArgs(argv: string[], version: string): Parsed {
   if (o.by !== undefined) request.by = column(o.by, '--by', base.header);
   if (o.initModel !== undefined) request.initModel = o.initModel;
   if (o.saveModel !== undefined) request.saveModel = o.saveModel;
-  if (o.minVariance !== undefined) request.minVariance = positiveNumber(o.minVariance, '--min-variance', false);
+  if (o.minVariance !== undefined) {
+    const floor = positiveNumber(o.minVariance, '--min-variance', false);
+    if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);
+    request.minVariance = floor;
+  }
   if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init K is the number of labels; give one of them`);

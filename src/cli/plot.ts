@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { inputError } from '../errors.js';
+import { fileProblem } from '../io/files.js';
 import type { PlotInput } from '../report/plot.js';
 
 export async function writePlot(path: string, input: PlotInput): Promise<void> {
@@ -14,6 +15,6 @@ export async function writePlot(path: string, input: PlotInput): Promise<void> {
   try {
     writeFileSync(path, text);
   } catch (error) {
-    throw inputError(`cannot write the plot ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw inputError(`cannot write the plot ${path}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inputError } from '../errors.js';
+import { fileProblem } from './files.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import { quote } from '../text.js';
 
@@ -39,7 +40,7 @@ export function writeModel(path: string, model: ModelFile): void {
   try {
     writeFileSync(path, `${JSON.stringify(model, null, 2)}\n`);
   } catch (error) {
-    throw inputError(`cannot write the model file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw inputError(`cannot write the model file ${path}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
   }
 }
 
@@ -49,8 +50,7 @@ export function readModel(path: string): ModelFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw inputError(code === 'ENOENT' ? `${path}: no such model file` : `${path}: cannot read the model file (${code ?? String(error)})`);
+    throw inputError(`${path}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))} (the model file)`);
   }
   let data: unknown;
   try {

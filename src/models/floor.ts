@@ -14,6 +14,9 @@
  * can beat. It also keeps 1/σ² and (x − μ)²/σ² finite for any data em-fit accepts.
  */
 
+import { fitError } from '../errors.js';
+import { short } from '../text.js';
+
 export interface VarianceFloor {
   /** The floor on every σ²_k. */
   floor: number;
@@ -43,16 +46,27 @@ export function maxAbs(x: Float64Array): number {
   return m;
 }
 
+/** Floors em-fit can work with: h = 1/(2σ²) and σ² itself must be finite normal doubles. */
+export const MIN_FLOOR = 1e-300;
+export const MAX_FLOOR = 1e300;
+
 /**
  * The floor for data written with `decimals` decimal places whose largest magnitude is
- * `largest`, or the user's own floor (never below the doubles' spacing).
+ * `largest`, or the user's own floor (never below the doubles' spacing). Throws a fit error
+ * (exit 4) when the data's scale puts the floor outside [MIN_FLOOR, MAX_FLOOR]: values around
+ * 1e-200 or 1e200 have variances no double can hold, and must be rescaled.
  */
 export function varianceFloor(decimals: number, largest: number, userFloor?: number): VarianceFloor {
   const machine = ulp(largest);
-  if (userFloor !== undefined) {
-    return { floor: Math.max(userFloor, (machine * machine) / 12), resolution: null, source: 'user' };
+  const result: VarianceFloor =
+    userFloor !== undefined
+      ? { floor: Math.max(userFloor, (machine * machine) / 12), resolution: null, source: 'user' }
+      : floorOfResolution(Math.max(Number.isFinite(decimals) ? 10 ** -decimals : 0, machine));
+  if (!(result.floor >= MIN_FLOOR && result.floor <= MAX_FLOOR)) {
+    const what = result.resolution === null ? `the variance floor ${short(result.floor)}` : `values recorded to ${short(result.resolution)}, whose variance floor ${short(result.floor)}`;
+    throw fitError(`${what} cannot be held in a double (it must lie between ${short(MIN_FLOOR)} and ${short(MAX_FLOOR)}); rescale the column, e.g. multiply or divide it by a power of ten`);
   }
-  const written = Number.isFinite(decimals) ? 10 ** -decimals : 0;
-  const resolution = Math.max(written, machine);
-  return { floor: (resolution * resolution) / 12, resolution, source: 'resolution' };
+  return result;
 }
+
+const floorOfResolution = (resolution: number): VarianceFloor => ({ floor: (resolution * resolution) / 12, resolution, source: 'resolution' });

@@ -72,6 +72,8 @@ ${each((j) => `out[${2 + j}] += n${j}; out[${2 + m + j}] += s1${j}; out[${2 + 2 
 
 /** The kernel for m live components, built on first use. */
 export function kernel(m: number, weighted: boolean): Kernel {
+  // Weights sum to 1, so at least one component is live; anything else is a bug upstream.
+  if (!(m >= 1)) throw new RangeError(`internal error: an E-step over ${m} live components`);
   const key = `${m}:${weighted}`;
   let k = cache.get(key);
   if (k === undefined) {

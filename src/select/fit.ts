@@ -56,35 +56,50 @@ export function totalWeight(data: Data): number {
   return sum;
 }
 
-/**
- * Refuses data no mixture of `k` Gaussians can be fitted to, with the reason and a remedy
- * (exit 4): fewer distinct values than components, or a spread whose variance cannot be
- * held in a double.
- */
-export function checkFittable(data: Data, k: number): void {
+/** The smallest and largest value over the rows of positive weight (lo > hi when there are none). */
+function valueRange(data: Data): { lo: number; hi: number } {
   const { x, w } = data;
   let lo = Infinity;
   let hi = -Infinity;
-  const distinct = new Set<number>();
   for (let i = 0; i < x.length; i++) {
     if (w !== null && w[i] === 0) continue;
-    const v = x[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-    if (distinct.size < k) distinct.add(v);
+    if (x[i] < lo) lo = x[i];
+    if (x[i] > hi) hi = x[i];
   }
+  return { lo, hi };
+}
+
+/**
+ * Refuses data whose spread no double can hold the variance of (exit 4, with the remedy):
+ * checked before anything else is computed from the data.
+ */
+export function checkScale(data: Data): void {
+  const { lo, hi } = valueRange(data);
   if (lo > hi) throw fitError('every row has weight 0; nothing to fit');
-  if (distinct.size < k) {
-    throw fitError(
-      `the data hold ${plural(distinct.size, 'distinct value')}, fewer than the ${k} components asked for; use at most ${distinct.size} component${distinct.size === 1 ? '' : 's'}`,
-    );
-  }
   const range = hi - lo;
   if (range > 1e150) {
     throw fitError(`the values span ${short(range)}, too wide for their variance to fit in a double; rescale the column (divide it by a power of ten)`);
   }
   if (range > 0 && range < 1e-120) {
     throw fitError(`the values differ by at most ${short(range)}, too little for their variance to fit in a double; rescale the column (multiply it by a power of ten)`);
+  }
+}
+
+/**
+ * Refuses data no mixture of `k` Gaussians can be fitted to, with the reason and a remedy
+ * (exit 4): a spread no double can hold (checkScale), or fewer distinct values than components.
+ */
+export function checkFittable(data: Data, k: number): void {
+  checkScale(data);
+  const { x, w } = data;
+  const distinct = new Set<number>();
+  for (let i = 0; i < x.length && distinct.size < k; i++) {
+    if (w === null || w[i] > 0) distinct.add(x[i]);
+  }
+  if (distinct.size < k) {
+    throw fitError(
+      `the data hold ${plural(distinct.size, 'distinct value')}, fewer than the ${k} components asked for; use at most ${distinct.size} component${distinct.size === 1 ? '' : 's'}`,
+    );
   }
 }
 
@@ -201,9 +216,10 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
     }
   }
   labels.forEach((label, k) => {
+    // Less than half an observation: a component of a single row (weight 1/n) is not flagged.
     const mass = run.theta.weight[k] * total;
-    if (mass < 1) {
-      out.push(`component ${quote(label)} has weight ${short(run.theta.weight[k])}, less than one observation's worth: it has all but vanished; consider fewer components`);
+    if (mass < 0.5) {
+      out.push(`component ${quote(label)} has weight ${short(run.theta.weight[k])}, less than half an observation's worth: it has all but vanished; consider fewer components`);
     }
   });
   if (!run.converged) {

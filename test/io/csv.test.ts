@@ -84,6 +84,17 @@ describe('readTable', () => {
     expect(error.message).toContain(message);
   });
 
+  it('names the line where a record starts, past quoted line breaks and blank lines', async () => {
+    expect((await failure('x,g\n1,"a\nb"\nzz,c\n')).message).toContain('test.csv, line 4: column "x" holds "zz"');
+    expect((await failure('x,g\n1,"a\n"\n\n\nzz,c\n')).message).toContain('test.csv, line 6: column "x" holds "zz"');
+    expect((await failure('x,g\n1,a\n"zz\n",c\n')).message).toContain('test.csv, line 3: column "x" holds');
+  });
+
+  it('refuses binary bytes before anything else', async () => {
+    const error = await failure(Buffer.from([0x78, 0x2c, 0x00, 0xff, 0x0a, 0x31, 0x2c, 0x32, 0x0a]).toString('latin1'));
+    expect(error.message).toContain('does not look like a text CSV file');
+  });
+
   it('names a missing numbered column', async () => {
     const error = await failure('1,2\n', { header: false, columns: { var: '3' } });
     expect(error.message).toContain('there is no column 3 (--var): line 1 has 2 columns');

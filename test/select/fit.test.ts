@@ -49,7 +49,7 @@ describe('a vanishing component', () => {
     expect(fit.theta.mean[1]).toBe(100);
     expect(Number.isFinite(fit.loglik)).toBe(true);
     expect(Number.isFinite(fit.entropy)).toBe(true);
-    expect(fit.warnings).toContain('component "b" has weight 0, less than one observation\'s worth: it has all but vanished; consider fewer components');
+    expect(fit.warnings).toContain('component "b" has weight 0, less than half an observation\'s worth: it has all but vanished; consider fewer components');
   });
 });
 
