@@ -23,7 +23,11 @@ export function sumChunks(perChunk: Float64Array, chunks: number, stats: Float64
   }
 }
 
-/** Evaluates chunks [first, last) of rows [start, end) into their slots of `perChunk`. */
+/**
+ * Evaluates the chunks of rows [start, end) that `claim` hands out, each into its slot of
+ * `perChunk`, until claim returns a number past the last chunk. Threads sharing a pass claim
+ * chunks from one counter, so a thread that starts late or runs slow just takes fewer.
+ */
 export function passChunks<P extends MixtureParams>(
   family: Family<P>,
   data: Data,
@@ -31,11 +35,11 @@ export function passChunks<P extends MixtureParams>(
   perChunk: Float64Array,
   start: number,
   end: number,
-  first: number,
-  last: number,
+  claim: () => number,
 ): void {
   const length = family.statsLength;
-  for (let c = first; c < last; c++) {
+  const chunks = chunkCount(end - start);
+  for (let c = claim(); c < chunks; c = claim()) {
     const slot = perChunk.subarray(c * length, (c + 1) * length);
     slot.fill(0);
     family.pass(data, theta, slot, start + c * CHUNK_ROWS, Math.min(end, start + (c + 1) * CHUNK_ROWS));
@@ -48,7 +52,8 @@ export function serialRunner<P extends MixtureParams>(family: Family<P>, data: D
   const perChunk = new Float64Array(chunks * family.statsLength);
   return {
     run(theta, stats) {
-      passChunks(family, data, theta, perChunk, start, end, 0, chunks);
+      let next = 0;
+      passChunks(family, data, theta, perChunk, start, end, () => next++);
       sumChunks(perChunk, chunks, stats);
     },
     release() {},

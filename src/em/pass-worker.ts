@@ -5,7 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeFamily } from '../models/registry.js';
 import { passChunks } from './chunks.js';
-import { COMMAND, DONE, FAILED, GENERATION, type Job, RUN } from './pool.js';
+import { COMMAND, DONE, FAILED, GENERATION, type Job, NEXT, RUN } from './pool.js';
 
 const { x, w, control, index } = workerData as { x: Float64Array; w: Float64Array | null; control: Int32Array; index: number };
 const data = { x, w };
@@ -23,7 +23,7 @@ function serve(job: Job): void {
     if (command === RUN) {
       try {
         family.fromVector(job.params, theta);
-        passChunks(family, data, theta, job.perChunk, job.start, job.end, job.first, job.last);
+        passChunks(family, data, theta, job.perChunk, job.start, job.end, () => Atomics.add(control, NEXT, 1));
       } catch {
         Atomics.store(control, FAILED, 1);
       }

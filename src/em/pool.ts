@@ -1,16 +1,16 @@
 /**
  * Worker threads that share the passes over the data with the main thread.
  *
- * The data live in SharedArrayBuffers that every thread reads; each pass's chunks (see
- * chunks.ts) are split into contiguous groups, the main thread evaluating the first and
- * each worker one other, and the statistics are added in chunk order afterwards, so the
- * result does not depend on the number of threads. Workers block in Atomics.wait between
+ * The data live in SharedArrayBuffers that every thread reads; the threads claim each
+ * pass's chunks (see chunks.ts) from a shared counter, and the statistics are added in
+ * chunk order afterwards, so the result does not depend on the number of threads nor on
+ * which thread took which chunk. Workers block in Atomics.wait between
  * passes: handing over a pass costs a few microseconds, where a message would cost a turn
  * of two event loops.
  *
  * A runner (one per fit) posts its job to the workers once; then every pass is
- *   main: write θ → bump the generation → evaluate its chunks → wait for each worker's
- *         done flag to reach the generation → add the chunks up.
+ *   main: write θ → reset the chunk counter → bump the generation → claim and evaluate
+ *         chunks → wait for each worker's done flag to reach the generation → add them up.
  */
 import { Worker } from 'node:worker_threads';
 import type { Data, Family, MixtureParams } from '../models/family.js';
@@ -22,7 +22,9 @@ import type { PassRunner } from './em.js';
 export const GENERATION = 0;
 export const COMMAND = 1;
 export const FAILED = 2;
-export const DONE = 3;
+/** The next chunk to claim. */
+export const NEXT = 3;
+export const DONE = 4;
 
 export const RUN = 1;
 export const RELEASE = 2;
@@ -36,8 +38,6 @@ export interface Job {
   perChunk: Float64Array;
   start: number;
   end: number;
-  first: number;
-  last: number;
   /** The generation when the job was posted: the worker serves every later one. */
   generation: number;
 }
@@ -87,20 +87,16 @@ export class PassPool {
     const chunks = chunkCount(end - start);
     const params = shared(family.paramsLength);
     const perChunk = shared(chunks * family.statsLength);
-    const threads = Math.min(this.threads, chunks);
-    const bound = (t: number): number => Math.round((t * chunks) / threads);
-    this.workers.forEach((worker, i) => {
-      const t = i + 1;
-      const job: Job = { spec: family.spec, params, perChunk, start, end, first: t < threads ? bound(t) : chunks, last: t < threads ? bound(t + 1) : chunks, generation: this.generation };
-      worker.postMessage(job);
-    });
+    const job: Job = { spec: family.spec, params, perChunk, start, end, generation: this.generation };
+    for (const worker of this.workers) worker.postMessage(job);
     let released = false;
     return {
       run: (theta, stats) => {
         if (released) throw new Error('internal error: a released pool runner was used');
         family.toVector(theta, params);
+        Atomics.store(this.control, NEXT, 0);
         this.signal(RUN);
-        passChunks(family, this.data, theta, perChunk, start, end, 0, bound(1));
+        passChunks(family, this.data, theta, perChunk, start, end, () => Atomics.add(this.control, NEXT, 1));
         this.await();
         sumChunks(perChunk, chunks, stats);
       },

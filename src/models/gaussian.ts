@@ -154,14 +154,21 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
       packed.set(h.subarray(0, m), 2 * m);
       compact.fill(0);
       kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
-      stats[LOGLIK] += compact[LOGLIK];
-      stats[RLOGR] += compact[RLOGR];
+      // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
+      // Σ w Σ_j r_j log r_j = Σ_j (c_j N_j − h_j S2_j) − Σ w (top + log s).
+      const loglik = compact[0] + compact[1];
+      let sumRA = 0;
       for (let j = 0; j < m; j++) {
         const k = act[j];
-        stats[offN + k] += compact[HEADER + j];
+        const n = compact[HEADER + j];
+        const s2 = compact[HEADER + 2 * m + j];
+        sumRA += c[j] * n - h[j] * s2;
+        stats[offN + k] += n;
         stats[offS1 + k] += compact[HEADER + m + j];
-        stats[offS2 + k] += compact[HEADER + 2 * m + j];
+        stats[offS2 + k] += s2;
       }
+      stats[LOGLIK] += loglik;
+      stats[RLOGR] += sumRA - loglik;
     },
 
     partitionStats(data, labels, at, stats) {
