@@ -197,7 +197,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
   const input = openInput(request.file, request.format === 'csv');
   const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
   const clock = [performance.now()];
-  const table = await readInput(input, options);
+  const table = await readInput(input, options, request.threads ?? availableParallelism());
   clock.push(performance.now());
   if (table.groups !== null) return runGroups(request, table, input, options, model, version);
 

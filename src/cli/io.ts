@@ -9,7 +9,8 @@ import { EmFitError, inputError } from '../errors.js';
 import { fileProblem } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
-import { readingProgress } from './progress.js';
+import { readingProgress, StatusLine } from './progress.js';
+import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
 
 /** Colour for a stream: only on a terminal, never with NO_COLOR set. */
 export function colours(stream: NodeJS.WriteStream): ChalkInstance {
@@ -37,14 +38,16 @@ export interface Input {
   source: string;
   /** Its size in bytes, when it is a file. */
   size: number | null;
+  /** The file's path, or null for standard input. */
+  path: string | null;
 }
 
 /** The input as a stream; `-` is standard input, spooled when it must be read twice. */
 export function openInput(file: string, twice: boolean): Input {
   if (file === '-') {
-    if (!twice) return { stream: () => process.stdin, source: 'standard input', size: null };
+    if (!twice) return { stream: () => process.stdin, source: 'standard input', size: null, path: null };
     const bytes = readStdin();
-    return { stream: () => Readable.from([bytes]), source: 'standard input', size: bytes.length };
+    return { stream: () => Readable.from([bytes]), source: 'standard input', size: bytes.length, path: null };
   }
   let size: number;
   try {
@@ -55,7 +58,7 @@ export function openInput(file: string, twice: boolean): Input {
     if (error instanceof EmFitError) throw error;
     throw inputError(`${file}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
   }
-  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file, size };
+  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file, size, path: file };
 }
 
 function readStdin(): Buffer {
@@ -67,7 +70,17 @@ function readStdin(): Buffer {
 }
 
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
-export async function readInput(input: Input, options: ReadOptions): Promise<Table> {
+export async function readInput(input: Input, options: ReadOptions, threads: number): Promise<Table> {
+  if (input.path !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
+    const status = new StatusLine();
+    status.update(`reading ${input.source} on ${threads} threads`);
+    try {
+      const table = await readFileParallel(input.path, input.size, options, threads);
+      if (table !== null) return table;
+    } finally {
+      status.clear();
+    }
+  }
   const stream = input.stream();
   const done = readingProgress(stream, input.source, input.size);
   try {

@@ -1,6 +1,7 @@
 /**
  * `em-fit predict MODEL.json <file>`: score new data with a saved model.
  */
+import { availableParallelism } from 'node:os';
 import { EXIT, type ExitCode } from '../errors.js';
 import { dataRecords } from '../io/csv.js';
 import { type ModelFile, readModel } from '../io/model-file.js';
@@ -29,7 +30,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   const model = readModel(request.model);
   const input = openInput(request.file, request.format === 'csv');
   const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
-  const table = await readInput(input, options);
+  const table = await readInput(input, options, availableParallelism());
   const theta = parameters(model);
   const k = theta.weight.length;
   const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });

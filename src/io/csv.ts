@@ -31,7 +31,7 @@ export function parser(delimiter: string) {
 
 /**
  * Parses `input`, calling onRecord(fields, line) for every record, where `line` is the
- * file line on which the record starts (header = line 1).
+ * file line on which the record starts (header = line 1). Returns the line breaks read.
  *
  * The records are taken where the parser pushes them, by replacing the parser's push: this
  * skips the readable side's object queue and, unlike csv-parse's on_record hook, builds no
@@ -39,7 +39,7 @@ export function parser(delimiter: string) {
  * on_record. At that moment parser.info.lines is the record's last line; its first is the
  * line after the previous record's last, past any empty lines skipped in between.
  */
-export async function eachRecord(input: Readable, delimiter: string, onRecord: (fields: string[], line: number) => void): Promise<void> {
+export async function eachRecord(input: Readable, delimiter: string, onRecord: (fields: string[], line: number) => void): Promise<number> {
   const csv = parser(delimiter);
   let failed = false;
   let lastLine = 0;
@@ -59,6 +59,8 @@ export async function eachRecord(input: Readable, delimiter: string, onRecord: (
     return true;
   };
   await pipeline(input, csv);
+  // The parser counts lines from 1: the line breaks read are one fewer.
+  return csv.info.lines - 1;
 }
 
 /**
@@ -99,23 +101,25 @@ function csvErrorMessage(error: CsvError, source: string, lineOffset: number): s
 }
 
 /**
- * Reads the requested columns from `input`. Throws EmFitError (exit 3) on any problem.
- * `layout` and `lineOffset` are for a stretch of a file after its first line (parallel.ts).
+ * Reads the requested columns of `input` into a TablePart, with the layout of its first
+ * record (given for a later stretch of a file, see parallel.ts) and the line breaks read.
+ * Throws the failure as it comes (a RecordError, csv-parse's error, a file system error).
  */
-export async function readPart(input: Readable, options: ReadOptions, layout: Layout | null = null, lineOffset = 0): Promise<{ part: TablePart; layout: Layout | null }> {
+export async function readRecords(input: Readable, options: ReadOptions, layout: Layout | null = null): Promise<{ part: TablePart; layout: Layout | null; lines: number }> {
   const builder = new TableBuilder(options, layout);
-  try {
-    await eachRecord(input, options.delimiter, (fields, line) => builder.record(fields, line));
-  } catch (error) {
-    throw toInputError(error, options.source, lineOffset);
-  }
-  return { part: builder.part(), layout: builder.layout };
+  const lines = await eachRecord(input, options.delimiter, (fields, line) => builder.record(fields, line));
+  return { part: builder.part(), layout: builder.layout, lines };
 }
 
 /** Reads the requested columns of a whole stream. Throws EmFitError (exit 3) on any problem. */
 export async function readTable(input: Readable, options: ReadOptions): Promise<Table> {
-  const { part, layout } = await readPart(input, options);
-  return mergeParts([part], layout, options);
+  let read: Awaited<ReturnType<typeof readRecords>>;
+  try {
+    read = await readRecords(input, options);
+  } catch (error) {
+    throw toInputError(error, options.source);
+  }
+  return mergeParts([read.part], read.layout, options);
 }
 
 /**

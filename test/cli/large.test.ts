@@ -2,10 +2,11 @@
  * A few hundred thousand rows through the CLI: the threaded passes give the serial fit to
  * the last bit, and the streamed outputs parse and match the fit.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PARALLEL_FROM_BYTES } from '../../src/io/parallel.js';
 import { emFit } from '../helpers/cli.js';
 import { roughPartition, sampleMixture } from '../helpers/mixture.js';
 
@@ -18,13 +19,15 @@ beforeAll(() => {
   x = sampleMixture(ROWS, [0.5, 0.3, 0.2], mean, [1, 1.5, 2], 11).x;
   const labels = roughPartition(x, mean, 0.1, 12);
   file = join(mkdtempSync(join(tmpdir(), 'em-fit-large-')), 'large.csv');
-  writeFileSync(file, `x,start\n${x.map((v, i) => `${v},${labels[i]}`).join('\n')}\n`);
+  // With the id column the file is over 4 MB, so that more than one thread reads it too.
+  writeFileSync(file, `id,x,start\n${x.map((v, i) => `${i + 1},${v},${labels[i]}`).join('\n')}\n`);
 });
 
 const fit = (...extra: string[]) => emFit([file, '--var', 'x', '--init', 'start', ...extra]);
 
 describe('threads', () => {
-  it('give byte-identical output for 1, 2 and 3 threads, with and without SQUAREM', () => {
+  it('give byte-identical output for 1, 2 and 3 threads (reading and fitting), with and without SQUAREM', () => {
+    expect(statSync(file).size).toBeGreaterThan(PARALLEL_FROM_BYTES);
     for (const accel of ['none', 'squarem']) {
       const outputs = ['1', '2', '3'].map((t) => fit('--json', '--no-responsibilities', '--threads', t, '--accel', accel));
       for (const o of outputs) expect(o.code, o.stderr).toBe(0);
