@@ -85,22 +85,33 @@ interface Start {
 }
 
 /**
- * Replaces component j of a (K−1)-component fit by two with the same total weight, mean
- * and variance: weights π_j/2, means μ_j ± σ_j/2 and variances ¾σ²_j (the mixture of the
- * two has variance ¾σ² + (σ/2)² = σ²). Splitting each component in turn lets the search
- * build on the best fit with one component fewer.
+ * How one component N(μ, σ²) of weight π is split in two of weight π/2 each, keeping the
+ * mixture's mean and variance: apart, at μ ± σ/2 with variance ¾σ² each (¾σ² + (σ/2)² = σ²),
+ * for groups side by side; or nested, both at μ with variances ¼σ² and 7/4σ² (their mean is
+ * σ²), for a narrow core in wide tails, which no split by location can start.
  */
-function split(previous: GaussianMixture, j: number, floor: number): GaussianMixture {
+const SPLITS = {
+  apart: [
+    { shift: -0.5, scale: 0.75 },
+    { shift: 0.5, scale: 0.75 },
+  ],
+  nested: [
+    { shift: 0, scale: 0.25 },
+    { shift: 0, scale: 1.75 },
+  ],
+};
+
+/** The (K−1)-component fit with component j split in two (see SPLITS). */
+function split(previous: GaussianMixture, j: number, how: keyof typeof SPLITS, floor: number): GaussianMixture {
   const k = previous.weight.length + 1;
   const theta = { weight: new Float64Array(k), mean: new Float64Array(k), variance: new Float64Array(k) };
   let to = 0;
   for (let from = 0; from < k - 1; from++) {
     const sd = Math.sqrt(previous.variance[from]);
-    const copies = from === j ? [-0.5, 0.5] : [0];
-    for (const offset of copies) {
-      theta.weight[to] = previous.weight[from] / copies.length;
-      theta.mean[to] = previous.mean[from] + offset * sd;
-      theta.variance[to] = Math.max(floor, from === j ? 0.75 * previous.variance[from] : previous.variance[from]);
+    for (const { shift, scale } of from === j ? SPLITS[how] : [{ shift: 0, scale: 1 }]) {
+      theta.weight[to] = from === j ? previous.weight[from] / 2 : previous.weight[from];
+      theta.mean[to] = previous.mean[from] + shift * sd;
+      theta.variance[to] = Math.max(floor, scale * previous.variance[from]);
       to++;
     }
   }
@@ -108,8 +119,9 @@ function split(previous: GaussianMixture, j: number, floor: number): GaussianMix
 }
 
 /**
- * The starts of one candidate: Ward's partition (mclust's kind of start), `nInit` starts
- * of the chosen method, and each split of the best fit with one component fewer.
+ * The starts of one candidate: Ward's partition (mclust's kind of start), the quantile
+ * partition, `nInit` starts of the chosen method, and the two splits of each component of
+ * the best fit with one component fewer.
  */
 function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Float64Array>, k: number, variance: VarianceModel, settings: SearchSettings, fewer: Fit | undefined): Generator<Start> {
   const labels = Array.from({ length: k }, (_, j) => String(j + 1));
@@ -125,6 +137,11 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
     const start = fromCodes("Ward's partition", codes);
     if (start !== null) yield start;
   }
+  // Equal-count groups: on skewed data the only start with a tight group among the small values.
+  if (settings.initMethod !== 'quantiles') {
+    const start = fromCodes('the quantile partition', startingPartition(data, sorted, k, 'quantiles', 0, rng(0)));
+    if (start !== null) yield start;
+  }
   for (let restart = 0; restart < settings.nInit; restart++) {
     const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, restart);
     const start = fromCodes(`${settings.initMethod} start ${restart + 1}/${settings.nInit}`, startingPartition(data, sorted, k, settings.initMethod, restart, random));
@@ -132,7 +149,9 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
   }
   if (fewer !== undefined) {
     for (let j = 0; j < k - 1; j++) {
-      yield { name: `split ${j + 1}/${k - 1} of the K=${k - 1} fit`, theta: split(fewer.theta, j, settings.floor.floor), floored: new Uint8Array(k) };
+      for (const how of ['apart', 'nested'] as const) {
+        yield { name: `${how} split of component ${j + 1} of the K=${k - 1} fit`, theta: split(fewer.theta, j, how, settings.floor.floor), floored: new Uint8Array(k) };
+      }
     }
   }
 }
