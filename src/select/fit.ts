@@ -215,6 +215,13 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
       out.push(`${component(k)} was held at the floor ${short(floor.floor)} (${why}) ${where(k)}`);
     }
   }
+  // A component on the floor at the end sits on (nearly) one value: real, or an artefact of
+  // data recorded more coarsely than they are written.
+  if (floor.source === 'resolution' && ks.some((k) => run.theta.variance[k] <= floor.floor && run.theta.weight[k] > 0)) {
+    out.push(
+      `a component sits on tied values at the variance floor; if the values were recorded more coarsely than their ${short(floor.resolution ?? 0)} decimals say (e.g. whole seconds written as minutes), set --min-variance to (the true resolution)²/12`,
+    );
+  }
   labels.forEach((label, k) => {
     // Less than half an observation: a component of a single row (weight 1/n) is not flagged.
     const mass = run.theta.weight[k] * total;

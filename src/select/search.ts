@@ -20,6 +20,9 @@ import { checkFittable, type Fit, type FitSettings, fitFrom, partitionStart } fr
 import { rng } from './rng.js';
 import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from './starts.js';
 
+/** Offset of the restart keys of the random starts that complement k-means++. */
+const RANDOM_STREAM = 1 << 20;
+
 /** Rows above which the starts are run on a subsample. */
 export const SEARCH_ROWS = 50_000;
 
@@ -146,6 +149,16 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
     const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, restart);
     const start = fromCodes(`${settings.initMethod} start ${restart + 1}/${settings.nInit}`, startingPartition(data, sorted, k, settings.initMethod, restart, random));
     if (start !== null) yield start;
+  }
+  // Lloyd's iterations pull k-means++ starts to a few partitions by location; half as many
+  // starts from random data values reach optima that none of them start from.
+  if (settings.initMethod === 'kmeans++') {
+    const extra = Math.ceil(settings.nInit / 2);
+    for (let restart = 0; restart < extra; restart++) {
+      const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, RANDOM_STREAM + restart);
+      const start = fromCodes(`random start ${restart + 1}/${extra}`, startingPartition(data, sorted, k, 'random', restart, random));
+      if (start !== null) yield start;
+    }
   }
   if (fewer !== undefined) {
     for (let j = 0; j < k - 1; j++) {
