@@ -2,8 +2,8 @@
  * Reading a large file on several threads: the file is cut at line breaks into stretches of
  * about equal size, each read by csv-parse and a TableBuilder on its own thread (the main
  * thread takes the first), and the parts are merged in file order (table.ts), giving the
- * Table that one reader would have built. Measured on 1M rows: 0.55 s on two threads
- * against 1.0 s on one.
+ * Table that one reader would have built. Measured on two cores: 1M rows (17 MB) in 0.62 s
+ * against 0.99 s on one thread, 10M rows (183 MB) in 5.6 s against 9.9 s.
  *
  * A cut is only safe where a line break ends a record, which a quoted field can make false.
  * So the stretches watch for a quote character: if any is found, or the first line cannot
