@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
+import { expectRetraces, naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { roughPartition, sampleMixture } from '../helpers/mixture.js';
 import { fitPartition, PARTITION1, PARTITION2, VAR } from '../helpers/seed.js';
 import { fixture } from '../helpers/cli.js';
@@ -74,14 +74,6 @@ describe('the fused kernel', () => {
     const labels = roughPartition(x, mean, 0.1, 8);
     const fit = fitPartition(x, labels, { maxIter: 30, rtol: 0, floor: 1e-8 / 12 });
     const naive = naiveEm(x, naivePartitionStart(x, labels), { maxIter: 30, rtol: 0 });
-    fit.trace.forEach((entry, t) => {
-      expect(rel(entry.loglik, naive.logliks[t])).toBeLessThan(1e-12);
-      if (t > 0) expect(rel(entry.elbo as number, naive.elbos[t - 1])).toBeLessThan(1e-12);
-    });
-    for (let k = 0; k < 3; k++) {
-      expect(rel(fit.theta.weight[k], naive.params.weight[k])).toBeLessThan(1e-10);
-      expect(rel(fit.theta.mean[k], naive.params.mean[k])).toBeLessThan(1e-10);
-      expect(rel(fit.theta.variance[k], naive.params.variance[k])).toBeLessThan(1e-10);
-    }
+    expectRetraces(fit, naive, expect);
   });
 });

@@ -113,3 +113,24 @@ export function naivePartitionStart(x: number[], labels: number[], floor?: numbe
   const tau = labels.map((l) => ks.map((k) => (l === k ? 1 : 0)));
   return naiveMStep(x, tau, { floor });
 }
+
+/**
+ * Asserts that a fit retraces the plain EM: ℓ and the ELBO at every iteration to 1e-12
+ * relative, the final parameters to 1e-10.
+ */
+export function expectRetraces(
+  fit: { trace: { loglik: number; elbo: number | null }[]; theta: { weight: Float64Array; mean: Float64Array; variance: Float64Array } },
+  naive: NaiveRun,
+  expect: (value: number) => { toBeLessThan(bound: number): void },
+): void {
+  const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
+  fit.trace.forEach((entry, t) => {
+    expect(rel(entry.loglik, naive.logliks[t])).toBeLessThan(1e-12);
+    if (t > 0) expect(rel(entry.elbo as number, naive.elbos[t - 1])).toBeLessThan(1e-12);
+  });
+  for (let k = 0; k < naive.params.weight.length; k++) {
+    expect(rel(fit.theta.weight[k], naive.params.weight[k])).toBeLessThan(1e-10);
+    expect(rel(fit.theta.mean[k], naive.params.mean[k])).toBeLessThan(1e-10);
+    expect(rel(fit.theta.variance[k], naive.params.variance[k])).toBeLessThan(1e-10);
+  }
+}
