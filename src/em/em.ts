@@ -9,10 +9,9 @@
  * One pass over the data per iteration: the pass at θ(t) yields ℓ(t), the entropy of
  * q(t+1) and the sufficient statistics of θ(t+1) together. The ELBO follows from those
  * statistics without another pass. The loop is a generator so that a caller can yield to
- * the event loop between iterations (progress, Ctrl-C); `runEm` drives it to the end.
+ * the event loop between iterations (progress, Ctrl-C); `drain` runs it to the end at once.
  */
-import { type Data, type Family, type MixtureParams, LOGLIK, RLOGR } from '../models/family.js';
-import { serialRunner } from './chunks.js';
+import { type Family, type MixtureParams, LOGLIK, RLOGR } from '../models/family.js';
 
 export type Acceleration = 'none' | 'squarem';
 
@@ -226,8 +225,4 @@ export function drain<T>(steps: Generator<unknown, T>): T {
     const step = steps.next();
     if (step.done) return step.value;
   }
-}
-
-export function runEm<P extends MixtureParams>(family: Family<P>, data: Data, theta0: P, options: EmOptions): EmRun<P> {
-  return drain(emSteps(family, serialRunner(family, data), theta0, options));
 }

@@ -39,7 +39,7 @@ export function parser(delimiter: string) {
  * on_record. At that moment parser.info.lines is the record's last line; its first is the
  * line after the previous record's last, past any empty lines skipped in between.
  */
-export async function eachRecord(input: Readable, delimiter: string, onRecord: (fields: string[], line: number) => void): Promise<number> {
+async function eachRecord(input: Readable, delimiter: string, onRecord: (fields: string[], line: number) => void): Promise<number> {
   const csv = parser(delimiter);
   let failed = false;
   let lastLine = 0;

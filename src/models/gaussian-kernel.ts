@@ -33,7 +33,7 @@ export type Kernel = (x: Float64Array, w: Float64Array | null, start: number, en
 const cache = new Map<string, Kernel>();
 
 /** Rows per block: Π s_i over a block stays below m^BLOCK ≤ e^600. */
-export function blockSize(m: number): number {
+function blockSize(m: number): number {
   return m < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(m)));
 }
 
