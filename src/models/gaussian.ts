@@ -149,9 +149,11 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     /** The fused E-step of gaussian-kernel.ts over the live components. */
     pass(data: Data, theta, stats, start, end) {
       const m = prepare(theta);
-      packed.set(mu.subarray(0, m), 0);
-      packed.set(c.subarray(0, m), m);
-      packed.set(h.subarray(0, m), 2 * m);
+      for (let j = 0; j < m; j++) {
+        packed[j] = mu[j];
+        packed[m + j] = c[j];
+        packed[2 * m + j] = h[j];
+      }
       compact.fill(0);
       kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
       // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
