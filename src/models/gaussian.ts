@@ -49,30 +49,26 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
 
   // Scratch for one pass, compacted to the components with π_k > 0: a component of weight 0
   // has log π_k = −∞ and must get r_ik = 0 at every row, including rows far from all others.
+  // packed = μ_0..μ_{m−1}, c_0..c_{m−1}, h_0..h_{m−1} for the m live components (the kernel's layout).
   const act = new Int32Array(K);
   const packed = new Float64Array(3 * K);
   const compact = new Float64Array(HEADER + 3 * K);
-  const mu = new Float64Array(K);
-  const c = new Float64Array(K);
-  const h = new Float64Array(K);
   const a = new Float64Array(K);
   const e = new Float64Array(K);
 
   /**
-   * Fills the scratch with μ_k, c_k = log π_k − ½ log(2πσ²_k) and h_k = 1/(2σ²_k) of the live
-   * components, so that the log of the k-th weighted density is a_ik = c_k − h_k (x_i − μ_k)².
-   * Returns the number of live components.
+   * Packs μ_k, c_k = log π_k − ½ log(2πσ²_k) and h_k = 1/(2σ²_k) of the live components, so
+   * that the log of the k-th weighted density is a_ik = c_k − h_k (x_i − μ_k)². Returns the
+   * number m of live components; act[j] is the component of packed slot j.
    */
   function prepare(theta: GaussianMixture): number {
     let m = 0;
-    for (let k = 0; k < K; k++) {
-      const pi = theta.weight[k];
-      if (!(pi > 0)) continue;
-      act[m] = k;
-      mu[m] = theta.mean[k];
-      c[m] = Math.log(pi) - 0.5 * (LOG_2PI + Math.log(theta.variance[k]));
-      h[m] = 0.5 / theta.variance[k];
-      m++;
+    for (let k = 0; k < K; k++) if (theta.weight[k] > 0) act[m++] = k;
+    for (let j = 0; j < m; j++) {
+      const k = act[j];
+      packed[j] = theta.mean[k];
+      packed[m + j] = Math.log(theta.weight[k]) - 0.5 * (LOG_2PI + Math.log(theta.variance[k]));
+      packed[2 * m + j] = 0.5 / theta.variance[k];
     }
     return m;
   }
@@ -149,11 +145,6 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     /** The fused E-step of gaussian-kernel.ts over the live components. */
     pass(data: Data, theta, stats, start, end) {
       const m = prepare(theta);
-      for (let j = 0; j < m; j++) {
-        packed[j] = mu[j];
-        packed[m + j] = c[j];
-        packed[2 * m + j] = h[j];
-      }
       compact.fill(0);
       kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
       // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
@@ -164,7 +155,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
         const k = act[j];
         const n = compact[HEADER + j];
         const s2 = compact[HEADER + 2 * m + j];
-        sumRA += c[j] * n - h[j] * s2;
+        sumRA += packed[m + j] * n - packed[2 * m + j] * s2;
         stats[offN + k] += n;
         stats[offS1 + k] += compact[HEADER + m + j];
         stats[offS2 + k] += s2;
@@ -234,8 +225,8 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
         const xi = x[i];
         let amax = -Infinity;
         for (let j = 0; j < m; j++) {
-          const d = xi - mu[j];
-          a[j] = c[j] - h[j] * d * d;
+          const d = xi - packed[j];
+          a[j] = packed[m + j] - packed[2 * m + j] * d * d;
           if (a[j] > amax) amax = a[j];
         }
         let s = 0;
