@@ -16,7 +16,7 @@
  * errors the roots of its diagonal, and Var(π̂_K) = Σ_{j,l<K} Cov(π̂_j, π̂_l) by the delta method.
  */
 import type { Data } from './family.js';
-import type { GaussianMixture, VarianceModel } from './gaussian.js';
+import { gaussianFamily, type GaussianMixture, type VarianceModel } from './gaussian.js';
 
 export interface StandardErrors {
   weight: Float64Array;
@@ -25,8 +25,11 @@ export interface StandardErrors {
   variance: Float64Array;
 }
 
+/** Rows whose responsibilities are computed at once. */
+const BLOCK = 1024;
+
 /** The Hessian of ℓ in the free parameters, p × p, row-major. */
-export function logLikelihoodHessian(data: Data, theta: GaussianMixture, model: VarianceModel): { hessian: Float64Array; p: number } {
+export function logLikelihoodHessian(data: Data, theta: GaussianMixture, model: VarianceModel, floor: number): { hessian: Float64Array; p: number } {
   const K = theta.weight.length;
   const equal = model === 'equal';
   const nS = equal ? 1 : K;
@@ -39,28 +42,27 @@ export function logLikelihoodHessian(data: Data, theta: GaussianMixture, model: 
   const u = new Float64Array(K);
   const v = new Float64Array(K);
   const dv = new Float64Array(K);
-  const logC = Float64Array.from(theta.weight, (pi, k) => Math.log(pi) - 0.5 * Math.log(2 * Math.PI * theta.variance[k]));
+  const responsibilities = new Float64Array(BLOCK * K);
+  const logDensity = new Float64Array(BLOCK);
+  const family = gaussianFamily({ k: K, variance: model, floor });
   const add = (i: number, j: number, value: number): void => {
     H[i * p + j] += value;
     if (i !== j) H[j * p + i] += value;
   };
   for (let row = 0; row < data.x.length; row++) {
+    if (row % BLOCK === 0) family.posterior(data.x, theta, row, Math.min(data.x.length, row + BLOCK), responsibilities, logDensity);
+    const offset = (row % BLOCK) * K;
+    for (let k = 0; k < K; k++) r[k] = responsibilities[offset + k];
     const w = data.w === null ? 1 : data.w[row];
     if (w === 0) continue;
     const x = data.x[row];
-    let top = -Infinity;
     for (let k = 0; k < K; k++) {
       const d = x - theta.mean[k];
       const s = theta.variance[k];
-      r[k] = logC[k] - (d * d) / (2 * s);
-      top = Math.max(top, r[k]);
       u[k] = d / s;
       v[k] = (d * d) / (2 * s * s) - 1 / (2 * s);
       dv[k] = -(d * d) / (s * s * s) + 1 / (2 * s * s);
     }
-    let sum = 0;
-    for (let k = 0; k < K; k++) sum += r[k] = Math.exp(r[k] - top);
-    for (let k = 0; k < K; k++) r[k] /= sum;
 
     // Gradient of log f.
     g.fill(0);
@@ -136,7 +138,7 @@ export function standardErrors(data: Data, theta: GaussianMixture, model: Varian
     if (!(theta.weight[k] > 0)) return `component ${k + 1} has weight 0, a boundary of the parameter space`;
     if (theta.variance[k] <= floor) return `a variance is held at the floor, a boundary of the parameter space`;
   }
-  const { hessian, p } = logLikelihoodHessian(data, theta, model);
+  const { hessian, p } = logLikelihoodHessian(data, theta, model, floor);
   const information = hessian.map((h) => -h);
   const cov = inverseSpd(information, p);
   if (cov === null) return 'the observed information matrix is not positive definite, so the fit is not at a strict maximum';

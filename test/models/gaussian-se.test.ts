@@ -59,7 +59,7 @@ describe('observed information', () => {
     ['faithful, unequal', waiting, cut2, 'unequal' as const],
   ])('the analytic Hessian matches central differences (%s)', (_, x, labels, model) => {
     const fit = fitPartition(x, labels, { rtol: 1e-14, variance: model, floor: 1e-6 });
-    const { hessian, p } = logLikelihoodHessian({ x: Float64Array.from(x), w: null }, fit.theta, model);
+    const { hessian, p } = logLikelihoodHessian({ x: Float64Array.from(x), w: null }, fit.theta, model, 1e-6);
     const numeric = numericHessian(x, freeOf(fit.theta, model), fit.labels.length, model);
     const scale = Math.max(...hessian.map(Math.abs));
     for (let i = 0; i < p; i++) {
