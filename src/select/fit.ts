@@ -86,11 +86,10 @@ export function checkScale(data: Data): void {
 }
 
 /**
- * Refuses data no mixture of `k` Gaussians can be fitted to, with the reason and a remedy
- * (exit 4): a spread no double can hold (checkScale), or fewer distinct values than components.
+ * Refuses `k` components for data with fewer distinct values (of positive weight), with the
+ * remedy (exit 4). The scale is checked once, before, by checkScale.
  */
 export function checkFittable(data: Data, k: number): void {
-  checkScale(data);
   const { x, w } = data;
   const distinct = new Set<number>();
   for (let i = 0; i < x.length && distinct.size < k; i++) {

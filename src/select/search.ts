@@ -182,6 +182,7 @@ function* bestOfStarts(data: Data, starts: Iterable<Start>, k: number, variance:
   return { best, passes };
 }
 
+/** Fits and ranks every candidate. The data's scale must have passed checkScale (as the floor needs). */
 export function* searchModels(data: Data, settings: SearchSettings, pool?: PassPool): Generator<SearchProgress, Selection> {
   const searchData = data.x.length > SEARCH_ROWS ? subsample(data, SEARCH_ROWS, settings.seed) : data;
   const sorted = Float64Array.from(searchData.x).sort();
@@ -194,15 +195,16 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
   const total = settings.ks.length * settings.variances.length;
   let index = 0;
   for (const k of settings.ks) {
+    try {
+      checkFittable(data, k);
+    } catch (error) {
+      if (!(error instanceof EmFitError)) throw error;
+      skipped.push(`K = ${k} was not fitted: ${error.message}`);
+      index += settings.variances.length;
+      continue;
+    }
     for (const variance of settings.variances) {
       const context = `candidate ${++index}/${total} (K=${k}, ${variance})`;
-      try {
-        checkFittable(data, k);
-      } catch (error) {
-        if (!(error instanceof EmFitError)) throw error;
-        if (variance === settings.variances[0]) skipped.push(`K = ${k} was not fitted: ${error.message}`);
-        continue;
-      }
       const starts = candidateStarts(searchData, sorted, ward, k, variance, settings, found.get(`${variance}:${k - 1}`));
       const tried = yield* bestOfStarts(searchData, starts, k, variance, settings, context);
       passes += tried.passes;

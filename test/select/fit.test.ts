@@ -3,9 +3,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { drain } from '../../src/em/em.js';
-import { fitError } from '../../src/errors.js';
+import { EmFitError } from '../../src/errors.js';
 import { varianceFloor } from '../../src/models/floor.js';
-import { checkFittable, fitFrom } from '../../src/select/fit.js';
+import { checkFittable, checkScale, fitFrom } from '../../src/select/fit.js';
 import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { fitPartition } from '../helpers/seed.js';
 
@@ -53,23 +53,36 @@ describe('a vanishing component', () => {
   });
 });
 
-describe('checkFittable', () => {
+describe('checkScale and checkFittable', () => {
   const data = (x: number[]) => ({ x: Float64Array.from(x), w: null });
-  it.each([
-    [[1, 1, 1], 2, 'the data hold 1 distinct value, fewer than the 2 components asked for; use at most 1 component'],
-    [[1e200, -1e200, 0], 2, 'too wide for their variance to fit in a double'],
-    [[1e-300, 2e-300, 3e-300], 2, 'too little for their variance to fit in a double'],
-  ])('refuses %j with K = %d', (x, k, message) => {
-    expect(() => checkFittable(data(x), k)).toThrow(fitError(message).message.slice(0, 30));
+  /** The error `check` throws (the test fails if it throws none). */
+  const refusal = (check: () => void): EmFitError => {
     try {
-      checkFittable(data(x), k);
+      check();
     } catch (error) {
-      expect((error as { exitCode: number }).exitCode).toBe(4);
-      expect((error as Error).message).toContain(message);
+      expect(error).toBeInstanceOf(EmFitError);
+      return error as EmFitError;
     }
+    throw new Error('expected a refusal');
+  };
+
+  it.each([
+    [[1e200, -1e200, 0], 'the values span 2e+200, too wide for their variance to fit in a double'],
+    [[1e-300, 2e-300, 3e-300], 'too little for their variance to fit in a double'],
+  ])('checkScale refuses %j', (x, message) => {
+    const error = refusal(() => checkScale(data(x)));
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toContain(message);
+  });
+
+  it('checkFittable refuses fewer distinct values than components', () => {
+    const error = refusal(() => checkFittable(data([1, 1, 1]), 2));
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toBe('the data hold 1 distinct value, fewer than the 2 components asked for; use at most 1 component');
   });
 
   it('accepts a constant column for one component', () => {
+    expect(() => checkScale(data([3, 3, 3]))).not.toThrow();
     expect(() => checkFittable(data([3, 3, 3]), 1)).not.toThrow();
   });
 });
