@@ -145,21 +145,17 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
     const start = fromCodes('the quantile partition', startingPartition(data, sorted, k, 'quantiles', 0, rng(0)));
     if (start !== null) yield start;
   }
-  for (let restart = 0; restart < settings.nInit; restart++) {
-    const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, restart);
-    const start = fromCodes(`${settings.initMethod} start ${restart + 1}/${settings.nInit}`, startingPartition(data, sorted, k, settings.initMethod, restart, random));
-    if (start !== null) yield start;
-  }
-  // Lloyd's iterations pull k-means++ starts to a few partitions by location; half as many
-  // starts from random data values reach optima that none of them start from.
-  if (settings.initMethod === 'kmeans++') {
-    const extra = Math.ceil(settings.nInit / 2);
-    for (let restart = 0; restart < extra; restart++) {
-      const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, RANDOM_STREAM + restart);
-      const start = fromCodes(`random start ${restart + 1}/${extra}`, startingPartition(data, sorted, k, 'random', restart, random));
+  const partitions = function* (method: InitMethod, count: number, stream: number): Generator<Start> {
+    for (let restart = 0; restart < count; restart++) {
+      const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, stream + restart);
+      const start = fromCodes(`${method} start ${restart + 1}/${count}`, startingPartition(data, sorted, k, method, restart, random));
       if (start !== null) yield start;
     }
-  }
+  };
+  yield* partitions(settings.initMethod, settings.nInit, 0);
+  // Lloyd's iterations pull k-means++ starts to a few partitions by location; half as many
+  // starts from random data values reach optima that none of them start from.
+  if (settings.initMethod === 'kmeans++') yield* partitions('random', Math.ceil(settings.nInit / 2), RANDOM_STREAM);
   if (fewer !== undefined) {
     for (let j = 0; j < k - 1; j++) {
       for (const how of ['apart', 'nested'] as const) {
