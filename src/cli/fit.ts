@@ -6,7 +6,7 @@ import { PassPool } from '../em/pool.js';
 import { EmFitError, EXIT, type ExitCode, usageError } from '../errors.js';
 import { dataRecords, type LabelColumn, type ReadOptions, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, readModel, writeModel } from '../io/model-file.js';
+import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, modelParameters, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
@@ -85,12 +85,13 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, floor: Var
     throw usageError(`--k ${request.k[0]} contradicts --init-model ${request.initModel}, which has ${plural(k, 'component')}`);
   }
   const start = () => {
-    const floored = Uint8Array.from(model.components, (c) => (c.variance < floor.floor ? 1 : 0));
-    const theta = {
-      weight: Float64Array.from(model.components, (c) => c.weight),
-      mean: Float64Array.from(model.components, (c) => c.mean),
-      variance: Float64Array.from(model.components, (c) => Math.max(c.variance, floor.floor)),
-    };
+    // The model's variances, held at this data's floor.
+    const theta = modelParameters(model);
+    const floored = new Uint8Array(k);
+    theta.variance.forEach((v, j) => {
+      floored[j] = v < floor.floor ? 1 : 0;
+      theta.variance[j] = Math.max(v, floor.floor);
+    });
     return { theta, floored };
   };
   return fitEachVariance(request, data, model.components.map((c) => c.label), floor, pool, start, model.variance);

@@ -4,41 +4,34 @@
 import { availableParallelism } from 'node:os';
 import { EXIT, type ExitCode } from '../errors.js';
 import { dataRecords } from '../io/csv.js';
-import { type ModelFile, readModel } from '../io/model-file.js';
+import { modelParameters, readModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { LOGLIK } from '../models/family.js';
-import { gaussianFamily, type GaussianMixture } from '../models/gaussian.js';
+import { gaussianFamily } from '../models/gaussian.js';
 import { finite } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
 import { writeJsonDocument } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
-import { predictionText, writeResponsibilities } from '../report/text.js';
-import { MIN_WIDTH, terminalHistogram } from '../report/histogram.js';
-import { colours, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
+import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
+import { totalWeight } from '../select/fit.js';
+import { colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
 import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
-
-function parameters(model: ModelFile): GaussianMixture {
-  return {
-    weight: Float64Array.from(model.components, (c) => c.weight),
-    mean: Float64Array.from(model.components, (c) => c.mean),
-    variance: Float64Array.from(model.components, (c) => c.variance),
-  };
-}
 
 export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   const model = readModel(request.model);
   const input = openInput(request.file, request.format === 'csv');
   const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
   const table = await readInput(input, options, availableParallelism());
-  const theta = parameters(model);
+  const theta = modelParameters(model);
+  const data = { x: table.values, w: table.weights };
   const k = theta.weight.length;
   const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });
   // The total log-likelihood Σ w_i log p(x_i | θ) of the new data, in one fused pass.
   const stats = new Float64Array(family.statsLength);
-  family.pass({ x: table.values, w: table.weights }, theta, stats, 0, table.values.length);
+  family.pass(data, theta, stats, 0, table.values.length);
   const loglik = finite(stats[LOGLIK], 'log-likelihood');
-  const totalWeight = table.weights === null ? table.values.length : table.weights.reduce((a, b) => a + b, 0);
+  const total = totalWeight(data);
   const rows: RowSet = {
     model: { theta, variance: model.variance, floor: { floor: model.variance_floor } },
     labels: model.components.map((c) => c.label),
@@ -53,31 +46,25 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     n: table.values.length,
     skipped: table.skippedRecords.length,
     ...(table.weightName === null ? {} : { weight: table.weightName }),
-    total_weight: totalWeight,
+    total_weight: total,
     k,
     variance: model.variance,
     loglik,
-    mean_loglik: loglik / totalWeight,
+    mean_loglik: loglik / total,
     components: model.components,
-    warnings: [] as string[],
   };
-  warn(request, summary.warnings);
   const labels = rows.labels;
-  const floor = { floor: model.variance_floor, resolution: model.resolution, source: 'resolution' as const };
+  const floor = { floor: model.variance_floor, resolution: model.resolution, source: model.resolution === null ? ('user' as const) : ('resolution' as const) };
   if (request.plot !== undefined) {
-    await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data: { x: table.values, w: table.weights }, varName: table.varName });
+    await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data, varName: table.varName });
   }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
   else if (request.format === 'csv') await writeCsv(rows, table.header, dataRecords(input.stream(), options), sink);
   else {
     const c = colours(process.stdout);
-    sink.push(predictionText(summary, c));
-    const width = textPlotWidth(request);
-    if (width !== null && width >= MIN_WIDTH) {
-      const plot = terminalHistogram({ x: table.values, w: table.weights }, theta, labels, width, { resolution: model.resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
-      sink.push(`\n${c.bold('Histogram and the model\'s density')}\n${plot}\n`);
-    }
+    sink.push(predictionText(summary, theta, c));
+    sink.push(histogramBlock("Histogram and the model's density", data, theta, labels, model.resolution, textPlotWidth(request), c));
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');

@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { inputError } from '../errors.js';
 import { fileProblem } from './files.js';
-import type { VarianceModel } from '../models/gaussian.js';
+import type { GaussianMixture, VarianceModel } from '../models/gaussian.js';
 import { quote } from '../text.js';
 
 export const MODEL_FORMAT = 'em-fit-model';
@@ -34,6 +34,15 @@ export interface ModelFile {
   /** How the model was fitted: for the record, not used when reading. */
   fit: Record<string, unknown>;
   created_by: string;
+}
+
+/** The model's parameters, in component order. */
+export function modelParameters(model: ModelFile): GaussianMixture {
+  return {
+    weight: Float64Array.from(model.components, (c) => c.weight),
+    mean: Float64Array.from(model.components, (c) => c.mean),
+    variance: Float64Array.from(model.components, (c) => c.variance),
+  };
 }
 
 export function writeModel(path: string, model: ModelFile): void {

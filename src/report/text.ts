@@ -6,6 +6,9 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Sink } from '../io/sink.js';
+import type { Data } from '../models/family.js';
+import type { GaussianMixture } from '../models/gaussian.js';
+import type { StandardErrors } from '../models/gaussian-se.js';
 import { plural, short } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
@@ -34,6 +37,29 @@ function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[]) {
   });
 }
 
+/** A bold title, then `name  value` lines. */
+const keyValues = (title: string, pairs: [string, string][]): string => [title, ...pairs.map(([key, value]) => `  ${key.padEnd(16)}${value}`)].join('\n');
+
+/** The parameter table: one row per component, with ± standard errors when given. */
+function componentsTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance): string {
+  const pm = (v: number): string[] => (se === null ? [] : [`± ${num(v, 3)}`]);
+  const head = ['component', 'weight', ...(se ? ['± se'] : []), 'mean', ...(se ? ['± se'] : []), 'variance', ...(se ? ['± se'] : []), 'sd'];
+  const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
+  labels.forEach((label, k) => {
+    t.push([
+      label,
+      num(theta.weight[k], 6),
+      ...pm(se?.weight[k] ?? 0),
+      num(theta.mean[k], 7),
+      ...pm(se?.mean[k] ?? 0),
+      num(theta.variance[k], 7),
+      ...pm(se?.variance[k] ?? 0),
+      num(Math.sqrt(theta.variance[k]), 7),
+    ]);
+  });
+  return t.toString();
+}
+
 export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
   const k = fit.labels.length;
@@ -42,8 +68,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
   const floor = fit.floor.resolution === null ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution ${short(fit.floor.resolution)})`;
   const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, best of ${ctx.search.nInit} ${ctx.search.initMethod} starts per model (seed ${ctx.search.seed})` : '';
-  const lines = [
-    c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`),
+  return keyValues(c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`), [
     ['rows', `${fit.n} used, ${ctx.skipped} skipped${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${ctx.weightName})`}`],
     ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
@@ -51,8 +76,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['BIC', num(fit.bic, 8)],
     ['AIC', num(fit.aic, 8)],
     ['variance floor', floor],
-  ];
-  return lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n');
+  ]);
 }
 
 /** The candidates compared, the chosen one marked. */
@@ -85,25 +109,9 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 }
 
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
-  const { theta, labels } = ctx.fit;
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
-  const pm = (v: number): string[] => (se === null ? [] : [`± ${num(v, 3)}`]);
-  const head = ['component', 'weight', ...(se ? ['± se'] : []), 'mean', ...(se ? ['± se'] : []), 'variance', ...(se ? ['± se'] : []), 'sd'];
-  const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
-  labels.forEach((label, k) => {
-    t.push([
-      label,
-      num(theta.weight[k], 6),
-      ...pm(se?.weight[k] ?? 0),
-      num(theta.mean[k], 7),
-      ...pm(se?.mean[k] ?? 0),
-      num(theta.variance[k], 7),
-      ...pm(se?.variance[k] ?? 0),
-      num(Math.sqrt(theta.variance[k]), 7),
-    ]);
-  });
   const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(`No standard errors: ${ctx.standardErrors}.`)}` : '';
-  return t.toString() + note;
+  return componentsTable(ctx.fit.labels, ctx.fit.theta, se, c) + note;
 }
 
 /** The first `limit` rows of the responsibility table, written a block of rows at a time. */
@@ -174,29 +182,29 @@ export interface PredictionSummary {
   components: { label: string; weight: number; mean: number; variance: number }[];
 }
 
-export function predictionText(s: PredictionSummary, c: ChalkInstance): string {
-  const lines = [
-    c.bold(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`),
+export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance): string {
+  const summary = keyValues(c.bold(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
-  ];
-  const t = table(c, ['component', 'weight', 'mean', 'variance', 'sd'], ['left', 'right', 'right', 'right', 'right']);
-  for (const m of s.components) t.push([m.label, num(m.weight, 6), num(m.mean, 7), num(m.variance, 7), num(Math.sqrt(m.variance), 7)]);
-  return `${lines.map((l) => (typeof l === 'string' ? l : `  ${l[0].padEnd(16)}${l[1]}`)).join('\n')}\n\n${c.bold('Model')}\n${t.toString()}\n`;
+  ]);
+  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(s.components.map((m) => m.label), theta, null, c)}\n`;
 }
 
-/** The histogram of the data with the fitted mixture over it, or '' when not asked for or too narrow. */
-export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
-  const width = ctx.textPlotWidth;
+/**
+ * The histogram of the data with the mixture's density over it, under a title, or '' when
+ * not asked for (width null) or the terminal is too narrow.
+ */
+export function histogramBlock(title: string, data: Data, theta: GaussianMixture, labels: readonly string[], resolution: number | null, width: number | null, c: ChalkInstance): string {
   if (width === null || width < MIN_WIDTH) return '';
+  const plot = terminalHistogram(data, theta, labels, width, { resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
+  return `\n${c.bold(title)}\n${plot}\n`;
+}
+
+export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
-  const plot = terminalHistogram({ x: ctx.rows.x, w: ctx.weights }, fit.theta, fit.labels, width, {
-    resolution: fit.floor.resolution,
-    paint: { bar: c.blue, curve: c.bold, axis: c.dim },
-  });
-  return `\n${c.bold('Histogram and fitted density')}\n${plot}\n`;
+  return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
