@@ -202,7 +202,7 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
   const why = floor.source === 'user' ? 'set by --min-variance' : `data resolution ${short(floor.resolution ?? 0)}`;
   const where = (k: number): string => {
     const parts: string[] = [];
-    if (initialFloored[k]) parts.push('in the starting partition');
+    if (initialFloored[k]) parts.push('at the start');
     if (run.floorCount[k] > 0) parts.push(`in ${run.floorCount[k]} of ${plural(run.iterations, 'iteration')}`);
     return parts.join(' and ') + (run.theta.variance[k] <= floor.floor ? ', including the final fit' : '');
   };
@@ -233,7 +233,7 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
     const before = run.trace[run.trace.length - 2];
     out.push(
       run.iterations === 0
-        ? 'no EM iterations were run (--max-iter 0): the parameters are those of the starting partition'
+        ? 'no EM iterations were run (--max-iter 0): the parameters are the starting ones'
         : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the log-likelihood, ${short(Math.abs(last.loglik - before.loglik) / Math.abs(before.loglik), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
     );
   }

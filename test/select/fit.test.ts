@@ -13,7 +13,7 @@ describe('the variance floor', () => {
   it('holds a singleton label at the floor and says so', () => {
     const fit = fitPartition([1.2, 2.0, 2.1, 1.9, 2.4, 9.5], [1, 1, 1, 1, 1, 2], { floor: 0.01 / 12 });
     expect(fit.theta.variance[1]).toBe(0.01 / 12);
-    expect(fit.warnings[0]).toMatch(/^the variance of component "2" was held at the floor 0\.0008333 \(set by --min-variance\) in the starting partition and in \d+ of \d+ iterations?, including the final fit$/);
+    expect(fit.warnings[0]).toMatch(/^the variance of component "2" was held at the floor 0\.0008333 \(set by --min-variance\) at the start and in \d+ of \d+ iterations?, including the final fit$/);
     expect(Number.isFinite(fit.loglik)).toBe(true);
   });
 
