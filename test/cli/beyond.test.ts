@@ -100,6 +100,7 @@ describe('--by', () => {
     expect(a.k).toBe(2);
     expect(b.k).toBe(3);
     expect(b.total_weight).toBe(20);
+    // Group a is the seed data from partition1: the core issue's −20.8012191.
     expect(a.loglik).toBeCloseTo(-20.8012191, 6);
   });
 
@@ -151,6 +152,7 @@ describe('saved models', () => {
     const fit = emFitJson([faithful, '--var', 'waiting', '--init-model', model, '--no-responsibilities']);
     expect(fit.init).toBe(model);
     expect(fit.iterations).toBeLessThanOrEqual(2);
+    // The saved optimum: K = 2, equal variances, ℓ = −1034.00176 (mclust: −1034.002034).
     expect(fit.loglik).toBeCloseTo(-1034.00176, 4);
   });
 
