@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { PassPool } from '../em/pool.js';
 import { EmFitError, EXIT, type ExitCode, usageError } from '../errors.js';
 import { dataRecords, type LabelColumn, type ReadOptions, type Table } from '../io/csv.js';
+import { sharedFloat64 } from '../io/table.js';
 import { sortLabels } from '../io/labels.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, modelParameters, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
@@ -254,7 +255,12 @@ function recordIndices(n: number, skippedRecords: Int32Array): Int32Array {
   return index;
 }
 
-const pick = (a: Float64Array, rows: Int32Array): Float64Array => Float64Array.from(rows, (i) => a[i]);
+/** The values of `rows`, in shared memory like the table's columns, so that a pool needs no copy. */
+function pick(a: Float64Array, rows: Int32Array): Float64Array {
+  const out = sharedFloat64(rows.length);
+  for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
+  return out;
+}
 
 /** Fits each group separately; the exit code is 0 only if every group was fitted. */
 async function runGroups(request: FitRequest, table: Table, input: Input, options: ReadOptions, model: ModelFile | null, version: string): Promise<ExitCode> {
