@@ -14,7 +14,7 @@ import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
 import { writeCsv, writeGroupsCsv } from '../report/csv.js';
-import { fitSummary, writeJson, writeJsonDocument } from '../report/json.js';
+import { writeJson } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
 import { writeText } from '../report/text.js';
 import { checkFittable, checkScale, type Fit, fitFrom, partitionStart } from '../select/fit.js';
@@ -302,7 +302,7 @@ async function runGroups(request: FitRequest, table: Table, input: Input, option
   const sink = new Sink(process.stdout);
   if (request.format === 'json') {
     for (const r of results) {
-      if ('ctx' in r) await writeJsonDocument(fitSummary(r.ctx), r.ctx.responsibilities ? r.ctx.rows : null, sink, false);
+      if ('ctx' in r) await writeJson(r.ctx, sink, false);
       else if (sink.push(`${JSON.stringify({ group: r.name, error: r.error.message })}\n`)) await sink.flush();
     }
     await sink.flush();

@@ -11,7 +11,6 @@ import { argmax, type RowSet, rowBlocks } from './rows.js';
 export function fitSummary(ctx: ReportContext): Record<string, unknown> {
   const { fit } = ctx;
   const { theta } = fit;
-  const check = (v: number, what: string): number => finite(v, what);
   const se = ctx.standardErrors;
   return {
     ...(ctx.group === null ? {} : { group: ctx.group }),
@@ -21,7 +20,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     n: fit.n,
     skipped: ctx.skipped,
     ...(ctx.weightName === null ? {} : { weight: ctx.weightName }),
-    total_weight: check(fit.totalWeight, 'total weight'),
+    total_weight: finite(fit.totalWeight, 'total weight'),
     k: fit.labels.length,
     variance: fit.variance,
     converged: fit.converged,
@@ -30,13 +29,13 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     accel: fit.accel,
     passes: fit.passes,
     rejected: fit.rejected,
-    loglik: check(fit.loglik, 'loglik'),
+    loglik: finite(fit.loglik, 'loglik'),
     n_params: fit.nParams,
-    bic: check(fit.bic, 'bic'),
-    aic: check(fit.aic, 'aic'),
-    icl: check(fit.icl, 'icl'),
-    entropy: check(fit.entropy, 'entropy'),
-    variance_floor: check(fit.floor.floor, 'variance floor'),
+    bic: finite(fit.bic, 'bic'),
+    aic: finite(fit.aic, 'aic'),
+    icl: finite(fit.icl, 'icl'),
+    entropy: finite(fit.entropy, 'entropy'),
+    variance_floor: finite(fit.floor.floor, 'variance floor'),
     resolution: fit.floor.resolution,
     rtol: ctx.settings.rtol,
     max_iter: ctx.settings.maxIter,
@@ -47,38 +46,39 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
           selection: ctx.selection.candidates.map((c) => ({
             k: c.labels.length,
             variance: c.variance,
-            loglik: check(c.loglik, 'candidate loglik'),
+            loglik: finite(c.loglik, 'candidate loglik'),
             n_params: c.nParams,
-            bic: check(c.bic, 'candidate bic'),
-            aic: check(c.aic, 'candidate aic'),
-            icl: check(c.icl, 'candidate icl'),
+            bic: finite(c.bic, 'candidate bic'),
+            aic: finite(c.aic, 'candidate aic'),
+            icl: finite(c.icl, 'candidate icl'),
             converged: c.converged,
           })),
         }
       : {}),
     components: fit.labels.map((label, k) => ({
       label,
-      weight: check(theta.weight[k], 'weight'),
-      mean: check(theta.mean[k], 'mean'),
-      variance: check(theta.variance[k], 'variance'),
-      sd: check(Math.sqrt(theta.variance[k]), 'sd'),
+      weight: finite(theta.weight[k], 'weight'),
+      mean: finite(theta.mean[k], 'mean'),
+      variance: finite(theta.variance[k], 'variance'),
+      sd: finite(Math.sqrt(theta.variance[k]), 'sd'),
       ...(se !== null && typeof se !== 'string'
-        ? { se_weight: check(se.weight[k], 'se'), se_mean: check(se.mean[k], 'se'), se_variance: check(se.variance[k], 'se') }
+        ? { se_weight: finite(se.weight[k], 'se'), se_mean: finite(se.mean[k], 'se'), se_variance: finite(se.variance[k], 'se') }
         : {}),
     })),
     ...(typeof se === 'string' ? { se_unavailable: se } : {}),
     trace: fit.trace.map((t) => ({
       iteration: t.iteration,
-      loglik: check(t.loglik, 'trace loglik'),
-      elbo: t.elbo === null ? null : check(t.elbo, 'trace elbo'),
+      loglik: finite(t.loglik, 'trace loglik'),
+      elbo: t.elbo === null ? null : finite(t.elbo, 'trace elbo'),
       step: t.step,
     })),
     warnings: ctx.warnings,
   };
 }
 
-export async function writeJson(ctx: ReportContext, sink: Sink): Promise<void> {
-  await writeJsonDocument(fitSummary(ctx), ctx.responsibilities ? ctx.rows : null, sink);
+/** The JSON report of a fit: pretty, or on one line (NDJSON, for --by). */
+export async function writeJson(ctx: ReportContext, sink: Sink, pretty = true): Promise<void> {
+  await writeJsonDocument(fitSummary(ctx), ctx.responsibilities ? ctx.rows : null, sink, pretty);
 }
 
 /**
