@@ -17,11 +17,13 @@
  *   npm run bench:select -- --reps 1 --only n=50,200      # a quick look
  *   npm run bench:select -- --only cond=b,c --only k=2    # filters AND, values within one OR
  *   npm run bench:select -- --markdown                    # compact tables for the README
+ *   node bench/select-panel.mjs --from RESULTS.json --markdown   # print a saved run again
  *
  * Options: --reps R (5) · --only KEY=V[,V] (keys cond, scenario, k, n, rep) · --seed S (0) ·
  * --timeout SECONDS per em-fit run (300) · --jobs J em-fit processes at a time (2) ·
  * --no-mclust · --no-focus · --focus-only · --markdown · --out FILE.json · --keep (leave the
- * generated CSVs in the temporary directory).
+ * generated CSVs in the temporary directory) · --from FILE.json (no run: the tables of a
+ * saved one).
  *
  * Times: em-fit's are wall times of each CLI run (node start-up and reading included) and
  * the wall time of the whole pool; mclust's are Mclust(x) alone, per file (R's
@@ -47,6 +49,7 @@ const { values: opts } = parseArgs({
     markdown: { type: 'boolean', default: false },
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
+    from: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -73,86 +76,117 @@ for (const term of opts.only) {
 }
 const keep = (fields) => Object.entries(filters).every(([key, allowed]) => allowed.has(String(fields[key])));
 
-// ---- generate the data sets, each written to a temporary name and renamed
-
-const dir = mkdtempSync(join(tmpdir(), 'em-fit-panel-'));
-function writeColumn(name, strings) {
-  const file = join(dir, name);
-  writeFileSync(`${file}.tmp`, `x\n${strings.join('\n')}\n`);
-  renameSync(`${file}.tmp`, file);
-  return file;
-}
+// ---- measure: generate the data sets (each written to a temporary name and renamed), run
+// em-fit on them `jobs` at a time, then mclust once for all files. Or read a saved run.
 
 const focusSeeds = 20;
-const focus = [];
-if (!opts['no-focus'] || opts['focus-only']) {
-  for (let s = 1; s <= focusSeeds; s++) {
-    const random = keyedRandom(`${seed}/focus/${s}`);
-    const values = Array.from({ length: 200 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
-    focus.push({ group: 'focus', digits: 15, seed: s, file: writeColumn(`focus-15-s${s}.csv`, values.map(formatR15)) });
-    focus.push({ group: 'focus', digits: 17, seed: s, file: writeColumn(`focus-17-s${s}.csv`, values.map(String)) });
-  }
-}
 
-const panel = [];
-if (!opts['focus-only']) {
-  for (const scenario of scenarios) {
-    const k = scenario.weights.length;
-    for (const n of sizes) {
-      for (let rep = 1; rep <= reps; rep++) {
-        const wanted = conditions.filter((c) => keep({ cond: c.id, scenario: scenario.id, k, n, rep }));
-        if (wanted.length === 0) continue;
-        const { ratio, phase, values } = drawDataSet(seed, scenario, n, rep);
-        for (const condition of wanted) {
-          const random = keyedRandom(`${seed}/record/${condition.id}/${scenario.id}/${n}/${rep}`);
-          const { strings, scale, offset, resolution } = condition.record(values, { scenario, ratio, phase, random });
-          const file = writeColumn(`${condition.id}_${scenario.id}_n${n}_r${rep}.csv`, strings);
-          panel.push({ group: 'panel', cond: condition.id, scenario: scenario.id, n, rep, ratio, phase, resolution, truth: writtenTruth(scenario, { scale, offset }), file });
+async function measure() {
+  const dir = mkdtempSync(join(tmpdir(), 'em-fit-panel-'));
+  function writeColumn(name, strings) {
+    const file = join(dir, name);
+    writeFileSync(`${file}.tmp`, `x\n${strings.join('\n')}\n`);
+    renameSync(`${file}.tmp`, file);
+    return file;
+  }
+
+  const focus = [];
+  if (!opts['no-focus'] || opts['focus-only']) {
+    for (let s = 1; s <= focusSeeds; s++) {
+      const random = keyedRandom(`${seed}/focus/${s}`);
+      const values = Array.from({ length: 200 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+      focus.push({ group: 'focus', digits: 15, seed: s, file: writeColumn(`focus-15-s${s}.csv`, values.map(formatR15)) });
+      focus.push({ group: 'focus', digits: 17, seed: s, file: writeColumn(`focus-17-s${s}.csv`, values.map(String)) });
+    }
+  }
+
+  const panel = [];
+  if (!opts['focus-only']) {
+    for (const scenario of scenarios) {
+      const k = scenario.weights.length;
+      for (const n of sizes) {
+        for (let rep = 1; rep <= reps; rep++) {
+          const wanted = conditions.filter((c) => keep({ cond: c.id, scenario: scenario.id, k, n, rep }));
+          if (wanted.length === 0) continue;
+          const { ratio, phase, values } = drawDataSet(seed, scenario, n, rep);
+          for (const condition of wanted) {
+            const random = keyedRandom(`${seed}/record/${condition.id}/${scenario.id}/${n}/${rep}`);
+            const { strings, scale, offset, resolution } = condition.record(values, { scenario, ratio, phase, random });
+            const file = writeColumn(`${condition.id}_${scenario.id}_n${n}_r${rep}.csv`, strings);
+            panel.push({ group: 'panel', cond: condition.id, scenario: scenario.id, n, rep, ratio, phase, resolution, truth: writtenTruth(scenario, { scale, offset }), file });
+          }
         }
       }
     }
+    // Small data sets first: the first answers come quickly.
+    panel.sort((a, b) => a.n - b.n);
   }
-  // Small data sets first: the first answers come quickly.
-  panel.sort((a, b) => a.n - b.n);
-}
-const all = [...focus, ...panel];
-process.stderr.write(`${all.length} data sets in ${dir}\n`);
-if (all.length === 0) process.exit(0);
+  const all = [...focus, ...panel];
+  process.stderr.write(`${all.length} data sets in ${dir}\n`);
+  if (all.length === 0) process.exit(0);
 
-// ---- em-fit, `jobs` at a time; then mclust, once for all files
+  // ---- em-fit, `jobs` at a time; then mclust, once for all files
 
-ensureBuilt();
-const started = performance.now();
-let done = 0;
-const name = (d) => relative(dir, d.file).replace(/\.csv$/, '');
-const emWallStart = performance.now();
-await pool(all, jobs, async (d) => {
-  d.emfit = await runEmFit(d.file, 'x', { timeoutSeconds });
-  done++;
-  const what = d.emfit.status === 'ok' ? `K=${d.emfit.k} ${d.emfit.model}` : d.emfit.status;
-  const elapsed = ((performance.now() - started) / 1000).toFixed(0);
-  process.stderr.write(`[${String(done).padStart(String(all.length).length)}/${all.length}] ${elapsed} s  em-fit ${name(d)}: ${what} (${d.emfit.seconds.toFixed(1)} s)\n`);
-});
-const emWall = (performance.now() - emWallStart) / 1000;
+  ensureBuilt();
+  const started = performance.now();
+  let done = 0;
+  const name = (d) => relative(dir, d.file).replace(/\.csv$/, '');
+  const emWallStart = performance.now();
+  await pool(all, jobs, async (d) => {
+    d.emfit = await runEmFit(d.file, 'x', { timeoutSeconds });
+    done++;
+    const what = d.emfit.status === 'ok' ? `K=${d.emfit.k} ${d.emfit.model}` : d.emfit.status;
+    const elapsed = ((performance.now() - started) / 1000).toFixed(0);
+    process.stderr.write(`[${String(done).padStart(String(all.length).length)}/${all.length}] ${elapsed} s  em-fit ${name(d)}: ${what} (${d.emfit.seconds.toFixed(1)} s)\n`);
+  });
+  const emWall = (performance.now() - emWallStart) / 1000;
 
-const withMclust = !opts['no-mclust'] && hasMclust();
-let mclustWall = null;
-if (withMclust) {
-  process.stderr.write(`mclust: Mclust(x) on ${all.length} files in one R process\n`);
-  const { wallSeconds, results } = await runMclust(
-    all.map((d) => d.file),
-    'x',
-    join(dir, 'mclust-files.txt'),
-    join(dir, 'mclust-results.tsv'),
-    (i, total) => {
-      if (i % 20 === 0 || i === total) process.stderr.write(`mclust ${i}/${total}\n`);
+  const withMclust = !opts['no-mclust'] && hasMclust();
+  let mclustWall = null;
+  if (withMclust) {
+    process.stderr.write(`mclust: Mclust(x) on ${all.length} files in one R process\n`);
+    const { wallSeconds, results } = await runMclust(
+      all.map((d) => d.file),
+      'x',
+      join(dir, 'mclust-files.txt'),
+      join(dir, 'mclust-results.tsv'),
+      (i, total) => {
+        if (i % 20 === 0 || i === total) process.stderr.write(`mclust ${i}/${total}\n`);
+      },
+    );
+    mclustWall = wallSeconds;
+    for (const d of all) d.mclust = results.get(d.file);
+  } else if (!opts['no-mclust']) {
+    process.stderr.write('mclust: Rscript with mclust not found; em-fit only\n');
+  }
+
+  const meta = {
+    generated: new Date().toISOString(),
+    emfit: emFitRevision(),
+    mclust: withMclust ? mclustVersion() : null,
+    node: process.version,
+    seed,
+    reps,
+    only: opts.only,
+    timeoutSeconds,
+    jobs,
+    times: {
+      emfitWallSeconds: emWall,
+      emfitRunSeconds: all.reduce((sum, d) => sum + d.emfit.seconds, 0),
+      emfitFitSeconds: all.reduce((sum, d) => sum + (d.emfit.fitSeconds ?? 0), 0),
+      mclustWallSeconds: mclustWall,
+      mclustSeconds: withMclust ? all.reduce((sum, d) => sum + (d.mclust?.seconds ?? 0), 0) : null,
     },
-  );
-  mclustWall = wallSeconds;
-  for (const d of all) d.mclust = results.get(d.file);
-} else if (!opts['no-mclust']) {
-  process.stderr.write('mclust: Rscript with mclust not found; em-fit only\n');
+  };
+  for (const d of all) d.file = relative(dir, d.file);
+  if (!opts.keep) rmSync(dir, { recursive: true, force: true });
+  else process.stderr.write(`data sets kept in ${dir}\n`);
+  return { meta, focus, panel };
 }
+
+const saved = opts.from ? JSON.parse(readFileSync(opts.from, 'utf8')) : null;
+const { meta, focus, panel } = saved ? { meta: saved.meta, focus: saved.focus.sets, panel: saved.panel } : await measure();
+const withMclust = meta.mclust !== null;
 
 // ---- scoring
 
@@ -240,9 +274,7 @@ function table(header, rows, markdown) {
 
 const md = opts.markdown;
 const out = [];
-const revision = emFitRevision();
-const mclustAt = withMclust ? mclustVersion() : null;
-out.push(`${md ? '### ' : ''}Model selection panel: em-fit ${revision} (default search) vs ${withMclust ? `mclust ${mclustAt} Mclust(x)` : 'no mclust'}; seed ${seed}, ${reps} replicate${reps === 1 ? '' : 's'}${opts.only.length ? `, only ${opts.only.join(' ')}` : ''}`);
+out.push(`${md ? '### ' : ''}Model selection panel: em-fit ${meta.emfit} (default search) vs ${withMclust ? `mclust ${meta.mclust} Mclust(x)` : 'no mclust'}; seed ${meta.seed}, ${meta.reps} replicate${meta.reps === 1 ? '' : 's'}${meta.only.length ? `, only ${meta.only.join(' ')}` : ''}; ${meta.generated.slice(0, 10)}`);
 out.push('');
 
 if (focusRows.length) {
@@ -275,7 +307,7 @@ if (panel.length) {
   if (md) {
     // Compact: one row per scenario and n, one column per recording: em-fit/mclust right of R.
     const conds = byCondition.map((c) => c.cond);
-    out.push(`#### K = truth per scenario and n: em-fit / mclust of ${reps}${opts.only.length ? ' (filtered)' : ''}; ⚠d: em-fit chose a degenerate component in d of them`);
+    out.push(`#### K = truth per scenario and n: em-fit / mclust of ${meta.reps}${meta.only.length ? ' (filtered)' : ''}; ⚠d: em-fit chose a degenerate component in d of them`);
     out.push('');
     const rows = [];
     for (const scenario of scenarios) {
@@ -309,47 +341,20 @@ if (panel.length) {
   out.push('');
 }
 
-const emSum = all.reduce((s, d) => s + d.emfit.seconds, 0);
-const emFitSum = all.reduce((s, d) => s + (d.emfit.fitSeconds ?? 0), 0);
-const mcSum = withMclust ? all.reduce((s, d) => s + (d.mclust?.seconds ?? 0), 0) : null;
+const t = meta.times;
 out.push(
-  `Times for all ${all.length} data sets: em-fit ${secs(emWall)} s wall with ${jobs} at a time (${secs(emSum)} s summed over runs, of which ${secs(emFitSum)} s fitting)` +
-    (withMclust ? `; mclust ${secs(mclustWall)} s wall in one R process (${secs(mcSum)} s in Mclust(x))` : ''),
+  `Times for all ${focus.length + panel.length} data sets: em-fit ${secs(t.emfitWallSeconds)} s wall with ${meta.jobs} at a time (${secs(t.emfitRunSeconds)} s summed over runs, of which ${secs(t.emfitFitSeconds)} s fitting)` +
+    (withMclust ? `; mclust ${secs(t.mclustWallSeconds)} s wall in one R process (${secs(t.mclustSeconds)} s in Mclust(x))` : ''),
 );
 
-// ---- full results as JSON, written to a temporary name and renamed
+// ---- full results as JSON (not when re-reading one), written to a temporary name and renamed
 
-const resultsFile = opts.out ?? join(root, 'bench', 'data', `select-panel-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-mkdirSync(join(resultsFile, '..'), { recursive: true });
-const strip = (d) => ({ ...d, file: relative(dir, d.file) });
-writeFileSync(
-  `${resultsFile}.tmp`,
-  JSON.stringify(
-    {
-      generated: new Date().toISOString(),
-      emfit: revision,
-      mclust: mclustAt,
-      node: process.version,
-      seed,
-      reps,
-      only: opts.only,
-      timeoutSeconds,
-      jobs,
-      conditions: conditions.map(({ id, about }) => ({ id, about })),
-      scenarios,
-      times: { emfitWallSeconds: emWall, emfitRunSeconds: emSum, emfitFitSeconds: emFitSum, mclustWallSeconds: mclustWall, mclustSeconds: mcSum },
-      focus: { rows: focusRows, sets: focus.map(strip) },
-      byCondition,
-      cells,
-      panel: panel.map(strip),
-    },
-    null,
-    1,
-  ) + '\n',
-);
-renameSync(`${resultsFile}.tmp`, resultsFile);
-out.push(`Full results: ${resultsFile}`);
+if (!saved) {
+  const resultsFile = opts.out ?? join(root, 'bench', 'data', `select-panel-${meta.generated.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(join(resultsFile, '..'), { recursive: true });
+  const results = { meta, conditions: conditions.map(({ id, about }) => ({ id, about })), scenarios, focus: { rows: focusRows, sets: focus }, byCondition, cells, panel };
+  writeFileSync(`${resultsFile}.tmp`, JSON.stringify(results, null, 1) + '\n');
+  renameSync(`${resultsFile}.tmp`, resultsFile);
+  out.push(`Full results: ${resultsFile} (print again with --from)`);
+}
 console.log(out.join('\n'));
-
-if (!opts.keep) rmSync(dir, { recursive: true, force: true });
-else process.stderr.write(`data sets kept in ${dir}\n`);
