@@ -38,7 +38,7 @@ export function keyedRandom(key) {
 }
 
 /** A standard normal draw by Box–Muller, z = √(−2 ln(1 − u1)) · cos(2π u2) (1 − u1 > 0). */
-function normal(random) {
+export function normal(random) {
   return Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }
 

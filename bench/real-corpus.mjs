@@ -106,6 +106,10 @@ function formatNumber(v) {
 ensureBuilt();
 const timeoutSeconds = Number(opts.timeout);
 const jobs = Number(opts.jobs);
+if (!(timeoutSeconds > 0) || !Number.isInteger(jobs) || jobs < 1) {
+  process.stderr.write('real-corpus: --timeout wants seconds > 0 and --jobs a whole number from 1 (--help for the options)\n');
+  process.exit(2);
+}
 const started = performance.now();
 let done = 0;
 const rows = await pool(files, jobs, async (entry) => {

@@ -34,7 +34,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { emFitRevision, ensureBuilt, hasMclust, mclustVersion, pool, root, runEmFit, runMclust } from './lib.mjs';
-import { conditions, drawDataSet, formatR15, keyedRandom, scenarios, sizes, writtenTruth } from './panel-data.mjs';
+import { conditions, drawDataSet, formatR15, keyedRandom, normal, scenarios, sizes, writtenTruth } from './panel-data.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -59,19 +59,24 @@ if (opts.help) {
   process.exit(0);
 }
 
+function usage(message) {
+  process.stderr.write(`select-panel: ${message} (--help for the options)\n`);
+  process.exit(2);
+}
+
 const reps = Number(opts.reps);
 const seed = Number(opts.seed);
 const timeoutSeconds = Number(opts.timeout);
 const jobs = Number(opts.jobs);
 for (const [name, v] of [['--reps', reps], ['--seed', seed], ['--timeout', timeoutSeconds], ['--jobs', jobs]]) {
-  if (!Number.isFinite(v) || v < 0 || (name !== '--timeout' && !Number.isInteger(v))) throw new Error(`${name}: not a valid number`);
+  if (!Number.isFinite(v) || v < (name === '--jobs' ? 1 : 0) || (name !== '--timeout' && !Number.isInteger(v))) usage(`${name} ${opts[name.slice(2)]}: not a valid number`);
 }
 
 /** --only filters: {key: Set of values}; a data set is kept when every key matches. */
 const filters = {};
 for (const term of opts.only) {
   const m = term.match(/^(cond|scenario|k|n|rep)=(.+)$/);
-  if (!m) throw new Error(`--only ${term}: expected KEY=V[,V] with KEY one of cond, scenario, k, n, rep`);
+  if (!m) usage(`--only ${term}: expected KEY=V[,V] with KEY one of cond, scenario, k, n, rep`);
   filters[m[1]] = new Set(m[2].split(','));
 }
 const keep = (fields) => Object.entries(filters).every(([key, allowed]) => allowed.has(String(fields[key])));
@@ -94,7 +99,7 @@ async function measure() {
   if (!opts['no-focus'] || opts['focus-only']) {
     for (let s = 1; s <= focusSeeds; s++) {
       const random = keyedRandom(`${seed}/focus/${s}`);
-      const values = Array.from({ length: 200 }, () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+      const values = Array.from({ length: 200 }, () => normal(random));
       focus.push({ group: 'focus', digits: 15, seed: s, file: writeColumn(`focus-15-s${s}.csv`, values.map(formatR15)) });
       focus.push({ group: 'focus', digits: 17, seed: s, file: writeColumn(`focus-17-s${s}.csv`, values.map(String)) });
     }
