@@ -69,7 +69,7 @@ const seed = Number(opts.seed);
 const timeoutSeconds = Number(opts.timeout);
 const jobs = Number(opts.jobs);
 for (const [name, v] of [['--reps', reps], ['--seed', seed], ['--timeout', timeoutSeconds], ['--jobs', jobs]]) {
-  if (!Number.isFinite(v) || v < (name === '--jobs' ? 1 : 0) || (name !== '--timeout' && !Number.isInteger(v))) usage(`${name} ${opts[name.slice(2)]}: not a valid number`);
+  if (!Number.isFinite(v) || v < (name === '--jobs' ? 1 : 0) || (name === '--timeout' && v === 0) || (name !== '--timeout' && !Number.isInteger(v))) usage(`${name} ${opts[name.slice(2)]}: not a valid number`);
 }
 
 /** --only filters: {key: Set of values}; a data set is kept when every key matches. */
