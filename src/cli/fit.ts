@@ -11,14 +11,17 @@ import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, modelParameters, readModel
 import { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
+import { defaultPenalty, type VariancePenalty } from '../models/gaussian.js';
+import { type Resolution, recordingResolution } from '../models/resolution.js';
+import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
 import { writeCsv, writeGroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import type { RowSet } from '../report/rows.js';
 import { writeText } from '../report/text.js';
-import { checkFittable, checkScale, type Fit, fitFrom, partitionStart } from '../select/fit.js';
-import { bestBy, searchModels, type Selection } from '../select/search.js';
+import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, partitionStart, totalWeight } from '../select/fit.js';
+import { bestBy, type Guard, searchModels, type Selection } from '../select/search.js';
 import { plural, quote } from '../text.js';
 import { colours, groupPaths, type Input, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
 import { writePlot } from './plot.js';
@@ -31,6 +34,7 @@ const THREADS_FROM_ROWS = 200_000;
 /** The fit to report and, when candidates were compared, the comparison. */
 interface Outcome {
   fit: Fit;
+  guard: Guard;
   selection: Selection | null;
   /** Passes over the data, over every candidate and start. */
   passes: number;
@@ -47,12 +51,39 @@ const emSettings = (request: FitRequest, accelDefault: 'none' | 'squarem') => ({
   accel: request.accel === 'auto' ? accelDefault : request.accel,
 });
 
+/**
+ * How one data set is fitted, resolved once from the request and the data: the resolution
+ * and floor, the guard against degenerate components (see select/search.ts) and its penalty,
+ * and what the check for degenerate components looks at.
+ */
+interface Plan {
+  floor: VarianceFloor;
+  guard: Guard;
+  penalty: VariancePenalty | null;
+  /** For a fit from a partition or a model (a search makes its own, see searchModels). */
+  check: DegeneracyCheck | undefined;
+}
+
+function plan(request: FitRequest, data: Data, decimals: number, searching: boolean): Plan {
+  const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
+  const floor = varianceFloor(resolution, maxAbs(data.x), request.minVariance);
+  // 'auto': degenerate fits rejected in a search, where starts are many and spikes are found;
+  // nothing rejected from a partition or a model, which is the user's own start.
+  const guard: Guard = request.guard === 'auto' ? (searching ? 'reject' : 'none') : request.guard;
+  return {
+    floor,
+    guard,
+    penalty: guard === 'penalty' ? defaultPenalty(data, floor.floor) : null,
+    check: searching ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
+  };
+}
+
 /** Fits from θ(0) once per variance model asked for, and compares them when there are several. */
 async function fitEachVariance(
   request: FitRequest,
   data: Data,
   names: string[],
-  floor: VarianceFloor,
+  how: Plan,
   pool: PassPool | undefined,
   start: (variance: 'equal' | 'unequal') => { theta: Fit['theta']; floored: Uint8Array },
   defaultVariance: 'equal' | 'unequal',
@@ -61,26 +92,28 @@ async function fitEachVariance(
   const fits: Fit[] = [];
   for (const variance of request.variances ?? [defaultVariance]) {
     const s = start(variance);
-    fits.push(await drive(fitFrom(data, s.theta, names, { ...emSettings(request, 'none'), variance, floor }, s.floored, pool)));
+    const settings = { ...emSettings(request, 'none'), variance, floor: how.floor, penalty: how.penalty, degeneracy: how.check };
+    fits.push(await drive(fitFrom(data, s.theta, names, settings, s.floored, pool)));
   }
   const passes = fits.reduce((a, f) => a + f.passes, 0);
-  if (fits.length === 1) return { fit: fits[0], selection: null, passes };
+  if (fits.length === 1) return { fit: fits[0], selection: null, passes, guard: how.guard };
   const best = bestBy(fits, request.criterion);
-  return { fit: best, selection: { best, criterion: request.criterion, candidates: fits, skipped: [], passes }, passes };
+  return { fit: best, guard: how.guard, selection: { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty }, passes };
 }
 
 /** Fits from the partition column. */
-function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, floor: VarianceFloor, pool: PassPool | undefined): Promise<Outcome> {
+function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
   const codes = labels.codes.slice();
   const names = sortLabels(labels.names, codes);
   if (request.k !== null && request.k[0] !== names.length) {
     throw usageError(`--k ${request.k[0]} contradicts --init ${request.init}, whose column has ${plural(names.length, 'label')}`);
   }
-  return fitEachVariance(request, data, names, floor, pool, (variance) => partitionStart(data, codes, names, variance, floor.floor), 'unequal');
+  return fitEachVariance(request, data, names, how, pool, (variance) => partitionStart(data, codes, names, variance, how.floor.floor, how.penalty), 'unequal');
 }
 
 /** Fits from a saved model's parameters (a warm start). */
-function fromModel(request: FitRequest, model: ModelFile, data: Data, floor: VarianceFloor, pool: PassPool | undefined): Promise<Outcome> {
+function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
+  const { floor } = how;
   const k = model.components.length;
   if (request.k !== null && request.k[0] !== k) {
     throw usageError(`--k ${request.k[0]} contradicts --init-model ${request.initModel}, which has ${plural(k, 'component')}`);
@@ -95,11 +128,11 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, floor: Var
     });
     return { theta, floored };
   };
-  return fitEachVariance(request, data, model.components.map((c) => c.label), floor, pool, start, model.variance);
+  return fitEachVariance(request, data, model.components.map((c) => c.label), how, pool, start, model.variance);
 }
 
 /** Searches the candidate models. */
-async function search(request: FitRequest, data: Data, floor: VarianceFloor, pool: PassPool | undefined): Promise<Outcome> {
+async function search(request: FitRequest, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
   const selection = await drive(
     searchModels(
       data,
@@ -111,24 +144,25 @@ async function search(request: FitRequest, data: Data, floor: VarianceFloor, poo
         nInit: request.nInit,
         seed: request.seed,
         ...emSettings(request, 'squarem'),
-        floor,
+        floor: how.floor,
+        guard: how.guard,
       },
       pool,
     ),
   );
-  return { fit: selection.best, selection, passes: selection.passes };
+  return { fit: selection.best, selection, passes: selection.passes, guard: how.guard };
 }
 
 /** Fits one data set (the file, or one group of it) the way the request asks. */
 async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null): Promise<Outcome> {
   checkScale(data);
-  const floor = varianceFloor(decimals, maxAbs(data.x), request.minVariance);
+  const how = plan(request, data, decimals, model === null && labels === null);
   const threads = threadCount(request, data.x.length);
   const pool = threads > 1 ? PassPool.create(data, threads) : undefined;
   try {
-    if (model !== null) return await fromModel(request, model, data, floor, pool);
-    if (labels !== null) return await fromPartition(request, labels, data, floor, pool);
-    return await search(request, data, floor, pool);
+    if (model !== null) return await fromModel(request, model, data, how, pool);
+    if (labels !== null) return await fromPartition(request, labels, data, how, pool);
+    return await search(request, data, how, pool);
   } finally {
     await pool?.close();
   }
@@ -171,11 +205,12 @@ function context(request: FitRequest, table: Table, outcome: Outcome, data: Data
     textPlotWidth: textPlotWidth(request),
     skipped: extra.skipped,
     group: extra.group,
-    warnings: [...extra.warnings, ...(outcome.selection?.skipped ?? []), ...fit.warnings],
+    warnings: [...extra.warnings, ...(outcome.selection?.skipped ?? []), ...fit.warnings, ...(outcome.selection?.warnings ?? [])],
     responsibilities: request.responsibilities,
     settings: { rtol: request.rtol, maxIter: request.maxIter },
     selection: outcome.selection,
     search: table.labels === null && request.initModel === undefined ? { initMethod: request.initMethod, nInit: request.nInit, seed: request.seed } : null,
+    guard: outcome.guard,
     weightName: table.weightName,
     standardErrors: request.se ? fitStandardErrors(fit, data) : null,
   };

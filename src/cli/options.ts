@@ -9,6 +9,7 @@ import type { MissingPolicy } from '../io/csv.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import type { Criterion } from '../select/criteria.js';
+import type { Guard } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
 
 export type Format = 'text' | 'json' | 'csv';
@@ -49,6 +50,10 @@ export interface FitRequest extends CommonRequest {
   maxIter: number;
   rtol: number;
   minVariance?: number;
+  /** The data's recording resolution δ, when the user gives it (--resolution). */
+  resolution?: number;
+  /** How degenerate components are kept out: 'auto' is penalty in a search, none otherwise. */
+  guard: Guard | 'auto';
   /** Add standard errors from the observed information. */
   se: boolean;
   strict: boolean;
@@ -131,7 +136,9 @@ export function program(version: string): Command {
     .option('--max-iter <n>', 'maximum EM iterations (0 reports the starting parameters)', String(DEFAULTS.maxIter))
     .option('--rtol <x>', 'stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|', String(DEFAULTS.rtol))
     .addOption(new Option('--accel <method>', 'acceleration: none (plain EM), squarem (monotone extrapolation steps), or auto: none from --init, squarem in a model search').choices(['auto', 'none', 'squarem']).default('auto'))
-    .option('--min-variance <v>', 'variance floor (default: (resolution of the data)²/12, see README)');
+    .option('--resolution <delta>', 'the recording resolution of the values (default: read from the values and their written decimals)')
+    .option('--min-variance <v>', 'variance floor (default: resolution²/12, see README)')
+    .addOption(new Option('--guard <guard>', 'against spurious components: reject (degenerate fits rejected), penalty (also a penalty on small variances), none, or auto: reject in a model search, none from --init or --init-model').choices(['auto', 'penalty', 'reject', 'none']).default('auto'));
   outputOptions(cmd)
     .option('--se', 'standard errors of the weights, means and variances, from the observed information')
     .option('--save-model <file>', 'write the fitted model to this JSON file (with --by, one file per group)')
@@ -276,12 +283,19 @@ export function parseArgs(argv: string[], version: string): Parsed {
     strict: Boolean(o.strict),
     timings: Boolean(o.timings),
     se: Boolean(o.se),
+    guard: o.guard as Guard | 'auto',
     threads: o.threads === 'auto' ? null : wholeNumber(o.threads, '--threads', 1),
   };
   if (o.init !== undefined) request.init = column(o.init, '--init', base.header);
   if (o.by !== undefined) request.by = column(o.by, '--by', base.header);
   if (o.initModel !== undefined) request.initModel = o.initModel;
   if (o.saveModel !== undefined) request.saveModel = o.saveModel;
+  if (o.resolution !== undefined) {
+    const resolution = positiveNumber(o.resolution, '--resolution', false);
+    const floor = (resolution * resolution) / 12;
+    if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--resolution must give a floor δ²/12 between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.resolution)}`);
+    request.resolution = resolution;
+  }
   if (o.minVariance !== undefined) {
     const floor = positiveNumber(o.minVariance, '--min-variance', false);
     if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);

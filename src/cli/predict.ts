@@ -54,7 +54,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     components: model.components,
   };
   const labels = rows.labels;
-  const floor = { floor: model.variance_floor, resolution: model.resolution, source: model.resolution === null ? ('user' as const) : ('resolution' as const) };
+  const floor = { resolution: model.resolution };
   if (request.plot !== undefined) {
     await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data, varName: table.varName });
   }

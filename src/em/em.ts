@@ -6,6 +6,11 @@
  * ELBO(t) = L(q(t), θ(t)) = E_q(t)[log p(x, z | θ(t))] + H(q(t)).
  * EM guarantees ℓ(t−1) = L(q(t), θ(t−1)) ≤ ELBO(t) ≤ ℓ(t).
  *
+ * With a penalty pen(θ) (a family's, see Family.penalty) EM maximises the objective
+ * ℓ(θ) + pen(θ) instead, the M-step maximising E_q[log p(x, z | θ)] + pen(θ); the same chain
+ * then holds for the objective, with pen(θ(t)) added to the ELBO, and ℓ alone may dip.
+ * Convergence and the SQUAREM safeguard look at the objective.
+ *
  * One pass over the data per iteration: the pass at θ(t) yields ℓ(t), the entropy of
  * q(t+1) and the sufficient statistics of θ(t+1) together. The ELBO follows from those
  * statistics without another pass. The loop is a generator so that a caller can yield to
@@ -30,9 +35,11 @@ export type StepKind = 'start' | 'em' | 'squarem';
 export interface TraceEntry {
   iteration: number;
   loglik: number;
+  /** ℓ(t) + pen(θ(t)): what EM maximises (= loglik without a penalty). */
+  objective: number;
   /**
-   * L(q, θ(t)) for the q of the previous pass: the ELBO after an EM step; after a SQUAREM
-   * step still a lower bound on ℓ(t), but not the EM chain's. null at iteration 0.
+   * L(q, θ(t)) + pen(θ(t)) for the q of the previous pass: the ELBO after an EM step; after a
+   * SQUAREM step still a lower bound on the objective, but not the EM chain's. null at iteration 0.
    */
   elbo: number | null;
   step: StepKind;
@@ -44,6 +51,8 @@ export interface EmRun<P> {
   theta: P;
   /** ℓ at the final θ. */
   loglik: number;
+  /** ℓ + pen at the final θ. */
+  objective: number;
   /** Σ_i w_i Σ_k r_ik log r_ik of the posterior at the final θ (minus its entropy). */
   rlogr: number;
   iterations: number;
@@ -67,6 +76,7 @@ export interface PassRunner<P> {
 
 export interface Progress {
   iteration: number;
+  /** The objective (ℓ, or ℓ + pen with a penalty). */
   loglik: number;
 }
 
@@ -154,19 +164,19 @@ export function* emSteps<P extends MixtureParams>(
   runner.run(theta, stats);
   let passes = 1;
   let rejected = 0;
-  let loglik = stats[LOGLIK];
-  const trace: TraceEntry[] = [{ iteration: 0, loglik, elbo: null, step: 'start' }];
+  let objective = stats[LOGLIK] + family.penalty(theta);
+  const trace: TraceEntry[] = [{ iteration: 0, loglik: stats[LOGLIK], objective, elbo: null, step: 'start' }];
   let converged = false;
   let t = 0;
 
-  /** Makes `next` (with nextStats from a pass at it) the current θ, and tests convergence. */
-  const advance = (elbo: number, step: StepKind): void => {
-    const previous = loglik;
-    loglik = nextStats[LOGLIK];
-    trace.push({ iteration: ++t, loglik, elbo, step });
+  /** Makes `next` (with nextStats from a pass at it, objective `reached`) the current θ, and tests convergence. */
+  const advance = (reached: number, elbo: number, step: StepKind): void => {
+    const previous = objective;
+    objective = reached;
+    trace.push({ iteration: ++t, loglik: nextStats[LOGLIK], objective, elbo, step });
     [theta, next] = [next, theta];
     [stats, nextStats] = [nextStats, stats];
-    converged = Math.abs(loglik - previous) <= options.rtol * Math.abs(previous);
+    converged = Math.abs(objective - previous) <= options.rtol * Math.abs(previous);
   };
 
   while (t < options.maxIter && !converged) {
@@ -174,12 +184,13 @@ export function* emSteps<P extends MixtureParams>(
     if (squarem) family.copy(theta, before);
     family.mStep(stats, theta, next, floored);
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
-    // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)), both from the statistics of q(t).
-    const elbo = family.expectedLogJoint(stats, theta, next) - stats[RLOGR];
+    // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)) (+ pen(θ(t))), from the statistics of q(t).
+    const penalty = family.penalty(next);
+    const elbo = family.expectedLogJoint(stats, theta, next) - stats[RLOGR] + penalty;
     runner.run(next, nextStats);
     passes++;
-    advance(elbo, 'em');
-    yield { iteration: t, loglik };
+    advance(nextStats[LOGLIK] + penalty, elbo, 'em');
+    yield { iteration: t, loglik: objective };
     if (squarem === null || converged || t >= options.maxIter) continue;
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
@@ -196,18 +207,21 @@ export function* emSteps<P extends MixtureParams>(
     family.mStep(aheadStats, ahead, next, floored);
     runner.run(next, nextStats);
     passes += 2;
-    if (!(nextStats[LOGLIK] >= loglik) || floored.some((f, k) => f > flooredEm[k])) {
+    const candidatePenalty = family.penalty(next);
+    const reached = nextStats[LOGLIK] + candidatePenalty;
+    if (!(reached >= objective) || floored.some((f, k) => f > flooredEm[k])) {
       rejected++;
       squarem.rejected();
       continue;
     }
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
-    advance(family.expectedLogJoint(aheadStats, ahead, next) - aheadStats[RLOGR], 'squarem');
-    yield { iteration: t, loglik };
+    advance(reached, family.expectedLogJoint(aheadStats, ahead, next) - aheadStats[RLOGR] + candidatePenalty, 'squarem');
+    yield { iteration: t, loglik: objective };
   }
   return {
     theta,
-    loglik,
+    loglik: stats[LOGLIK],
+    objective,
     rlogr: stats[RLOGR],
     iterations: t,
     converged,

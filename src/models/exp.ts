@@ -13,11 +13,11 @@
  * largest term, which the caller keeps at exactly 1.
  */
 const STEPS = 256;
-const TWO_J = new Float64Array(STEPS);
+export const TWO_J = new Float64Array(STEPS);
 for (let j = 0; j < STEPS; j++) TWO_J[j] = 2 ** (j / STEPS);
 
 const MIN_EXPONENT = -1023;
-const TWO_M = new Float64Array(-MIN_EXPONENT + 1);
+export const TWO_M = new Float64Array(-MIN_EXPONENT + 1);
 for (let m = MIN_EXPONENT; m <= 0; m++) TWO_M[m - MIN_EXPONENT] = 2 ** m;
 
 const INV_LN2 = STEPS / Math.LN2;
@@ -33,6 +33,24 @@ export function expNonPositive(v: number): number {
   const ni = n | 0;
   const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
   return TWO_J[ni & (STEPS - 1)] * TWO_M[(ni >> 8) - MIN_EXPONENT] * p;
+}
+
+/**
+ * expNonPositive as statements for generated code (see gaussian-kernel.ts): sets the declared
+ * variable `out` to exp(`v`), the same operations in the same order (so the same bits), with
+ * the tables bound to TWO_J and TWO_M. Calling the function instead costs 20–27% of a pass
+ * once V8 stops inlining it into a large kernel (measured from 6 components up).
+ */
+export function expNonPositiveSource(v: string, out: string): string {
+  const [t, n, r, ni] = [`${out}t`, `${out}n`, `${out}r`, `${out}i`];
+  return `if (!(${v} >= -708)) ${out} = ${v} === ${v} ? 0 : NaN;
+    else {
+      const ${t} = ${v} * ${INV_LN2} + ${ROUND};
+      const ${n} = ${t} - ${ROUND};
+      const ${r} = ${v} - ${n} * ${LN2_HI} - ${n} * ${LN2_LO};
+      const ${ni} = ${n} | 0;
+      ${out} = TWO_J[${ni} & ${STEPS - 1}] * TWO_M[(${ni} >> 8) - ${MIN_EXPONENT}] * (1 + ${r} * (1 + ${r} * (0.5 + ${r} * (${1 / 6} + ${r} * ${1 / 24}))));
+    }`;
 }
 
 /** log(2π), the constant of the Gaussian log-density. */

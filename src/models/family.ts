@@ -91,6 +91,12 @@ export interface Family<P extends MixtureParams> {
    */
   expectedLogJoint(stats: Float64Array, at: P, theta: P): number;
 
+  /**
+   * The log-penalty pen(θ) ≤ 0 added to ℓ: EM maximises the objective ℓ(θ) + pen(θ), and the
+   * M-step includes it. 0 for plain maximum likelihood.
+   */
+  penalty(theta: P): number;
+
   /** Total weight of component k in `stats`: N_k = Σ_i w_i r_ik. */
   componentWeight(stats: Float64Array, k: number): number;
 

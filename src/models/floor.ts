@@ -3,26 +3,28 @@
  *
  * A Gaussian component that collapses onto one value has σ² → 0 and an unbounded
  * likelihood, so every mixture likelihood is unbounded and EM can run into such a spike.
- * Recorded data cannot support a variance below its recording resolution: values written
- * with d decimals are the true values rounded to a grid of step δ = 10^-d, and rounding
- * to that grid adds an error uniform on [−δ/2, δ/2], of variance δ²/12 (Sheppard). So
+ * Recorded data cannot support a variance below their recording resolution δ (see
+ * resolution.ts): the true values rounded to a grid of step δ carry an error uniform on
+ * [−δ/2, δ/2], of variance δ²/12 (Sheppard). So
  *
- *   floor = δ²/12,   δ = max(10^-d, ulp(max |x_i|)),
+ *   floor = δ²/12,   δ never below ulp(max |x_i|),
  *
- * where d is the largest number of decimals written in the column (0 for integers) and
- * the second term is the spacing of doubles at the data's magnitude, which no recording
- * can beat. It also keeps 1/σ² and (x − μ)²/σ² finite for any data em-fit accepts.
+ * the spacing of doubles at the data's magnitude, which no recording can beat. It also keeps
+ * 1/σ² and (x − μ)²/σ² finite for any data em-fit accepts.
  */
 
 import { fitError } from '../errors.js';
 import { short } from '../text.js';
+import type { Resolution, ResolutionSource } from './resolution.js';
 
 export interface VarianceFloor {
   /** The floor on every σ²_k. */
   floor: number;
-  /** δ: the resolution it was derived from, or null when the user set the floor. */
-  resolution: number | null;
-  /** Where the floor comes from. */
+  /** δ: the data's recording resolution (the floor is δ²/12 unless the user set it). */
+  resolution: number;
+  /** How δ was found. */
+  resolutionSource: ResolutionSource;
+  /** Where the floor comes from: δ, or --min-variance. */
   source: 'resolution' | 'user';
 }
 
@@ -51,22 +53,22 @@ export const MIN_FLOOR = 1e-300;
 export const MAX_FLOOR = 1e300;
 
 /**
- * The floor for data written with `decimals` decimal places whose largest magnitude is
+ * The floor for data of recording resolution `resolution` whose largest magnitude is
  * `largest`, or the user's own floor (never below the doubles' spacing). Throws a fit error
  * (exit 4) when the data's scale puts the floor outside [MIN_FLOOR, MAX_FLOOR]: values around
  * 1e-200 or 1e200 have variances no double can hold, and must be rescaled.
  */
-export function varianceFloor(decimals: number, largest: number, userFloor?: number): VarianceFloor {
+export function varianceFloor(resolution: Resolution, largest: number, userFloor?: number): VarianceFloor {
   const machine = ulp(largest);
+  const delta = Math.max(resolution.value, machine);
+  const resolutionSource = delta === resolution.value ? resolution.source : 'machine';
   const result: VarianceFloor =
     userFloor !== undefined
-      ? { floor: Math.max(userFloor, (machine * machine) / 12), resolution: null, source: 'user' }
-      : floorOfResolution(Math.max(Number.isFinite(decimals) ? 10 ** -decimals : 0, machine));
+      ? { floor: Math.max(userFloor, (machine * machine) / 12), resolution: delta, resolutionSource, source: 'user' }
+      : { floor: (delta * delta) / 12, resolution: delta, resolutionSource, source: 'resolution' };
   if (!(result.floor >= MIN_FLOOR && result.floor <= MAX_FLOOR)) {
-    const what = result.resolution === null ? `the variance floor ${short(result.floor)}` : `values recorded to ${short(result.resolution)}, whose variance floor ${short(result.floor)}`;
+    const what = result.source === 'user' ? `the variance floor ${short(result.floor)}` : `values recorded to ${short(result.resolution)}, whose variance floor ${short(result.floor)}`;
     throw fitError(`${what} cannot be held in a double (it must lie between ${short(MIN_FLOOR)} and ${short(MAX_FLOOR)}); rescale the column, e.g. multiply or divide it by a power of ten`);
   }
   return result;
 }
-
-const floorOfResolution = (resolution: number): VarianceFloor => ({ floor: (resolution * resolution) / 12, resolution, source: 'resolution' });

@@ -20,7 +20,7 @@
  * once per block of rows (s_i ≤ m, and m^BLOCK stays far below overflow); and the sums are
  * gathered per block first, which also keeps their rounding error small.
  */
-import { expNonPositive } from './exp.js';
+import { expNonPositive, expNonPositiveSource, TWO_J, TWO_M } from './exp.js';
 
 /**
  * Adds one pass over rows [start, end) into `out`:
@@ -55,7 +55,7 @@ for (let b = start; b < end; b += ${blockSize(m)}) {
     const xi = x[i];
     ${each((j) => `const d${j} = xi - mu${j}, a${j} = c${j} - h${j} * d${j} * d${j};`, '\n    ')}
     const top = ${m === 1 ? 'a0' : `Math.max(${each((j) => `a${j}`, ', ')})`};
-    ${each((j) => `const e${j} = a${j} === top ? 1 : expNonPositive(a${j} - top);`, '\n    ')}
+    ${each((j) => `let e${j} = 1;\n    if (a${j} !== top) {\n      const v${j} = a${j} - top;\n      ${expNonPositiveSource(`v${j}`, `e${j}`)}\n    }`, '\n    ')}
     const s = ${sum((j) => `e${j}`)};
     const q = ${weighted ? 'wi' : '1'} / s;
     ${each((j) => `const r${j} = e${j} * q, rd${j} = r${j} * d${j};\n    bn${j} += r${j}; bs1${j} += rd${j}; bs2${j} += rd${j} * d${j};`, '\n    ')}
@@ -71,6 +71,76 @@ ${each((j) => `out[${2 + j}] += n${j}; out[${2 + m + j}] += s1${j}; out[${2 + 2 
 `;
 }
 
+/** Per-component scratch of the loop kernel, grown as needed. */
+let scratch = new Float64Array(6 * 16);
+
+/**
+ * The same pass written with loops over the components: the same operations in the same
+ * order as the generated kernel, so the same bits. Generated code is twice as fast per row,
+ * but each kernel is a new function that V8 must warm up (interpreted first calls of 2–7 ms
+ * on 2,000 rows, then optimised, measured): on small data, where a model search makes
+ * thousands of passes spread over many K, one loop kernel warm for every K is faster.
+ */
+export function loopKernel(m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array): void {
+  if (!(m >= 1)) throw new RangeError(`internal error: an E-step over ${m} live components`);
+  if (scratch.length < 8 * m) scratch = new Float64Array(8 * m);
+  const t = scratch;
+  // t: a_j at [0, m), e_j at [m, 2m), block sums N, S1, S2 at [2m, 5m), totals at [5m, 8m).
+  const block = blockSize(m);
+  let sumTop = 0;
+  let sumLogS = 0;
+  t.fill(0, 5 * m, 8 * m);
+  for (let b = start; b < end; b += block) {
+    const stop = Math.min(end, b + block);
+    let top_ = 0;
+    let prod_ = 1;
+    let logs_ = 0;
+    t.fill(0, 2 * m, 5 * m);
+    for (let i = b; i < stop; i++) {
+      const wi = w === null ? 1 : w[i];
+      if (w !== null && wi === 0) continue;
+      const xi = x[i];
+      let top = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const d = xi - packed[j];
+        const a = packed[m + j] - packed[2 * m + j] * d * d;
+        t[j] = a;
+        if (!(a <= top)) top = a;
+      }
+      let sum = 0;
+      for (let j = 0; j < m; j++) {
+        const a = t[j];
+        let e = 1;
+        if (a !== top) e = expNonPositive(a - top);
+        t[m + j] = e;
+        sum = j === 0 ? e : sum + e;
+      }
+      const q = wi / sum;
+      for (let j = 0; j < m; j++) {
+        const d = xi - packed[j];
+        const r = t[m + j] * q;
+        const rd = r * d;
+        t[2 * m + j] += r;
+        t[3 * m + j] += rd;
+        t[4 * m + j] += rd * d;
+      }
+      if (w === null) {
+        top_ += top;
+        prod_ *= sum;
+      } else {
+        top_ += wi * top;
+        logs_ += wi * Math.log(sum);
+      }
+    }
+    sumTop += top_;
+    sumLogS += w === null ? Math.log(prod_) : logs_;
+    for (let j = 0; j < 3 * m; j++) t[5 * m + j] += t[2 * m + j];
+  }
+  out[0] += sumTop;
+  out[1] += sumLogS;
+  for (let j = 0; j < 3 * m; j++) out[2 + j] += t[5 * m + j];
+}
+
 /** The kernel for m live components, built on first use. */
 export function kernel(m: number, weighted: boolean): Kernel {
   // Weights sum to 1, so at least one component is live; anything else is a bug upstream.
@@ -78,8 +148,8 @@ export function kernel(m: number, weighted: boolean): Kernel {
   const key = `${m}:${weighted}`;
   let k = cache.get(key);
   if (k === undefined) {
-    const make = new Function('expNonPositive', `return function gaussianPass${m}${weighted ? 'w' : ''}(x, w, start, end, packed, out) {${kernelSource(m, weighted)}};`);
-    k = make(expNonPositive) as Kernel;
+    const make = new Function('TWO_J', 'TWO_M', `return function gaussianPass${m}${weighted ? 'w' : ''}(x, w, start, end, packed, out) {${kernelSource(m, weighted)}};`);
+    k = make(TWO_J, TWO_M) as Kernel;
     cache.set(key, k);
   }
   return k;

@@ -10,7 +10,13 @@
  */
 import { type Data, type Family, type MixtureParams, HEADER, LOGLIK, RLOGR } from './family.js';
 import { LOG_2PI } from './exp.js';
-import { kernel } from './gaussian-kernel.js';
+import { kernel, loopKernel } from './gaussian-kernel.js';
+
+/**
+ * Rows from which a pass uses the kernel generated for its number of components; below, the
+ * loop kernel, which gives the same bits and needs no warming up per K (gaussian-kernel.ts).
+ */
+const GENERATED_FROM_ROWS = 16_384;
 
 export type VarianceModel = 'unequal' | 'equal';
 
@@ -23,11 +29,50 @@ export interface GaussianMixture extends MixtureParams {
   readonly variance: Float64Array;
 }
 
+/**
+ * The penalty of Chen, Tan and Zhang (2008, Statistica Sinica 18, 443–465) on each variance
+ * of the unequal model, pen(σ²) = −a_n (S_x/σ² + log(σ²/S_x)): it is 0 at σ² = S_x's scale,
+ * tends to −∞ as σ² → 0, so that no component can collapse onto a few values, and keeps the
+ * estimator consistent and invariant under x → a·x + b. With it the M-step becomes
+ *   σ²_k = (S2_k + 2 a_n S_x) / (N_k + 2 a_n)
+ * (the maximiser of −½N_k log σ² − S2_k/(2σ²) + pen(σ²)): S_x acts as 2a_n prior
+ * observations of the whole data's spread, which matters for a component on a handful of
+ * rows and hardly at all for one on many.
+ */
+export interface VariancePenalty {
+  /** a_n, e.g. n^−1/2 (the authors' recommendation). */
+  strength: number;
+  /** S_x: the sample variance of the data. */
+  scale: number;
+}
+
+/**
+ * The penalty Chen, Tan and Zhang recommend for `data`: a_n = n^−1/2 with n = Σw (the sample
+ * size), and S_x the weighted sample variance (divisor Σw), computed around the mean so
+ * that data far from zero lose nothing; never below `floor`, so that a constant column works.
+ */
+export function defaultPenalty(data: Data, floor: number): VariancePenalty {
+  const { x, w } = data;
+  let total = 0;
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) {
+    const wi = w === null ? 1 : w[i];
+    total += wi;
+    sum += wi * x[i];
+  }
+  const mean = sum / total;
+  let ss = 0;
+  for (let i = 0; i < x.length; i++) ss += (w === null ? 1 : w[i]) * (x[i] - mean) ** 2;
+  return { strength: 1 / Math.sqrt(total), scale: Math.max(floor, ss / total) };
+}
+
 export interface GaussianOptions {
   k: number;
   variance: VarianceModel;
   /** Lower bound on every σ²_k, > 0. */
   floor: number;
+  /** A penalty on the variances of the unequal model, or null for maximum likelihood. */
+  penalty?: VariancePenalty | null;
 }
 
 /**
@@ -43,6 +88,10 @@ export interface GaussianOptions {
 export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture> {
   const { k: K, variance: model, floor } = options;
   if (!(floor > 0)) throw new RangeError(`variance floor must be > 0, got ${floor}`);
+  // The equal model's likelihood is bounded (one σ² for all components), so it needs no penalty.
+  const penalty = model === 'unequal' ? (options.penalty ?? null) : null;
+  const prior = penalty === null ? 0 : 2 * penalty.strength;
+  const priorSS = penalty === null ? 0 : 2 * penalty.strength * penalty.scale;
   const offN = HEADER;
   const offS1 = HEADER + K;
   const offS2 = HEADER + 2 * K;
@@ -86,7 +135,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
 
   return {
     name: 'gaussian',
-    spec: { family: 'gaussian', k: K, variance: model, floor },
+    spec: { family: 'gaussian', k: K, variance: model, floor, penalty },
     k: K,
     statsLength: HEADER + 3 * K,
     nParams: model === 'equal' ? 2 * K : 3 * K - 1,
@@ -146,7 +195,8 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     pass(data: Data, theta, stats, start, end) {
       const m = prepare(theta);
       compact.fill(0);
-      kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
+      if (end - start < GENERATED_FROM_ROWS) loopKernel(m, data.x, data.w, start, end, packed, compact);
+      else kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
       // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
       // Σ w Σ_j r_j log r_j = Σ_j (c_j N_j − h_j S2_j) − Σ w (top + log s).
       const loglik = compact[0] + compact[1];
@@ -193,7 +243,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
         const v = Math.max(0, stats[offS2 + k] / n - shift * shift);
         next.weight[k] = n / total;
         next.mean[k] = at.mean[k] + shift;
-        next.variance[k] = v;
+        next.variance[k] = prior === 0 ? v : (n * v + priorSS) / (n + prior);
         pooled += n * v;
       }
       if (model === 'equal') {
@@ -208,6 +258,16 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
         if (held) next.variance[k] = floor;
         floored[k] = held ? 1 : 0;
       }
+    },
+
+    penalty(theta) {
+      if (penalty === null) return 0;
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        const ratio = penalty.scale / theta.variance[k];
+        sum += ratio - Math.log(ratio);
+      }
+      return -penalty.strength * sum;
     },
 
     expectedLogJoint(stats, at, theta) {

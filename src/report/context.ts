@@ -1,7 +1,7 @@
 /** What every report format is given: the fit, and where its data came from. */
 import type { StandardErrors } from '../models/gaussian-se.js';
 import type { Fit } from '../select/fit.js';
-import type { Selection } from '../select/search.js';
+import type { Guard, Selection } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
 import type { RowSet } from './rows.js';
 
@@ -34,6 +34,8 @@ export interface ReportContext {
   weightName: string | null;
   /** Standard errors when asked for (--se): the numbers, or why there are none. */
   standardErrors: StandardErrors | string | null;
+  /** How degenerate components were kept out (see select/search.ts). */
+  guard: Guard;
   /** How a search without a partition was started, or null. */
   search: { initMethod: InitMethod; nInit: number; seed: number } | null;
 }

@@ -35,24 +35,33 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     aic: finite(fit.aic, 'aic'),
     icl: finite(fit.icl, 'icl'),
     entropy: finite(fit.entropy, 'entropy'),
+    resolution: finite(fit.floor.resolution, 'resolution'),
+    resolution_source: fit.floor.resolutionSource,
     variance_floor: finite(fit.floor.floor, 'variance floor'),
-    resolution: fit.floor.resolution,
+    variance_floor_source: fit.floor.source,
+    guard: ctx.guard,
+    penalty: fit.penalty === null ? null : { a_n: fit.penalty.strength, sample_variance: fit.penalty.scale },
+    ...(fit.penalty === null ? {} : { penalized_loglik: finite(fit.objective, 'penalized loglik') }),
     rtol: ctx.settings.rtol,
     max_iter: ctx.settings.maxIter,
     ...(ctx.search ? { init_method: ctx.search.initMethod, n_init: ctx.search.nInit, seed: ctx.search.seed } : {}),
     ...(ctx.selection
       ? {
           criterion: ctx.selection.criterion,
-          selection: ctx.selection.candidates.map((c) => ({
-            k: c.labels.length,
-            variance: c.variance,
-            loglik: finite(c.loglik, 'candidate loglik'),
-            n_params: c.nParams,
-            bic: finite(c.bic, 'candidate bic'),
-            aic: finite(c.aic, 'candidate aic'),
-            icl: finite(c.icl, 'candidate icl'),
-            converged: c.converged,
-          })),
+          selection: ctx.selection.candidates.map((c) => {
+            const searched = ctx.selection?.searched.find((s) => s.k === c.labels.length && s.variance === c.variance);
+            return {
+              k: c.labels.length,
+              variance: c.variance,
+              loglik: finite(c.loglik, 'candidate loglik'),
+              n_params: c.nParams,
+              bic: finite(c.bic, 'candidate bic'),
+              aic: finite(c.aic, 'candidate aic'),
+              icl: finite(c.icl, 'candidate icl'),
+              converged: c.converged,
+              ...(searched === undefined ? {} : { starts: searched.starts, degenerate_starts: searched.degenerate }),
+            };
+          }),
         }
       : {}),
     components: fit.labels.map((label, k) => ({
@@ -69,6 +78,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     trace: fit.trace.map((t) => ({
       iteration: t.iteration,
       loglik: finite(t.loglik, 'trace loglik'),
+      ...(fit.penalty === null ? {} : { penalized_loglik: finite(t.objective, 'trace penalized loglik') }),
       elbo: t.elbo === null ? null : finite(t.elbo, 'trace elbo'),
       step: t.step,
     })),

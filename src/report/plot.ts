@@ -19,7 +19,7 @@ import { plural } from '../text.js';
 import { componentDensity, curveGrid, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
 
 /** The parts of a fit that the pictures show; a Fit has them all. */
-export type PlottedFit = Pick<Fit, 'labels' | 'variance' | 'theta' | 'trace' | 'floor'>;
+export type PlottedFit = Pick<Fit, 'labels' | 'variance' | 'theta' | 'trace'> & { floor: { resolution: number | null } };
 
 /** One candidate of a model search: its K (the number of labels), variance model and criteria. */
 export type Candidate = Pick<Fit, 'labels' | 'variance' | Criterion>;

@@ -9,6 +9,7 @@ import type { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
+import { resolutionWords } from '../select/fit.js';
 import { plural, short } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
@@ -66,7 +67,10 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const accel = fit.accel === 'squarem' ? ` (SQUAREM: ${plural(fit.passes, 'pass')} over the data, ${fit.rejected} proposals rejected)` : '';
   const status =
     (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
-  const floor = fit.floor.resolution === null ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution ${short(fit.floor.resolution)})`;
+  const floor = fit.floor.source === 'user' ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution²/12)`;
+  const estimation = fit.penalty === null ? 'maximum likelihood' : `penalized likelihood, a_n = ${short(fit.penalty.strength)} on S_x = ${short(fit.penalty.scale)} (Chen, Tan and Zhang 2008)`;
+  const rejected = ctx.selection?.searched.reduce((a, s) => a + s.degenerate, 0) ?? 0;
+  const guard = ctx.guard === 'none' ? 'none: degenerate fits are not rejected' : `degenerate fits rejected${ctx.selection === null || ctx.selection.searched.length === 0 ? '' : ` (${plural(rejected, 'start')})`}`;
   const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, best of ${ctx.search.nInit} ${ctx.search.initMethod} starts per model (seed ${ctx.search.seed})` : '';
   return keyValues(c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`), [
     ['rows', `${fit.n} used, ${ctx.skipped} skipped${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${ctx.weightName})`}`],
@@ -75,6 +79,9 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['log-likelihood', num(fit.loglik, 10)],
     ['BIC', num(fit.bic, 8)],
     ['AIC', num(fit.aic, 8)],
+    ['estimation', estimation],
+    ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
+    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor)})`],
     ['variance floor', floor],
   ]);
 }

@@ -8,15 +8,28 @@ import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, 
 import { fitError } from '../errors.js';
 import type { Data } from '../models/family.js';
 import type { VarianceFloor } from '../models/floor.js';
-import { type GaussianMixture, type VarianceModel, gaussianFamily } from '../models/gaussian.js';
+import { type GaussianMixture, type VarianceModel, type VariancePenalty, gaussianFamily } from '../models/gaussian.js';
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
+import { type Degeneracy, degeneracies, worth } from './degenerate.js';
 
 export interface FitSettings extends EmOptions {
   variance: VarianceModel;
   floor: VarianceFloor;
+  /** The penalty on the variances (penalized maximum likelihood), or null/absent for plain ML. */
+  penalty?: VariancePenalty | null;
   /** Number the components by increasing mean (when the labels carry no meaning of their own). */
   orderByMean?: boolean;
+  /** Look for degenerate components (see degenerate.ts) on these distinct values. */
+  degeneracy?: DegeneracyCheck;
+}
+
+/** What the check for degenerate components needs besides θ. */
+export interface DegeneracyCheck {
+  /** The data's distinct values and their weights (see compress), or those of a sample. */
+  compact: Data;
+  /** Observations per unit of weight (see observationsPerWeight). */
+  perWeight: number;
 }
 
 export interface Fit {
@@ -28,7 +41,12 @@ export interface Fit {
   n: number;
   /** Σ w_i (= n without weights): the sample size of the criteria. */
   totalWeight: number;
+  /** ℓ at θ: the log-likelihood, also of a penalized fit. */
   loglik: number;
+  /** What EM maximised: ℓ + pen(θ), = loglik without a penalty. */
+  objective: number;
+  /** The penalty the fit was made with, or null (maximum likelihood). */
+  penalty: VariancePenalty | null;
   nParams: number;
   bic: number;
   aic: number;
@@ -45,6 +63,8 @@ export interface Fit {
   rejected: number;
   trace: TraceEntry[];
   floor: VarianceFloor;
+  /** The degenerate components found (empty when none, or when not checked). */
+  degenerate: Degeneracy[];
   warnings: string[];
 }
 
@@ -106,9 +126,9 @@ export function checkFittable(data: Data, k: number): void {
  * The M-step on a hard partition: weight n_k/n, mean and variance (divisor n_k) of each
  * label's rows, with the variance floor applied. `codes[i]` is the component of row i.
  */
-export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], variance: VarianceModel, floor: number) {
+export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], variance: VarianceModel, floor: number, penalty: VariancePenalty | null = null) {
   const k = labels.length;
-  const family = gaussianFamily({ k, variance, floor });
+  const family = gaussianFamily({ k, variance, floor, penalty });
   // Centre each label's sums at its first value: the shifted-data algorithm, exact enough
   // for the variance even when the data sit far from zero.
   const centre = family.create();
@@ -146,7 +166,7 @@ export function* fitFrom(
   pool?: PassPool,
 ): Generator<Progress, Fit> {
   const k = labels.length;
-  const family = gaussianFamily({ k, variance: settings.variance, floor: settings.floor.floor });
+  const family = gaussianFamily({ k, variance: settings.variance, floor: settings.floor.floor, penalty: settings.penalty });
   const runner = pool ? pool.runner(family) : serialRunner(family, data);
   try {
     const run = yield* emSteps(family, runner, theta0, settings);
@@ -172,6 +192,8 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
   if (settings.orderByMean) sortByMean(run, (initialFloored = initialFloored.slice()));
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
+  const check = settings.degeneracy;
+  const degenerate = check === undefined ? [] : degeneracies(run.theta, settings.variance, settings.floor.floor, check.compact, total, check.perWeight, settings.floor.resolution);
   return {
     labels,
     variance: settings.variance,
@@ -179,6 +201,8 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     n: data.x.length,
     totalWeight: total,
     loglik: run.loglik,
+    objective: run.objective,
+    penalty: penaltyOf(settings),
     nParams,
     bic: bic(run.loglik, nParams, total),
     aic: aic(run.loglik, nParams),
@@ -192,14 +216,32 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     rejected: run.rejected,
     trace: run.trace,
     floor: settings.floor,
-    warnings: warnings(run, labels, settings, total, initialFloored),
+    degenerate,
+    warnings: [...floorWarnings(run, labels, settings, initialFloored), ...degeneracyWarnings(degenerate, run, labels, settings, total), ...convergenceWarnings(run, settings)],
   };
 }
 
-function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, total: number, initialFloored: Uint8Array): string[] {
+/** The penalty in force: only the unequal model has one (see gaussian.ts). */
+const penaltyOf = (settings: FitSettings): VariancePenalty | null => (settings.variance === 'unequal' ? (settings.penalty ?? null) : null);
+
+/** How the resolution δ was found, in words. */
+export function resolutionWords(floor: VarianceFloor): string {
+  switch (floor.resolutionSource) {
+    case 'values':
+      return 'detected in the values';
+    case 'machine':
+      return 'the spacing of doubles at the data';
+    case 'user':
+      return 'set by --resolution';
+    default:
+      return 'from the written decimals';
+  }
+}
+
+function floorWarnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, initialFloored: Uint8Array): string[] {
   const out: string[] = [];
   const { floor } = settings;
-  const why = floor.source === 'user' ? 'set by --min-variance' : `data resolution ${short(floor.resolution ?? 0)}`;
+  const why = floor.source === 'user' ? 'set by --min-variance' : `data resolution ${short(floor.resolution)}, ${resolutionWords(floor)}`;
   const where = (k: number): string => {
     const parts: string[] = [];
     if (initialFloored[k]) parts.push('at the start');
@@ -214,28 +256,45 @@ function warnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSe
       out.push(`${component(k)} was held at the floor ${short(floor.floor)} (${why}) ${where(k)}`);
     }
   }
-  // A component on the floor at the end sits on (nearly) one value: real, or an artefact of
-  // data recorded more coarsely than they are written.
-  if (floor.source === 'resolution' && ks.some((k) => run.theta.variance[k] <= floor.floor && run.theta.weight[k] > 0)) {
-    out.push(
-      `a component sits on tied values at the variance floor; if the values were recorded more coarsely than their ${short(floor.resolution ?? 0)} decimals say (e.g. whole seconds written as minutes), set --min-variance to (the true resolution)²/12`,
-    );
+  return out;
+}
+
+/**
+ * Words for the degenerate components; without the check, still the components that have
+ * all but vanished (less than half an observation's worth: a single row's 1/n is not flagged).
+ */
+function degeneracyWarnings(found: Degeneracy[], run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, total: number): string[] {
+  const out: string[] = [];
+  const vanished = (k: number): string =>
+    `component ${quote(labels[k])} has weight ${short(run.theta.weight[k])}, less than half an observation's worth: it has all but vanished; consider fewer components`;
+  if (settings.degeneracy === undefined) {
+    labels.forEach((_, k) => {
+      if (run.theta.weight[k] * total < 0.5) out.push(vanished(k));
+    });
+    return out;
   }
-  labels.forEach((label, k) => {
-    // Less than half an observation: a component of a single row (weight 1/n) is not flagged.
-    const mass = run.theta.weight[k] * total;
-    if (mass < 0.5) {
-      out.push(`component ${quote(label)} has weight ${short(run.theta.weight[k])}, less than half an observation's worth: it has all but vanished; consider fewer components`);
+  const { floor } = settings;
+  for (const d of found) {
+    const name = `component ${quote(labels[d.component])}`;
+    if (d.kind === 'weight') {
+      out.push(d.value < 0.5 ? vanished(d.component) : `${name} rests on ${worth(d.value)} of weight, fewer than 2: it is not a genuine component; consider fewer components`);
+    } else if (d.kind === 'single-value') {
+      const hint = floor.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
+      out.push(`${name} sits on a single value (${short(d.at ?? 0, 8)}; its weight is spread over the equivalent of ${short(d.value, 3)} values): a spike on tied values, not a genuine component; consider fewer components${hint}`);
+    } else {
+      out.push(`${name} is narrower (sd ${short(d.value)}) than the data's resolution ${short(floor.resolution)} (${resolutionWords(floor)}) allows: its peak density exceeds what one recorded value can hold; consider fewer components`);
     }
-  });
-  if (!run.converged) {
-    const last = run.trace[run.trace.length - 1];
-    const before = run.trace[run.trace.length - 2];
-    out.push(
-      run.iterations === 0
-        ? 'no EM iterations were run (--max-iter 0): the parameters are the starting ones'
-        : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the log-likelihood, ${short(Math.abs(last.loglik - before.loglik) / Math.abs(before.loglik), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
-    );
   }
   return out;
+}
+
+function convergenceWarnings(run: EmRun<GaussianMixture>, settings: FitSettings): string[] {
+  if (run.converged) return [];
+  const last = run.trace[run.trace.length - 1];
+  const before = run.trace[run.trace.length - 2];
+  return [
+    run.iterations === 0
+      ? 'no EM iterations were run (--max-iter 0): the parameters are the starting ones'
+      : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the ${penaltyOf(settings) === null ? '' : 'penalized '}log-likelihood, ${short(Math.abs(last.objective - before.objective) / Math.abs(before.objective), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
+  ];
 }

@@ -1,38 +1,82 @@
 /**
  * Model search without a partition: every candidate (K, variance model) is fitted from
- * several starts, the restart with the highest log-likelihood is kept, and the candidates
- * are ranked by an information criterion.
+ * several starts, the best proper fit is kept, and the candidates are ranked by an
+ * information criterion.
  *
  * EM finds local maxima only, so the search is only as good as its starts: each candidate
- * is started from Ward's hierarchical partition, from `nInit` starts of the chosen method
- * (see starts.ts) and from each split of the best fit with one component fewer, and every
- * start is run to convergence. On large data the starts are run on a seeded subsample of
- * SEARCH_ROWS rows and only the best one is then run on all the data.
+ * is started from Ward's hierarchical partition, the quantile partition, `nInit` starts of
+ * the chosen method (see starts.ts) and each split of the best fit with one component fewer.
+ * The starts are screened and few are refined (Biernacki, Celeux and Govaert 2003, "Choosing
+ * starting values for the EM algorithm", CSDA 41): every start runs SCREEN_ITERATIONS
+ * iterations, and only the best REFINE of them, by the objective reached, run to convergence.
+ *
+ * The likelihood is unbounded, and a thorough search finds the spikes that make it so: a
+ * component on one value or a few tied ones. The guard keeps them out (see degenerate.ts):
+ * - 'reject' (the default): plain maximum likelihood, and a fit that ends with a degenerate
+ *   component is rejected (as mclust stops a run whose covariance becomes singular);
+ * - 'penalty': the unequal model's variances also carry the penalty of Chen, Tan and Zhang
+ *   (2008, see gaussian.ts), so that EM maximises a bounded objective; it scales with the
+ *   whole data's variance, so it also flattens genuine narrow components of skewed data;
+ * - 'none': plain maximum likelihood, nothing rejected (only the variance floor).
+ * A rejected fit gives way to the next best start; a candidate none of whose starts gives a
+ * proper fit is left out, with the reason.
+ *
+ * The starts run on the data compressed to their distinct values (the same likelihood, by
+ * frequency weights), and on large data on a seeded subsample of SEARCH_ROWS rows; the best
+ * proper fit is then run on all the rows, which is the fit reported.
  */
 import type { Progress } from '../em/em.js';
 import type { PassPool } from '../em/pool.js';
 import { EmFitError, fitError } from '../errors.js';
 import type { Data } from '../models/family.js';
-import type { GaussianMixture, VarianceModel } from '../models/gaussian.js';
-import { plural } from '../text.js';
+import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
+import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
-import { checkFittable, type Fit, type FitSettings, fitFrom, partitionStart } from './fit.js';
+import { compress, observationsPerWeight, worth } from './degenerate.js';
+import { checkFittable, type DegeneracyCheck, type Fit, type FitSettings, fitFrom, partitionStart, totalWeight } from './fit.js';
 import { rng } from './rng.js';
 import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from './starts.js';
 
 /** Offset of the restart keys of the random starts that complement k-means++. */
 const RANDOM_STREAM = 1 << 20;
 
-/** Rows above which the starts are run on a subsample. */
+/** Rows of the sample the starts are screened and refined on (see searchModels). */
+const SCREEN_ROWS = 2000;
+
+/** Rows of the sample the best proper start of each candidate is then run on. */
 const SEARCH_ROWS = 50_000;
 
-export interface SearchSettings extends Omit<FitSettings, 'variance' | 'orderByMean'> {
+/** Plain EM iterations of every start before the best are chosen for refinement. */
+const SCREEN_ITERATIONS = 5;
+
+/** Starts refined to convergence (more when those end degenerate, up to REFINE_LIMIT). */
+const REFINE = 2;
+const REFINE_LIMIT = 6;
+
+/** Components whose weight is worth fewer observations than this get a warning in the chosen model. */
+const FEW_OBSERVATIONS = 5;
+
+/** How degenerate fits are kept out of the search (see the header). */
+export type Guard = 'penalty' | 'reject' | 'none';
+
+export interface SearchSettings extends Omit<FitSettings, 'variance' | 'orderByMean' | 'penalty' | 'degeneracy'> {
   ks: number[];
   variances: VarianceModel[];
   criterion: Criterion;
   initMethod: InitMethod;
   nInit: number;
   seed: number;
+  guard: Guard;
+}
+
+/** One candidate's search: its fit, or why there is none, and the starts it rejected. */
+export interface CandidateSearch {
+  k: number;
+  variance: VarianceModel;
+  /** Starts tried (after removing duplicates). */
+  starts: number;
+  /** Refined starts rejected because they ended with a degenerate component. */
+  degenerate: number;
 }
 
 export interface Selection {
@@ -40,10 +84,17 @@ export interface Selection {
   criterion: Criterion;
   /** The best fit of every candidate that could be fitted, by K, then variance model. */
   candidates: Fit[];
+  /** The starts of every candidate tried, fitted or not. */
+  searched: CandidateSearch[];
   /** Why candidates were left out (e.g. more components than distinct values). */
   skipped: string[];
+  /** Warnings about the chosen model (the largest K searched, components on few observations). */
+  warnings: string[];
   /** Passes over the (search) data, over every candidate and start. */
   passes: number;
+  /** The guard, and the penalty when there was one. */
+  guard: Guard;
+  penalty: VariancePenalty | null;
 }
 
 export interface SearchProgress extends Progress {
@@ -126,9 +177,9 @@ function split(previous: GaussianMixture, j: number, how: keyof typeof SPLITS, f
  * partition, `nInit` starts of the chosen method, and the two splits of each component of
  * the best fit with one component fewer.
  */
-function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Float64Array>, k: number, variance: VarianceModel, settings: SearchSettings, fewer: Fit | undefined): Generator<Start> {
+function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Float64Array>, k: number, variance: VarianceModel, settings: SearchSettings, penalty: VariancePenalty | null, fewer: Fit | undefined): Generator<Start> {
   const labels = Array.from({ length: k }, (_, j) => String(j + 1));
-  const fromCodes = (name: string, codes: Int32Array | null): Start | null => (codes === null ? null : { name, ...partitionStart(data, codes, labels, variance, settings.floor.floor) });
+  const fromCodes = (name: string, codes: Int32Array | null): Start | null => (codes === null ? null : { name, ...partitionStart(data, codes, labels, variance, settings.floor.floor, penalty) });
   if (k === 1) {
     yield fromCodes('the single group', new Int32Array(data.x.length)) as Start;
     return;
@@ -165,30 +216,130 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
   }
 }
 
-/** The best fit over the starts of one candidate, on `data`; null if no start could be made. */
-function* bestOfStarts(data: Data, starts: Iterable<Start>, k: number, variance: VarianceModel, settings: SearchSettings, context: string): Generator<SearchProgress, { best: Fit | null; passes: number }> {
-  const labels = Array.from({ length: k }, (_, j) => String(j + 1));
-  let best: Fit | null = null;
-  let passes = 0;
+/** The starts without repeats: k-means++ and Lloyd often reach the same partition. */
+function distinct(starts: Iterable<Start>): Start[] {
+  const seen = new Set<string>();
+  const out: Start[] = [];
   for (const start of starts) {
-    const fit = yield* withContext(fitFrom(data, start.theta, labels, { ...settings, variance, orderByMean: true }, start.floored), `${context}, ${start.name}`);
-    passes += fit.passes;
-    if (best === null || fit.loglik > best.loglik) best = fit;
+    const key = [...start.theta.weight, ...start.theta.mean, ...start.theta.variance].join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(start);
   }
-  return { best, passes };
+  return out;
 }
 
-/** Fits and ranks every candidate. The data's scale must have passed checkScale (as the floor needs). */
+/**
+ * Data the search runs on: rows (a sample, or all of them), the same compressed to distinct
+ * values for the passes (see compress), and the penalty for their size.
+ */
+interface Tier {
+  rows: Data;
+  compact: Data;
+  penalty: VariancePenalty | null;
+  /** For messages: "a sample of 2000 rows", "all 272 rows". */
+  name: string;
+}
+
+function tier(rows: Data, all: number, guard: Guard, floor: number): Tier {
+  const n = rows.x.length;
+  return { rows, compact: compress(rows), penalty: guard === 'penalty' ? defaultPenalty(rows, floor) : null, name: n === all ? `all ${n} rows` : `a sample of ${n} rows` };
+}
+
+/** What one candidate's starts gave on the screening sample. */
+interface Tried {
+  /** The proper refined fits, best first. */
+  proper: Fit[];
+  passes: number;
+  starts: number;
+  degenerate: number;
+  /** The best degenerate fit, to say why when none was proper. */
+  rejectedBest: Fit | null;
+}
+
+/** True when the guard rejects `fit` (only a mixture can be degenerate). */
+const rejects = (fit: Fit, guard: Guard): boolean => guard !== 'none' && fit.labels.length > 1 && fit.degenerate.length > 0;
+
+/**
+ * Screens the starts of one candidate (SCREEN_ITERATIONS plain EM iterations each), then
+ * refines the best by the objective reached (ties: the earlier start) to convergence, until
+ * REFINE have been refined and one of them is proper (or REFINE_LIMIT, when all are
+ * degenerate); returns the proper refined fits, best first.
+ */
+function* screenAndRefine(data: Data, starts: Start[], k: number, settings: FitSettings, guard: Guard, context: string): Generator<SearchProgress, Tried> {
+  const labels = Array.from({ length: k }, (_, j) => String(j + 1));
+  let passes = 0;
+  const screened: { fit: Fit; index: number }[] = [];
+  const screen: FitSettings = { ...settings, accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined };
+  for (const [index, start] of starts.entries()) {
+    const fit = yield* withContext(fitFrom(data, start.theta, labels, screen, start.floored), `${context}, screening ${start.name}`);
+    passes += fit.passes;
+    screened.push({ fit, index });
+  }
+  screened.sort((a, b) => b.fit.objective - a.fit.objective || a.index - b.index);
+  const proper: Fit[] = [];
+  let rejectedBest: Fit | null = null;
+  let degenerate = 0;
+  for (const { fit: short, index } of screened) {
+    const refined = proper.length + degenerate;
+    if ((refined >= REFINE && proper.length > 0) || refined >= REFINE_LIMIT) break;
+    const fit = yield* withContext(fitFrom(data, short.theta, labels, settings, new Uint8Array(k)), `${context}, refining ${starts[index].name}`);
+    passes += fit.passes;
+    if (rejects(fit, guard)) {
+      degenerate++;
+      if (rejectedBest === null || fit.objective > rejectedBest.objective) rejectedBest = fit;
+    } else {
+      proper.push(fit);
+    }
+  }
+  proper.sort((a, b) => b.objective - a.objective);
+  return { proper, passes, starts: starts.length, degenerate, rejectedBest };
+}
+
+/** Why a candidate whose every start ended degenerate has no fit, from its best rejected fit. */
+function degenerateReason(k: number, variance: VarianceModel, tried: Tried): string {
+  const what = `K = ${k} (${variance} variances) was not fitted: the ${plural(tried.degenerate, 'best start')} of ${tried.starts} ended with a degenerate component`;
+  const d = tried.rejectedBest?.degenerate[0];
+  if (d === undefined) return what;
+  const example =
+    d.kind === 'weight'
+      ? `one resting on ${worth(d.value)} of weight`
+      : d.kind === 'single-value'
+        ? `one on the single value ${short(d.at ?? 0, 8)}`
+        : `one of sd ${short(d.value)}, narrower than the data's resolution allows`;
+  return `${what}, e.g. ${example}`;
+}
+
+/**
+ * Fits and ranks every candidate. The data's scale must have passed checkScale (as the floor needs).
+ *
+ * Three tiers of data: the starts are screened and refined on a sample of SCREEN_ROWS rows
+ * (mclust, too, starts from a sample of 2000), the best proper fit is then run to
+ * convergence on a sample of SEARCH_ROWS rows, and from there on all the rows (with the
+ * pool's threads); a tier as large as the data is the data. A fit that turns degenerate on a
+ * larger tier gives way to the next proper one.
+ */
 export function* searchModels(data: Data, settings: SearchSettings, pool?: PassPool): Generator<SearchProgress, Selection> {
-  const searchData = data.x.length > SEARCH_ROWS ? subsample(data, SEARCH_ROWS, settings.seed) : data;
-  const sorted = Float64Array.from(searchData.x).sort();
+  const n = data.x.length;
+  const floor = settings.floor.floor;
+  const screenRows = n > SCREEN_ROWS ? subsample(data, SCREEN_ROWS, settings.seed) : data;
+  const searchRows = n > SEARCH_ROWS ? subsample(data, SEARCH_ROWS, settings.seed) : data;
+  const screenTier = tier(screenRows, n, settings.guard, floor);
+  const tiers = [screenTier];
+  if (searchRows !== screenRows) tiers.push(tier(searchRows, n, settings.guard, floor));
+  const top = tiers[tiers.length - 1];
+  const full = searchRows === data ? top : tier(data, n, settings.guard, floor);
+  const sorted = Float64Array.from(screenRows.x).sort();
   const ward = wardCuts(sorted, settings.ks);
-  // The best fit on the search data for each (variance model, K), for the split starts.
+  const perWeight = observationsPerWeight(n, totalWeight(data));
+  const checkOn = (t: Tier): DegeneracyCheck => ({ compact: t.compact, perWeight });
+  // The best fit on the screening sample for each (variance model, K), for the split starts.
   const found = new Map<string, Fit>();
   const candidates: Fit[] = [];
+  const searched: CandidateSearch[] = [];
   const skipped: string[] = [];
   let passes = 0;
-  const total = settings.ks.length * settings.variances.length;
+  const count = settings.ks.length * settings.variances.length;
   let index = 0;
   for (const k of settings.ks) {
     try {
@@ -200,26 +351,64 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
       continue;
     }
     for (const variance of settings.variances) {
-      const context = `candidate ${++index}/${total} (K=${k}, ${variance})`;
-      const starts = candidateStarts(searchData, sorted, ward, k, variance, settings, found.get(`${variance}:${k - 1}`));
-      const tried = yield* bestOfStarts(searchData, starts, k, variance, settings, context);
+      const context = `candidate ${++index}/${count} (K=${k}, ${variance})`;
+      const on = (t: Tier): FitSettings => ({ ...settings, variance, penalty: t.penalty, degeneracy: checkOn(t) });
+      const starts = distinct(candidateStarts(screenRows, sorted, ward, k, variance, settings, screenTier.penalty, found.get(`${variance}:${k - 1}`)));
+      const tried = yield* screenAndRefine(screenTier.compact, starts, k, on(screenTier), settings.guard, context);
       passes += tried.passes;
-      let fit = tried.best;
-      if (fit !== null) found.set(`${variance}:${k}`, fit);
-      if (fit !== null && searchData !== data) {
-        // Run the subsample's best start on all the data.
-        const settingsK = { ...settings, variance, orderByMean: true };
-        fit = yield* withContext(fitFrom(data, fit.theta, fit.labels, settingsK, new Uint8Array(k), pool), `${context}, on all ${data.x.length} rows`);
-        passes += fit.passes;
+      searched.push({ k, variance, starts: tried.starts, degenerate: tried.degenerate });
+      if (tried.proper.length > 0) found.set(`${variance}:${k}`, tried.proper[0]);
+      // The best proper fit that stays proper up the tiers, and then on all the rows.
+      let fit: Fit | null = null;
+      for (const first of tried.proper) {
+        let current: Fit = first;
+        for (const t of tiers.slice(1)) {
+          current = yield* withContext(fitFrom(t.compact, current.theta, current.labels, on(t), new Uint8Array(k)), `${context}, on ${t.name}`);
+          passes += current.passes;
+          if (rejects(current, settings.guard)) break;
+        }
+        if (rejects(current, settings.guard)) continue;
+        const final = yield* withContext(fitFrom(data, current.theta, current.labels, { ...on(full), degeneracy: checkOn(top), orderByMean: true }, new Uint8Array(k), pool), `${context}, on all ${n} rows`);
+        passes += final.passes;
+        if (rejects(final, settings.guard)) continue;
+        fit = final;
+        break;
       }
-      if (fit === null) skipped.push(`K = ${k} (${variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
-      else candidates.push(fit);
+      if (fit !== null) candidates.push(fit);
+      else if (tried.degenerate > 0 || tried.proper.length > 0) skipped.push(degenerateReason(k, variance, tried));
+      else skipped.push(`K = ${k} (${variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
     }
   }
   if (candidates.length === 0) {
     throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
   }
-  return { best: bestBy(candidates, settings.criterion), criterion: settings.criterion, candidates, skipped, passes };
+  const best = bestBy(candidates, settings.criterion);
+  return { best, criterion: settings.criterion, candidates, searched, skipped, warnings: selectionWarnings(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty };
+}
+
+/**
+ * Warnings about the chosen model: K at the top of the range searched (a larger K might be
+ * better still), and components resting on few observations.
+ */
+function selectionWarnings(best: Fit, settings: SearchSettings, data: Data, perWeight: number): string[] {
+  const out: string[] = [];
+  const k = best.labels.length;
+  const top = settings.ks[settings.ks.length - 1];
+  if (k === top && settings.ks.length > 1) {
+    try {
+      checkFittable(data, k + 1);
+      out.push(`the chosen K = ${k} is the largest searched, so a larger K may fit better still; widen the range, e.g. --k ${settings.ks[0]}:${2 * k}`);
+    } catch (error) {
+      if (!(error instanceof EmFitError)) throw error;
+    }
+  }
+  best.labels.forEach((label, j) => {
+    const observations = best.theta.weight[j] * best.totalWeight * perWeight;
+    if (observations < FEW_OBSERVATIONS) {
+      out.push(`component ${quote(label)} rests on ${worth(observations)} of weight, fewer than ${FEW_OBSERVATIONS}: its parameters are poorly determined`);
+    }
+  });
+  return out;
 }
 
 /** The candidate with the lowest criterion; on a tie, the one with fewer parameters. */

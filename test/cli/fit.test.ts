@@ -81,7 +81,11 @@ describe('em-fit on the seed data', () => {
     }
     expect(Object.keys(out.components[0])).toEqual(['label', 'weight', 'mean', 'variance', 'sd']);
     expect(result.stdout).not.toMatch(/NaN|Infinity/);
-    expect(result.stdout.match(/null/g)).toHaveLength(1);
+    // The ELBO of iteration 0, and the penalty of a maximum-likelihood fit.
+    expect(result.stdout.match(/null/g)).toHaveLength(2);
+    expect(out.penalty).toBeNull();
+    expect(out).not.toHaveProperty('penalized_loglik');
+    expect([out.guard, out.resolution, out.resolution_source, out.variance_floor_source]).toEqual(['none', 0.1, 'decimals', 'resolution']);
     const lean = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--no-responsibilities']);
     expect(lean).not.toHaveProperty('responsibilities');
     expect(lean).not.toHaveProperty('classification');

@@ -20,8 +20,9 @@ describe('em-fit --k', () => {
     expect(out.seed).toBe(0);
     expect(out.loglik).toBeCloseTo(-1034.002, 3);
     expect(out.bic).toBeCloseTo(2090.43, 2);
+    expect(out.guard).toBe('reject');
     expect(out.selection).toHaveLength(12);
-    expect(Object.keys(out.selection[0])).toEqual(['k', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged']);
+    expect(Object.keys(out.selection[0])).toEqual(['k', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged', 'starts', 'degenerate_starts']);
     expect(out.selection.map((s: any) => s.k)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
     const chosen = out.selection.find((s: any) => s.k === 2 && s.variance === 'equal');
     expect(chosen.bic).toBe(out.bic);
@@ -55,9 +56,13 @@ describe('em-fit --k', () => {
     expect(Math.min(...out.selection.map((s: any) => s.aic))).toBe(out.aic);
   });
 
-  it('searches K = 1..9 when neither --k nor --init is given', () => {
+  it('searches K = 1..9 when neither --k nor --init is given, and says why a K was not fitted', () => {
+    // Ten rows cannot hold many components of two observations each: those K are listed as not fitted.
     const out = emFitJson([seed, '--var', 'Var', '--no-responsibilities']);
-    expect(new Set(out.selection.map((s: any) => s.k))).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    const fitted = new Set(out.selection.map((s: any) => s.k));
+    const notFitted = new Set(out.warnings.flatMap((w: string) => (/^K = (\d+)/.exec(w) ? [Number(/^K = (\d+)/.exec(w)?.[1])] : [])));
+    expect(new Set([...fitted, ...notFitted])).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(fitted.has(1)).toBe(true);
   });
 
   it('with --init, fits each variance model asked for from the partition and compares them', () => {

@@ -19,7 +19,7 @@ describe('EM from a partition on the seed data', () => {
     expect(rel(fit.loglik, -23.314947226151602)).toBeLessThan(1e-14);
     expect(fit.iterations).toBe(0);
     expect(fit.converged).toBe(false);
-    expect(fit.trace).toEqual([{ iteration: 0, loglik: fit.loglik, elbo: null, step: 'start' }]);
+    expect(fit.trace).toEqual([{ iteration: 0, loglik: fit.loglik, objective: fit.loglik, elbo: null, step: 'start' }]);
   });
 
   it('stops NOT converged after 20 iterations at rtol 1e-6', () => {

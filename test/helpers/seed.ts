@@ -4,6 +4,7 @@
  */
 import { type Acceleration, drain } from '../../src/em/em.js';
 import { varianceFloor } from '../../src/models/floor.js';
+import { fromDecimals } from '../../src/models/resolution.js';
 import type { VarianceModel } from '../../src/models/gaussian.js';
 import { type Fit, fitFrom, partitionStart } from '../../src/select/fit.js';
 
@@ -25,7 +26,7 @@ export function fitPartition(x: number[], labels: number[], options: CoreFitOpti
   const names = [...new Set(labels)].sort((a, b) => a - b);
   const codes = Int32Array.from(labels, (l) => names.indexOf(l));
   const data = { x: Float64Array.from(x), w: options.w ? Float64Array.from(options.w) : null };
-  const floor = options.floor === undefined ? varianceFloor(1, 10) : varianceFloor(1, 10, options.floor);
+  const floor = options.floor === undefined ? varianceFloor(fromDecimals(1), 10) : varianceFloor(fromDecimals(1), 10, options.floor);
   const variance = options.variance ?? 'unequal';
   const start = partitionStart(data, codes, names.map(String), variance, floor.floor);
   const settings = { maxIter: options.maxIter ?? 1000, rtol: options.rtol ?? 1e-8, accel: options.accel, variance, floor };

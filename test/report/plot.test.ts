@@ -76,12 +76,12 @@ const faithfulFit: PlottedFit = {
   variance: 'equal',
   theta: { weight: Float64Array.of(0.36085, 0.63915), mean: Float64Array.of(54.6136, 80.0903), variance: Float64Array.of(34.446, 34.446) },
   trace: [
-    { iteration: 0, loglik: -1034.42, elbo: null, step: 'start' },
-    { iteration: 1, loglik: -1034.03, elbo: -1034.1, step: 'em' },
-    { iteration: 2, loglik: -1034.002, elbo: -1034.006, step: 'em' },
-    { iteration: 3, loglik: -1034.0021, elbo: -1034.0021, step: 'em' },
+    { iteration: 0, loglik: -1034.42, objective: -1034.42, elbo: null, step: 'start' },
+    { iteration: 1, loglik: -1034.03, objective: -1034.03, elbo: -1034.1, step: 'em' },
+    { iteration: 2, loglik: -1034.002, objective: -1034.002, elbo: -1034.006, step: 'em' },
+    { iteration: 3, loglik: -1034.0021, objective: -1034.0021, elbo: -1034.0021, step: 'em' },
   ],
-  floor: { floor: 1 / 12, resolution: 1, source: 'resolution' },
+  floor: { resolution: 1 },
 };
 const candidate = (k: number, variance: 'equal' | 'unequal', bic: number): Candidate => ({
   labels: Array.from({ length: k }, (_, j) => String(j + 1)),
@@ -206,7 +206,7 @@ describe('a million rows', () => {
       ...faithfulFit,
       variance: 'unequal',
       theta: { weight: Float64Array.of(0.3, 0.7), mean: Float64Array.of(-2, 3), variance: Float64Array.of(1, 2.25) },
-      floor: { floor: 1e-8 / 12, resolution: 1e-4, source: 'resolution' },
+      floor: { resolution: 1e-4 },
     };
     const started = performance.now();
     const spec = plotSpec({ fit, data: { x, w: null }, varName: 'x', selection });

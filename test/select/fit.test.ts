@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { drain } from '../../src/em/em.js';
 import { EmFitError } from '../../src/errors.js';
 import { varianceFloor } from '../../src/models/floor.js';
+import { fromDecimals } from '../../src/models/resolution.js';
 import { checkFittable, checkScale, fitFrom } from '../../src/select/fit.js';
 import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { fitPartition } from '../helpers/seed.js';
@@ -42,7 +43,7 @@ describe('a vanishing component', () => {
   it('is still reported, with weight 0 and a warning', () => {
     const x = Float64Array.from({ length: 50 }, (_, i) => Math.sin(i) * 2);
     const theta0 = { weight: Float64Array.of(1 - 1e-20, 1e-20), mean: Float64Array.of(0, 100), variance: Float64Array.of(1, 1) };
-    const floor = varianceFloor(2, 2);
+    const floor = varianceFloor(fromDecimals(2), 2);
     const fit = drain(fitFrom({ x, w: null }, theta0, ['a', 'b'], { maxIter: 100, rtol: 1e-10, variance: 'unequal', floor }, new Uint8Array(2)));
     expect(fit.theta.weight[1]).toBe(0);
     expect(fit.theta.weight[0]).toBe(1);

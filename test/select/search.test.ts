@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { drain } from '../../src/em/em.js';
 import { varianceFloor } from '../../src/models/floor.js';
+import { fromDecimals } from '../../src/models/resolution.js';
 import type { VarianceModel } from '../../src/models/gaussian.js';
 import { fitFrom } from '../../src/select/fit.js';
 import { type SearchSettings, searchModels } from '../../src/select/search.js';
@@ -27,7 +28,8 @@ const settings = (over: Partial<SearchSettings> = {}): SearchSettings => ({
   maxIter: 1000,
   rtol: 1e-8,
   accel: 'squarem',
-  floor: varianceFloor(0, 96),
+  floor: varianceFloor(fromDecimals(0), 96),
+  guard: 'none',
   ...over,
 });
 
@@ -104,7 +106,7 @@ describe('spurious maxima on discretized data', () => {
     variance: Float64Array.of(34.45, 0.01, 34.45),
   });
   const fit = (floor: number | undefined, variance: VarianceModel = 'unequal') =>
-    drain(fitFrom(faithful, start(), ['1', '2', '3'], { maxIter: 1000, rtol: 1e-10, variance, floor: varianceFloor(0, 96, floor) }, new Uint8Array(3)));
+    drain(fitFrom(faithful, start(), ['1', '2', '3'], { maxIter: 1000, rtol: 1e-10, variance, floor: varianceFloor(fromDecimals(0), 96, floor) }, new Uint8Array(3)));
 
   it('without a floor, a component collapses onto one integer and BIC would prefer it', () => {
     const spurious = fit(1e-12);
@@ -127,7 +129,7 @@ describe('spurious maxima on discretized data', () => {
 describe('the search on other data', () => {
   it('selects K = 3 for 5,000 rows from three well-separated components', () => {
     const { x } = sampleMixture(5000, [0.3, 0.4, 0.3], [-10, 0, 12], [1, 2, 1.5], 99, 3);
-    const selection = drain(searchModels({ x: Float64Array.from(x), w: null }, settings({ ks: [1, 2, 3, 4, 5], floor: varianceFloor(3, 20) })));
+    const selection = drain(searchModels({ x: Float64Array.from(x), w: null }, settings({ ks: [1, 2, 3, 4, 5], floor: varianceFloor(fromDecimals(3), 20) })));
     expect(selection.best.labels).toHaveLength(3);
     expect(selection.best.theta.mean[0]).toBeCloseTo(-10, 0);
     expect(selection.best.theta.mean[1]).toBeCloseTo(0, 0);

@@ -1,0 +1,143 @@
+/**
+ * Degenerate components: parts of a fitted mixture that describe no region of the data.
+ *
+ * The Gaussian mixture likelihood is unbounded: a component on one value, or on a few tied
+ * or nearly equal values, gains without limit as its variance shrinks, so a higher likelihood
+ * (and a lower BIC) can come from a component that is not a genuine part of the mixture.
+ * A component is degenerate when it
+ *
+ * - rests on fewer than MIN_OBSERVATIONS observations' worth of weight, N_k = Σ_i w_i r_ik;
+ * - sits on a single recorded value: its weight spread over the distinct values v,
+ *   N_kv = Σ_{i: x_i = v} w_i r_ik, has an effective number of values
+ *   (Σ_v N_kv)² / Σ_v N_kv² below MIN_VALUES (1 when it all sits on one value, 2 when it is
+ *   split evenly between two; the inverse Simpson index of its weights);
+ * - is narrower than the recording resolution δ allows: its peak density 1/(√(2π) σ_k)
+ *   exceeds 1/δ, the most a recorded value can honestly carry (all of a component's
+ *   probability on one value of width δ), so that ties alone raise its likelihood;
+ *   σ_k < δ/√(2π) ≈ 0.4δ. (At the floor δ²/12 the peak density is 1.38/δ.)
+ *
+ * The search rejects starts that end this way and keeps the best proper one (mclust stops
+ * such a run with a singular covariance); a fit from a partition or a model is reported with
+ * a warning instead.
+ */
+import type { Data } from '../models/family.js';
+import { gaussianFamily, type GaussianMixture, type VarianceModel } from '../models/gaussian.js';
+import { short } from '../text.js';
+
+/** Observations' worth of weight a component needs. */
+export const MIN_OBSERVATIONS = 2;
+/** Effective number of distinct values a component needs. */
+export const MIN_VALUES = 2;
+
+const SQRT_2PI = Math.sqrt(2 * Math.PI);
+
+export type DegeneracyKind = 'weight' | 'single-value' | 'narrow';
+
+export interface Degeneracy {
+  /** The component, in component order. */
+  component: number;
+  kind: DegeneracyKind;
+  /** Observations' worth (weight), the effective number of values (single-value), or σ_k (narrow). */
+  value: number;
+  /** single-value: the value holding most of its weight. */
+  at?: number;
+}
+
+/**
+ * The data as distinct values with their total weights (rows of weight 0 dropped), sorted:
+ * the same likelihood (frequency weights), and a pass costs one row per distinct value.
+ */
+export function compress(data: Data): Data {
+  const { x, w } = data;
+  const order = Uint32Array.from(x.keys());
+  order.sort((a, b) => x[a] - x[b] || a - b);
+  const values: number[] = [];
+  const weights: number[] = [];
+  for (const i of order) {
+    const wi = w === null ? 1 : w[i];
+    if (!(wi > 0)) continue;
+    if (values.length > 0 && values[values.length - 1] === x[i]) weights[weights.length - 1] += wi;
+    else {
+      values.push(x[i]);
+      weights.push(wi);
+    }
+  }
+  return { x: Float64Array.from(values), w: Float64Array.from(weights) };
+}
+
+/** Rows of the sample the degeneracy check of a large data set looks at (see sampleRows). */
+const CHECK_ROWS = 100_000;
+
+/**
+ * At most CHECK_ROWS evenly spaced rows of the data: enough to tell whether a component
+ * sits on one value, without sorting millions of rows for it.
+ */
+export function sampleRows(data: Data, rows = CHECK_ROWS): Data {
+  const n = data.x.length;
+  if (n <= rows) return data;
+  const stride = Math.ceil(n / rows);
+  const m = Math.ceil(n / stride);
+  const x = new Float64Array(m);
+  const w = data.w === null ? null : new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    x[j] = data.x[j * stride];
+    if (w !== null && data.w !== null) w[j] = data.w[j * stride];
+  }
+  return { x, w };
+}
+
+/**
+ * How many observations a unit of weight stands for: 1 for unit or frequency weights
+ * (Σw ≥ n), n/Σw for fractional weights that sum to less than the row count.
+ */
+export const observationsPerWeight = (rows: number, totalWeight: number): number => Math.max(1, rows / totalWeight);
+
+/** "1 observation's worth", "2.5 observations' worth". */
+export const worth = (observations: number): string => {
+  const text = short(observations, 3);
+  return text === '1' ? "1 observation's worth" : `${text} observations' worth`;
+};
+
+const BLOCK = 4096;
+
+/**
+ * The degenerate components of θ: their weight N_k = π_k Σw (in observations' worth, with
+ * `perWeight` observations per unit of weight), their spread over the distinct values of
+ * `compact` (see compress: the data, or a sample of them) and their width against δ.
+ */
+export function degeneracies(theta: GaussianMixture, variance: VarianceModel, floor: number, compact: Data, totalWeight: number, perWeight: number, resolution: number): Degeneracy[] {
+  const K = theta.weight.length;
+  const family = gaussianFamily({ k: K, variance, floor });
+  const n = new Float64Array(K);
+  const squares = new Float64Array(K);
+  const top = new Float64Array(K);
+  const at = new Float64Array(K);
+  const m = compact.x.length;
+  const r = new Float64Array(BLOCK * K);
+  const logDensity = new Float64Array(BLOCK);
+  for (let start = 0; start < m; start += BLOCK) {
+    const end = Math.min(m, start + BLOCK);
+    family.posterior(compact.x, theta, start, end, r, logDensity);
+    for (let v = start; v < end; v++) {
+      const wv = compact.w === null ? 1 : compact.w[v];
+      for (let k = 0; k < K; k++) {
+        const nkv = wv * r[(v - start) * K + k];
+        n[k] += nkv;
+        squares[k] += nkv * nkv;
+        if (nkv > top[k]) {
+          top[k] = nkv;
+          at[k] = compact.x[v];
+        }
+      }
+    }
+  }
+  const found: Degeneracy[] = [];
+  for (let k = 0; k < K; k++) {
+    const worth = theta.weight[k] * totalWeight * perWeight;
+    const sd = Math.sqrt(theta.variance[k]);
+    if (worth < MIN_OBSERVATIONS) found.push({ component: k, kind: 'weight', value: worth });
+    else if ((n[k] * n[k]) / squares[k] < MIN_VALUES) found.push({ component: k, kind: 'single-value', value: (n[k] * n[k]) / squares[k], at: at[k] });
+    else if (sd < resolution / SQRT_2PI) found.push({ component: k, kind: 'narrow', value: sd });
+  }
+  return found;
+}
