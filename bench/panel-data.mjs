@@ -106,9 +106,10 @@ function offsetFor(scenario, scale, phase) {
 
 /**
  * How a value is recorded and written. Each condition's `record(x, ctx)` returns the written
- * strings for draws x; ctx = {scenario, ratio, phase, random}: ratio = δ / (smallest true
- * sd), drawn in [0.2, 0.5] per data set; phase in [0, 1), the position of the truth on the
- * grid (see offsetFor); random = the condition's own stream (heaping). It also returns
+ * strings for draws x; ctx = {scenario, ratio, phase, random, heap}: ratio = δ / (smallest
+ * true sd), drawn in [0.2, 0.5] per data set; phase in [0, 1), the position of the truth on
+ * the grid (see offsetFor); random = the condition's own stream (heaping); heap = the
+ * coarse grid of heaping in units of δ (10 by default, a whole number). It also returns
  * {scale, offset}: written = scale · x + offset, and `resolution`, the true grid in written
  * units (null at full precision).
  */
@@ -145,8 +146,8 @@ export const conditions = [
   },
   {
     id: 'd',
-    about: 'heaped: rounded to δ (as b), a random fifth rounded to 10δ, written with 1 decimal',
-    record: (x, { scenario, ratio, phase, random }) => {
+    about: 'heaped: rounded to δ (as b), a random fifth rounded to 10δ (--heap), written with 1 decimal',
+    record: (x, { scenario, ratio, phase, random, heap = 10 }) => {
       const scale = 0.1 / (ratio * Math.min(...scenario.sds));
       const offset = offsetFor(scenario, scale, phase);
       const n = x.length;
@@ -160,7 +161,7 @@ export const conditions = [
       }
       const strings = Array.from(x, (v, i) => {
         const y = scale * v + offset;
-        return (heaped[i] ? Math.round(y) : Math.round(10 * y) / 10).toFixed(1);
+        return (heaped[i] ? (Math.round((10 * y) / heap) * heap) / 10 : Math.round(10 * y) / 10).toFixed(1);
       });
       return { strings, scale, offset, resolution: 0.1 };
     },

@@ -21,6 +21,7 @@
  *
  * Options: --reps R (5) · --only KEY=V[,V] (keys cond, scenario, k, n, rep) · --seed S (0) ·
  * --timeout SECONDS per em-fit run (300) · --jobs J em-fit processes at a time (2) ·
+ * --heap M: condition d heaps a fifth of the values on M·δ (10) ·
  * --no-mclust · --no-focus · --focus-only · --markdown · --out FILE.json · --keep (leave the
  * generated CSVs in the temporary directory) · --from FILE.json (no run: the tables of a
  * saved one).
@@ -50,6 +51,7 @@ const { values: opts } = parseArgs({
     out: { type: 'string' },
     keep: { type: 'boolean', default: false },
     from: { type: 'string' },
+    heap: { type: 'string', default: '10' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -68,8 +70,9 @@ const reps = Number(opts.reps);
 const seed = Number(opts.seed);
 const timeoutSeconds = Number(opts.timeout);
 const jobs = Number(opts.jobs);
-for (const [name, v] of [['--reps', reps], ['--seed', seed], ['--timeout', timeoutSeconds], ['--jobs', jobs]]) {
-  if (!Number.isFinite(v) || v < (name === '--jobs' ? 1 : 0) || (name === '--timeout' && v === 0) || (name !== '--timeout' && !Number.isInteger(v))) usage(`${name} ${opts[name.slice(2)]}: not a valid number`);
+const heap = Number(opts.heap);
+for (const [name, v] of [['--reps', reps], ['--seed', seed], ['--timeout', timeoutSeconds], ['--jobs', jobs], ['--heap', heap]]) {
+  if (!Number.isFinite(v) || v < (name === '--jobs' || name === '--heap' ? 1 : 0) || (name === '--timeout' && v === 0) || (name !== '--timeout' && !Number.isInteger(v))) usage(`${name} ${opts[name.slice(2)]}: not a valid number`);
 }
 
 /** --only filters: {key: Set of values}; a data set is kept when every key matches. */
@@ -116,7 +119,7 @@ async function measure() {
           const { ratio, phase, values } = drawDataSet(seed, scenario, n, rep);
           for (const condition of wanted) {
             const random = keyedRandom(`${seed}/record/${condition.id}/${scenario.id}/${n}/${rep}`);
-            const { strings, scale, offset, resolution } = condition.record(values, { scenario, ratio, phase, random });
+            const { strings, scale, offset, resolution } = condition.record(values, { scenario, ratio, phase, random, heap });
             const file = writeColumn(`${condition.id}_${scenario.id}_n${n}_r${rep}.csv`, strings);
             panel.push({ group: 'panel', cond: condition.id, scenario: scenario.id, n, rep, ratio, phase, resolution, truth: writtenTruth(scenario, { scale, offset }), file });
           }
@@ -173,6 +176,7 @@ async function measure() {
     seed,
     reps,
     only: opts.only,
+    heap,
     timeoutSeconds,
     jobs,
     times: {
@@ -279,7 +283,7 @@ function table(header, rows, markdown) {
 
 const md = opts.markdown;
 const out = [];
-out.push(`${md ? '### ' : ''}Model selection panel: em-fit ${meta.emfit} (default search) vs ${withMclust ? `mclust ${meta.mclust} Mclust(x)` : 'no mclust'}; seed ${meta.seed}, ${meta.reps} replicate${meta.reps === 1 ? '' : 's'}${meta.only.length ? `, only ${meta.only.join(' ')}` : ''}; ${meta.generated.slice(0, 10)}`);
+out.push(`${md ? '### ' : ''}Model selection panel: em-fit ${meta.emfit} (default search) vs ${withMclust ? `mclust ${meta.mclust} Mclust(x)` : 'no mclust'}; seed ${meta.seed}, ${meta.reps} replicate${meta.reps === 1 ? '' : 's'}${(meta.heap ?? 10) === 10 ? '' : `, heaps on ${meta.heap}δ`}${meta.only.length ? `, only ${meta.only.join(' ')}` : ''}; ${meta.generated.slice(0, 10)}`);
 out.push('');
 
 if (focusRows.length) {
