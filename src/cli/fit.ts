@@ -98,7 +98,7 @@ async function fitEachVariance(
   const passes = fits.reduce((a, f) => a + f.passes, 0);
   if (fits.length === 1) return { fit: fits[0], selection: null, passes, guard: how.guard };
   const best = bestBy(fits, request.criterion);
-  return { fit: best, guard: how.guard, selection: { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty }, passes };
+  return { fit: best, guard: how.guard, selection: { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty, heaping: null }, passes };
 }
 
 /** Fits from the partition column. */

@@ -4,9 +4,10 @@
  */
 import type { Family } from './family.js';
 import { gaussianFamily, type GaussianMixture, type GaussianOptions } from './gaussian.js';
+import { type GroupedOptions, groupedGaussianFamily } from './gaussian-grouped.js';
 
-export type FamilySpec = { family: 'gaussian' } & GaussianOptions;
+export type FamilySpec = ({ family: 'gaussian' } & GaussianOptions) | ({ family: 'gaussian-grouped' } & GroupedOptions);
 
 export function makeFamily(spec: FamilySpec): Family<GaussianMixture> {
-  return gaussianFamily(spec);
+  return spec.family === 'gaussian-grouped' ? groupedGaussianFamily(spec) : gaussianFamily(spec);
 }

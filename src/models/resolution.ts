@@ -17,8 +17,8 @@
  *    (rounding to the written decimals moves a value by at most half of it), and when values
  *    spread at random over the written grid would fall that close to a lattice this coarse
  *    with probability below SIGNIFICANCE: each does with probability band/δ (band = the width
- *    around lattice points that holds the values), so m − 2 of them with (band/δ)^(m−2)
- *    (two values fix a and δ);
+ *    around lattice points that holds the values, at most MAX_BAND·δ), so m − 2 of them with
+ *    (band/δ)^(m−2) (two values fix a and δ);
  * 4. the coarsest accepted δ wins (the smallest j), replaced by the simplest step c·10^e/q
  *    (c = 1, 2 or 5, q = 1 … 100: tenths, fifths, quarters, sixtieths…) within its
  *    uncertainty that fits as well: the least-squares step of values written to 0.001 is
@@ -44,6 +44,12 @@ const MIN_DISTINCT = 8;
 const MAX_DIVISOR = 12;
 /** Chance of a lattice this good in values without one, below which it is accepted. */
 const SIGNIFICANCE = 1e-9;
+/**
+ * Largest share of a lattice step that the band around its points may take: a lattice is a
+ * finding only when values could easily have missed it. It also keeps a lattice a few times
+ * finer than a true one from being taken for it when a single value is off the true one.
+ */
+const MAX_BAND = 0.2;
 /** Rows of the sample the lattice is looked for in. */
 const SAMPLE_ROWS = 100_000;
 
@@ -149,7 +155,7 @@ export function detectLattice(values: Float64Array, written: number, noise: numb
     // Values written to `written` lie within written/2 of the lattice; the fitted line adds a little.
     if (!(lattice.residual <= written + noise)) continue;
     const band = Math.max(2 * lattice.residual, written, noise);
-    if ((m - 2) * Math.log(band / lattice.step) <= Math.log(SIGNIFICANCE)) return lattice;
+    if (band <= MAX_BAND * lattice.step && (m - 2) * Math.log(band / lattice.step) <= Math.log(SIGNIFICANCE)) return lattice;
   }
   return null;
 }

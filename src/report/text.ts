@@ -38,6 +38,8 @@ function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[]) {
   });
 }
 
+const percent = (share: number): string => `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
+
 /** A bold title, then `name  value` lines. */
 const keyValues = (title: string, pairs: [string, string][]): string => [title, ...pairs.map(([key, value]) => `  ${key.padEnd(16)}${value}`)].join('\n');
 
@@ -77,6 +79,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
+    ...(fit.groupedLoglik === null ? [] : [['grouped', `${num(fit.groupedLoglik, 10)} (the criteria's, see below)`] as [string, string]]),
     ['BIC', num(fit.bic, 8)],
     ['AIC', num(fit.aic, 8)],
     ['estimation', estimation],
@@ -90,14 +93,20 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
 export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   const selection = ctx.selection;
   if (selection === null) return '';
-  const head = ['K', 'variance', 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
+  const grouped = selection.heaping !== null;
+  const head = ['K', 'variance', grouped ? 'grouped ℓ' : 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
   const t = table(c, head, ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
   for (const fit of selection.candidates) {
     const chosen = fit === selection.best;
-    const row = [String(fit.labels.length), fit.variance, num(fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
+    const row = [String(fit.labels.length), fit.variance, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
     t.push(chosen ? row.map((cell) => c.bold(cell)) : row);
   }
-  return `${c.bold('Models compared')}\n${t.toString()}\n\n`;
+  const heap = selection.heaping;
+  const note =
+    heap === null
+      ? ''
+      : `\nHeaping: ${percent(heap.share)} of the weight sits on multiples of ${short(heap.grid)}, where the neighbouring values make ${percent(heap.expected)} expected; those values were fitted as intervals of width ${short(heap.grid)}, the others as intervals of the resolution, and the criteria use that grouped log-likelihood.`;
+  return `${c.bold('Models compared')}\n${t.toString()}${note}\n\n`;
 }
 
 export function traceText(ctx: ReportContext, c: ChalkInstance): string {

@@ -6,9 +6,10 @@ import { serialRunner } from '../em/chunks.js';
 import type { PassPool } from '../em/pool.js';
 import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
-import type { Data } from '../models/family.js';
 import type { VarianceFloor } from '../models/floor.js';
+import { type Data, type Family, LOGLIK } from '../models/family.js';
 import { type GaussianMixture, type VarianceModel, type VariancePenalty, gaussianFamily } from '../models/gaussian.js';
+import { type Coarsening, groupedGaussianFamily } from '../models/gaussian-grouped.js';
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
 import { type Degeneracy, degeneracies, worth } from './degenerate.js';
@@ -22,6 +23,8 @@ export interface FitSettings extends EmOptions {
   orderByMean?: boolean;
   /** Look for degenerate components (see degenerate.ts) on these distinct values. */
   degeneracy?: DegeneracyCheck;
+  /** Fit the coarsened data's likelihood (see gaussian-grouped.ts) instead of the density's. */
+  coarsening?: Coarsening | null;
 }
 
 /** What the check for degenerate components needs besides θ. */
@@ -41,8 +44,15 @@ export interface Fit {
   n: number;
   /** Σ w_i (= n without weights): the sample size of the criteria. */
   totalWeight: number;
-  /** ℓ at θ: the log-likelihood, also of a penalized fit. */
+  /** ℓ at θ: the log-likelihood of the density, also of a penalized or grouped fit. */
   loglik: number;
+  /**
+   * ℓ_g at θ for a fit to coarsened data (see gaussian-grouped.ts), which EM maximised and the
+   * criteria use; null for a fit of the density.
+   */
+  groupedLoglik: number | null;
+  /** How the data were coarsened for a grouped fit, or null. */
+  coarsening: Coarsening | null;
   /** What EM maximised: ℓ + pen(θ), = loglik without a penalty. */
   objective: number;
   /** The penalty the fit was made with, or null (maximum likelihood). */
@@ -166,11 +176,28 @@ export function* fitFrom(
   pool?: PassPool,
 ): Generator<Progress, Fit> {
   const k = labels.length;
-  const family = gaussianFamily({ k, variance: settings.variance, floor: settings.floor.floor, penalty: settings.penalty });
+  const options = { k, variance: settings.variance, floor: settings.floor.floor, penalty: settings.penalty };
+  const coarsening = settings.coarsening ?? null;
+  const family = coarsening === null ? gaussianFamily(options) : groupedGaussianFamily({ ...options, coarsening });
+  const runner = pool ? pool.runner(family) : serialRunner(family, data);
+  let run: EmRun<GaussianMixture>;
+  try {
+    run = yield* emSteps(family, runner, theta0, settings);
+  } finally {
+    runner.release();
+  }
+  // A grouped fit also reports the density's ℓ at its θ, the number mclust would give.
+  const density = coarsening === null ? run.loglik : onePass(gaussianFamily(options), data, run.theta, pool)[LOGLIK];
+  return summarize(data, run, labels, settings, family.nParams, initialFloored, density);
+}
+
+/** The statistics of one pass of `family` over all the data at θ. */
+function onePass(family: Family<GaussianMixture>, data: Data, theta: GaussianMixture, pool?: PassPool): Float64Array {
   const runner = pool ? pool.runner(family) : serialRunner(family, data);
   try {
-    const run = yield* emSteps(family, runner, theta0, settings);
-    return summarize(data, run, labels, settings, family.nParams, initialFloored);
+    const stats = new Float64Array(family.statsLength);
+    runner.run(theta, stats);
+    return stats;
   } finally {
     runner.release();
   }
@@ -188,7 +215,7 @@ function sortByMean(run: EmRun<GaussianMixture>, initialFloored: Uint8Array): vo
   }
 }
 
-function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array): Fit {
+function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array, density: number): Fit {
   if (settings.orderByMean) sortByMean(run, (initialFloored = initialFloored.slice()));
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
@@ -200,10 +227,13 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     theta: run.theta,
     n: data.x.length,
     totalWeight: total,
-    loglik: run.loglik,
+    loglik: density,
+    groupedLoglik: settings.coarsening ? run.loglik : null,
+    coarsening: settings.coarsening ?? null,
     objective: run.objective,
     penalty: penaltyOf(settings),
     nParams,
+    // From the likelihood EM maximised: the density's, or the coarsened data's.
     bic: bic(run.loglik, nParams, total),
     aic: aic(run.loglik, nParams),
     icl: icl(run.loglik, nParams, total, entropy),
@@ -295,6 +325,6 @@ function convergenceWarnings(run: EmRun<GaussianMixture>, settings: FitSettings)
   return [
     run.iterations === 0
       ? 'no EM iterations were run (--max-iter 0): the parameters are the starting ones'
-      : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the ${penaltyOf(settings) === null ? '' : 'penalized '}log-likelihood, ${short(Math.abs(last.objective - before.objective) / Math.abs(before.objective), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
+      : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the ${penaltyOf(settings) === null ? '' : 'penalized '}${settings.coarsening ? 'grouped ' : ''}log-likelihood, ${short(Math.abs(last.objective - before.objective) / Math.abs(before.objective), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
   ];
 }

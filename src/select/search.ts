@@ -30,6 +30,7 @@ import type { PassPool } from '../em/pool.js';
 import { EmFitError, fitError } from '../errors.js';
 import type { Data } from '../models/family.js';
 import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
+import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
 import { compress, observationsPerWeight, worth } from './degenerate.js';
@@ -95,6 +96,8 @@ export interface Selection {
   /** The guard, and the penalty when there was one. */
   guard: Guard;
   penalty: VariancePenalty | null;
+  /** The heap found, whose values the fits took as intervals of its grid; null when none. */
+  heaping: Heaping | null;
 }
 
 export interface SearchProgress extends Progress {
@@ -333,6 +336,9 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
   const ward = wardCuts(sorted, settings.ks);
   const perWeight = observationsPerWeight(n, totalWeight(data));
   const checkOn = (t: Tier): DegeneracyCheck => ({ compact: t.compact, perWeight });
+  // Values heaped on a coarse grid stand for intervals of it (see heaping.ts), unless the user asked for plain ML.
+  const heaping = settings.guard === 'none' ? null : detectHeaping(top.compact, settings.floor.resolution);
+  const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid };
   // The best fit on the screening sample for each (variance model, K), for the split starts.
   const found = new Map<string, Fit>();
   const candidates: Fit[] = [];
@@ -352,7 +358,7 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
     }
     for (const variance of settings.variances) {
       const context = `candidate ${++index}/${count} (K=${k}, ${variance})`;
-      const on = (t: Tier): FitSettings => ({ ...settings, variance, penalty: t.penalty, degeneracy: checkOn(t) });
+      const on = (t: Tier): FitSettings => ({ ...settings, variance, penalty: t.penalty, degeneracy: checkOn(t), coarsening });
       const starts = distinct(candidateStarts(screenRows, sorted, ward, k, variance, settings, screenTier.penalty, found.get(`${variance}:${k - 1}`)));
       const tried = yield* screenAndRefine(screenTier.compact, starts, k, on(screenTier), settings.guard, context);
       passes += tried.passes;
@@ -383,7 +389,7 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
     throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
   }
   const best = bestBy(candidates, settings.criterion);
-  return { best, criterion: settings.criterion, candidates, searched, skipped, warnings: selectionWarnings(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty };
+  return { best, criterion: settings.criterion, candidates, searched, skipped, warnings: selectionWarnings(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty, heaping };
 }
 
 /**

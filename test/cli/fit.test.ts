@@ -81,9 +81,11 @@ describe('em-fit on the seed data', () => {
     }
     expect(Object.keys(out.components[0])).toEqual(['label', 'weight', 'mean', 'variance', 'sd']);
     expect(result.stdout).not.toMatch(/NaN|Infinity/);
-    // The ELBO of iteration 0, and the penalty of a maximum-likelihood fit.
-    expect(result.stdout.match(/null/g)).toHaveLength(2);
+    // The ELBO of iteration 0, the penalty of a maximum-likelihood fit, and the heaping of a fit that is no search.
+    expect(result.stdout.match(/null/g)).toHaveLength(3);
     expect(out.penalty).toBeNull();
+    expect(out.heaping).toBeNull();
+    expect(out.likelihood).toBe('density');
     expect(out).not.toHaveProperty('penalized_loglik');
     expect([out.guard, out.resolution, out.resolution_source, out.variance_floor_source]).toEqual(['none', 0.1, 'decimals', 'resolution']);
     const lean = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--no-responsibilities']);

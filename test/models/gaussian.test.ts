@@ -90,3 +90,46 @@ describe('gaussian family', () => {
     a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 11));
   });
 });
+
+describe('the variance penalty (Chen, Tan and Zhang 2008)', () => {
+  const data = { x: Float64Array.from(x), w: null };
+  const penalty = { strength: 0.3, scale: 5 };
+  const family = gaussianFamily({ k: 3, variance: 'unequal', floor: 1e-6, penalty });
+
+  /** The penalized Q of component k's variance: −½N log σ² − SS/(2σ²) − a (S/σ² + log(σ²/S)). */
+  const objective = (n: number, ss: number, v: number): number => -0.5 * n * Math.log(v) - ss / (2 * v) - penalty.strength * (penalty.scale / v + Math.log(v / penalty.scale));
+
+  it('maximises the penalized Q in each variance: a golden-section search agrees', () => {
+    const stats = new Float64Array(family.statsLength);
+    family.pass(data, theta, stats, 0, x.length);
+    const next = family.create();
+    family.mStep(stats, theta, next, new Uint8Array(3));
+    const tau = naivePosterior(x, plain);
+    for (let k = 0; k < 3; k++) {
+      const n = tau.reduce((a, r) => a + r[k], 0);
+      const mean = tau.reduce((a, r, i) => a + r[k] * x[i], 0) / n;
+      const ss = tau.reduce((a, r, i) => a + r[k] * (x[i] - mean) ** 2, 0);
+      // Golden-section search over log σ², independent of the closed form (S2 + 2aS)/(N + 2a).
+      let lo = -10;
+      let hi = 10;
+      const g = (Math.sqrt(5) - 1) / 2;
+      for (let i = 0; i < 200; i++) {
+        const a = hi - g * (hi - lo);
+        const b = lo + g * (hi - lo);
+        if (objective(n, ss, Math.exp(a)) > objective(n, ss, Math.exp(b))) hi = b;
+        else lo = a;
+      }
+      expect(next.mean[k]).toBeCloseTo(mean, 12);
+      // The optimum is flat, so its location is known to about √ε; its value far better.
+      const searched = Math.exp((lo + hi) / 2);
+      expect(Math.abs(next.variance[k] - searched) / next.variance[k]).toBeLessThan(1e-6);
+      expect(objective(n, ss, next.variance[k])).toBeGreaterThanOrEqual(objective(n, ss, searched) - 1e-13);
+    }
+  });
+
+  it('is −a Σ (S/σ² + log(σ²/S)), and the equal model has none', () => {
+    const expected = -0.3 * [2, 0.5, 1].reduce((a, v) => a + 5 / v + Math.log(v / 5), 0);
+    expect(family.penalty(theta)).toBeCloseTo(expected, 13);
+    expect(gaussianFamily({ k: 3, variance: 'equal', floor: 1e-6, penalty }).penalty(theta)).toBe(0);
+  });
+});

@@ -1,0 +1,59 @@
+/**
+ * Degenerate components, on hand-made mixtures whose answers follow from their definitions.
+ */
+import { describe, expect, it } from 'vitest';
+import { compress, degeneracies, observationsPerWeight, sampleRows } from '../../src/select/degenerate.js';
+
+describe('compress', () => {
+  it('gives the sorted distinct values with their total weights, dropping weight 0', () => {
+    const compact = compress({ x: Float64Array.of(3, 1, 3, 2, 1, 5), w: Float64Array.of(1, 2, 0.5, 0, 1, 1) });
+    expect([...compact.x]).toEqual([1, 3, 5]);
+    expect([...(compact.w as Float64Array)]).toEqual([3, 1.5, 1]);
+  });
+});
+
+describe('degeneracies', () => {
+  // 100 values spread over 1..10 (on 0.1), and ties on 20.
+  const spread = Array.from({ length: 100 }, (_, i) => 1 + Math.round(90 * ((i * 0.618) % 1)) / 10);
+  const data = (ties: number) => compress({ x: Float64Array.from([...spread, ...Array(ties).fill(20)]), w: null });
+
+  it('flags a component on a single value, with the value', () => {
+    const theta = { weight: Float64Array.of(100 / 115, 15 / 115), mean: Float64Array.of(5.5, 20), variance: Float64Array.of(6.75, 0.01) };
+    const found = degeneracies(theta, 'unequal', 1e-4, data(15), 115, 1, 0.1);
+    expect(found).toEqual([{ component: 1, kind: 'single-value', value: expect.closeTo(1, 6), at: 20 }]);
+  });
+
+  it('flags a component on less than two observations', () => {
+    const theta = { weight: Float64Array.of(100 / 101.5, 1.5 / 101.5), mean: Float64Array.of(5.5, 30), variance: Float64Array.of(6.75, 4) };
+    const found = degeneracies(theta, 'unequal', 1e-4, data(0), 101.5, 1, 0.1);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ component: 1, kind: 'weight', value: expect.closeTo(1.5, 12) });
+  });
+
+  it('flags a component whose peak density exceeds 1/δ (σ < δ/√(2π)), not one just wider', () => {
+    const theta = (sd: number) => ({ weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(3, 7), variance: Float64Array.of(sd * sd, 4) });
+    const narrow = degeneracies(theta(0.39), 'unequal', 1e-4, data(0), 100, 1, 1);
+    expect(narrow.map((d) => d.kind)).toContain('narrow');
+    expect(degeneracies(theta(0.4), 'unequal', 1e-4, data(0), 100, 1, 1).filter((d) => d.kind === 'narrow')).toEqual([]);
+  });
+
+  it('finds nothing wrong with a plain two-component fit', () => {
+    const theta = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(3, 8), variance: Float64Array.of(1.5, 1.5) };
+    expect(degeneracies(theta, 'equal', 1e-4, data(0), 100, 1, 0.1)).toEqual([]);
+  });
+});
+
+describe('observationsPerWeight and sampleRows', () => {
+  it('count fractional weights as observations, frequency weights as themselves', () => {
+    expect(observationsPerWeight(100, 100)).toBe(1);
+    expect(observationsPerWeight(10, 1096)).toBe(1);
+    expect(observationsPerWeight(100, 1)).toBe(100);
+  });
+
+  it('keeps small data whole and takes evenly spaced rows of large data', () => {
+    const small = { x: Float64Array.of(1, 2, 3), w: null };
+    expect(sampleRows(small)).toBe(small);
+    const big = sampleRows({ x: Float64Array.from({ length: 10 }, (_, i) => i), w: null }, 4);
+    expect([...big.x]).toEqual([0, 3, 6, 9]);
+  });
+});
