@@ -148,6 +148,8 @@ async function search(request: FitRequest, data: Data, how: Plan, pool: PassPool
         guard: how.guard,
       },
       pool,
+      // A search's starts run side by side on every core whatever the data's size.
+      request.threads ?? availableParallelism(),
     ),
   );
   return { fit: selection.best, selection, passes: selection.passes, guard: how.guard };

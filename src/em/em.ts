@@ -27,6 +27,11 @@ export interface EmOptions {
   rtol: number;
   /** 'squarem' adds SQUAREM extrapolation steps between EM steps (see squaremStep). */
   accel?: Acceleration;
+  /**
+   * Stops the run early, with stopReason 'abandoned', once this returns true for θ(t): for a
+   * search that will reject the fit anyway (e.g. a component with almost no weight left).
+   */
+  abandon?: (theta: MixtureParams) => boolean;
 }
 
 /** What produced θ(t): the start, an EM step, or an accepted SQUAREM extrapolation. */
@@ -45,7 +50,7 @@ export interface TraceEntry {
   step: StepKind;
 }
 
-export type StopReason = 'converged' | 'max_iter';
+export type StopReason = 'converged' | 'max_iter' | 'abandoned';
 
 export interface EmRun<P> {
   theta: P;
@@ -179,7 +184,8 @@ export function* emSteps<P extends MixtureParams>(
     converged = Math.abs(objective - previous) <= options.rtol * Math.abs(previous);
   };
 
-  while (t < options.maxIter && !converged) {
+  let abandoned = false;
+  while (t < options.maxIter && !converged && !abandoned) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
     if (squarem) family.copy(theta, before);
     family.mStep(stats, theta, next, floored);
@@ -191,7 +197,8 @@ export function* emSteps<P extends MixtureParams>(
     passes++;
     advance(nextStats[LOGLIK] + penalty, elbo, 'em');
     yield { iteration: t, loglik: objective };
-    if (squarem === null || converged || t >= options.maxIter) continue;
+    if (!converged && options.abandon?.(theta)) abandoned = true;
+    if (squarem === null || converged || abandoned || t >= options.maxIter) continue;
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
     family.mStep(stats, theta, ahead, flooredEm);
@@ -225,7 +232,7 @@ export function* emSteps<P extends MixtureParams>(
     rlogr: stats[RLOGR],
     iterations: t,
     converged,
-    stopReason: converged ? 'converged' : 'max_iter',
+    stopReason: converged ? 'converged' : abandoned ? 'abandoned' : 'max_iter',
     trace,
     floorCount,
     passes,

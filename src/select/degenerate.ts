@@ -24,8 +24,12 @@ import type { Data } from '../models/family.js';
 import { gaussianFamily, type GaussianMixture, type VarianceModel } from '../models/gaussian.js';
 import { short } from '../text.js';
 
-/** Observations' worth of weight a component needs. */
-export const MIN_OBSERVATIONS = 2;
+/**
+ * Observations' worth of weight a component needs: a pair of observations (N_k a little
+ * under 2, as the responsibilities of its two rows are a little under 1) is a component, one
+ * observation with shares of its neighbours is not.
+ */
+export const MIN_OBSERVATIONS = 1.5;
 /** Effective number of distinct values a component needs. */
 export const MIN_VALUES = 2;
 

@@ -7,12 +7,12 @@ import type { PassPool } from '../em/pool.js';
 import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
 import type { VarianceFloor } from '../models/floor.js';
-import { type Data, type Family, LOGLIK } from '../models/family.js';
+import { type Data, type Family, LOGLIK, type MixtureParams } from '../models/family.js';
 import { type GaussianMixture, type VarianceModel, type VariancePenalty, gaussianFamily } from '../models/gaussian.js';
 import { type Coarsening, groupedGaussianFamily } from '../models/gaussian-grouped.js';
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
-import { type Degeneracy, degeneracies, worth } from './degenerate.js';
+import { type Degeneracy, degeneracies, MIN_OBSERVATIONS, worth } from './degenerate.js';
 
 export interface FitSettings extends EmOptions {
   variance: VarianceModel;
@@ -25,6 +25,13 @@ export interface FitSettings extends EmOptions {
   degeneracy?: DegeneracyCheck;
   /** Fit the coarsened data's likelihood (see gaussian-grouped.ts) instead of the density's. */
   coarsening?: Coarsening | null;
+  /**
+   * Give the run up (stopReason 'abandoned') once a component is on its way to being
+   * degenerate beyond doubt: under half an observation's worth of weight, or under two and
+   * held at the variance floor (a spike on one value). For a search, which rejects such fits
+   * anyway, so that they cost no more iterations. The observations per unit of weight.
+   */
+  abandonDegenerate?: { perWeight: number };
 }
 
 /** What the check for degenerate components needs besides θ. */
@@ -181,14 +188,27 @@ export function* fitFrom(
   const family = coarsening === null ? gaussianFamily(options) : groupedGaussianFamily({ ...options, coarsening });
   const runner = pool ? pool.runner(family) : serialRunner(family, data);
   let run: EmRun<GaussianMixture>;
+  const abandon = settings.abandonDegenerate === undefined ? undefined : abandonment(settings.abandonDegenerate.perWeight * totalWeight(data), settings.floor.floor);
   try {
-    run = yield* emSteps(family, runner, theta0, settings);
+    run = yield* emSteps(family, runner, theta0, { ...settings, abandon });
   } finally {
     runner.release();
   }
   // A grouped fit also reports the density's ℓ at its θ, the number mclust would give.
   const density = coarsening === null ? run.loglik : onePass(gaussianFamily(options), data, run.theta, pool)[LOGLIK];
   return summarize(data, run, labels, settings, family.nParams, initialFloored, density);
+}
+
+/** The test of FitSettings.abandonDegenerate, for data of `observations` observations' worth in all. */
+function abandonment(observations: number, floor: number): (theta: MixtureParams) => boolean {
+  return (theta) => {
+    const { weight, variance } = theta as GaussianMixture;
+    for (let k = 0; k < weight.length; k++) {
+      const worth = weight[k] * observations;
+      if (worth < 0.5 || (worth < MIN_OBSERVATIONS && variance[k] <= floor)) return true;
+    }
+    return false;
+  };
 }
 
 /** The statistics of one pass of `family` over all the data at θ. */
@@ -307,7 +327,7 @@ function degeneracyWarnings(found: Degeneracy[], run: EmRun<GaussianMixture>, la
   for (const d of found) {
     const name = `component ${quote(labels[d.component])}`;
     if (d.kind === 'weight') {
-      out.push(d.value < 0.5 ? vanished(d.component) : `${name} rests on ${worth(d.value)} of weight, fewer than 2: it is not a genuine component; consider fewer components`);
+      out.push(d.value < 0.5 ? vanished(d.component) : `${name} rests on ${worth(d.value)} of weight, fewer than ${MIN_OBSERVATIONS}: it is not a genuine component; consider fewer components`);
     } else if (d.kind === 'single-value') {
       const hint = floor.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
       out.push(`${name} sits on a single value (${short(d.at ?? 0, 8)}; its weight is spread over the equivalent of ${short(d.value, 3)} values): a spike on tied values, not a genuine component; consider fewer components${hint}`);

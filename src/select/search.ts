@@ -34,7 +34,8 @@ import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
 import { compress, observationsPerWeight, worth } from './degenerate.js';
-import { checkFittable, type DegeneracyCheck, type Fit, type FitSettings, fitFrom, partitionStart, totalWeight } from './fit.js';
+import { checkFittable, type Fit, type FitSettings, fitFrom, partitionStart, totalWeight } from './fit.js';
+import { type FitJob, type JobData, JobPool, runSerially } from './job-pool.js';
 import { rng } from './rng.js';
 import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from './starts.js';
 
@@ -48,7 +49,7 @@ const SCREEN_ROWS = 2000;
 const SEARCH_ROWS = 50_000;
 
 /** Plain EM iterations of every start before the best are chosen for refinement. */
-const SCREEN_ITERATIONS = 5;
+const SCREEN_ITERATIONS = 10;
 
 /** Starts refined to convergence (more when those end degenerate, up to REFINE_LIMIT). */
 const REFINE = 2;
@@ -180,7 +181,17 @@ function split(previous: GaussianMixture, j: number, how: keyof typeof SPLITS, f
  * partition, `nInit` starts of the chosen method, and the two splits of each component of
  * the best fit with one component fewer.
  */
-function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Float64Array>, k: number, variance: VarianceModel, settings: SearchSettings, penalty: VariancePenalty | null, fewer: Fit | undefined): Generator<Start> {
+function* candidateStarts(
+  data: Data,
+  sorted: Float64Array,
+  ward: Map<number, Float64Array>,
+  k: number,
+  variance: VarianceModel,
+  settings: SearchSettings,
+  penalty: VariancePenalty | null,
+  fewer: Fit | undefined,
+  drawn: Map<string, Int32Array | null>,
+): Generator<Start> {
   const labels = Array.from({ length: k }, (_, j) => String(j + 1));
   const fromCodes = (name: string, codes: Int32Array | null): Start | null => (codes === null ? null : { name, ...partitionStart(data, codes, labels, variance, settings.floor.floor, penalty) });
   if (k === 1) {
@@ -201,8 +212,11 @@ function* candidateStarts(data: Data, sorted: Float64Array, ward: Map<number, Fl
   }
   const partitions = function* (method: InitMethod, count: number, stream: number): Generator<Start> {
     for (let restart = 0; restart < count; restart++) {
-      const random = rng(settings.seed, k, variance === 'equal' ? 1 : 2, stream + restart);
-      const start = fromCodes(`${method} start ${restart + 1}/${count}`, startingPartition(data, sorted, k, method, restart, random));
+      // The same partitions for every variance model of this K: drawn once, kept in `drawn`.
+      const key = `${method}:${stream + restart}`;
+      let codes = drawn.get(key);
+      if (codes === undefined) drawn.set(key, (codes = startingPartition(data, sorted, k, method, restart, rng(settings.seed, k, stream + restart))));
+      const start = fromCodes(`${method} start ${restart + 1}/${count}`, codes);
       if (start !== null) yield start;
     }
   };
@@ -249,60 +263,31 @@ function tier(rows: Data, all: number, guard: Guard, floor: number): Tier {
   return { rows, compact: compress(rows), penalty: guard === 'penalty' ? defaultPenalty(rows, floor) : null, name: n === all ? `all ${n} rows` : `a sample of ${n} rows` };
 }
 
-/** What one candidate's starts gave on the screening sample. */
-interface Tried {
-  /** The proper refined fits, best first. */
+/** One variance model's search at one K: its starts, then what they gave. */
+interface Candidate {
+  variance: VarianceModel;
+  starts: Start[];
+  /** Screened fits, best objective first (ties: the earlier start). */
+  ranked: Fit[];
+  /** Refined fits that are proper, best first. */
   proper: Fit[];
-  passes: number;
-  starts: number;
+  refined: number;
   degenerate: number;
-  /** The best degenerate fit, to say why when none was proper. */
+  /** The best degenerate refined fit, to say why when none was proper. */
   rejectedBest: Fit | null;
+  /** Set when two refined starts ended at the same degenerate optimum: its basin holds the rest too. */
+  stuck: boolean;
 }
 
 /** True when the guard rejects `fit` (only a mixture can be degenerate). */
 const rejects = (fit: Fit, guard: Guard): boolean => guard !== 'none' && fit.labels.length > 1 && fit.degenerate.length > 0;
 
-/**
- * Screens the starts of one candidate (SCREEN_ITERATIONS plain EM iterations each), then
- * refines the best by the objective reached (ties: the earlier start) to convergence, until
- * REFINE have been refined and one of them is proper (or REFINE_LIMIT, when all are
- * degenerate); returns the proper refined fits, best first.
- */
-function* screenAndRefine(data: Data, starts: Start[], k: number, settings: FitSettings, guard: Guard, context: string): Generator<SearchProgress, Tried> {
-  const labels = Array.from({ length: k }, (_, j) => String(j + 1));
-  let passes = 0;
-  const screened: { fit: Fit; index: number }[] = [];
-  const screen: FitSettings = { ...settings, accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined };
-  for (const [index, start] of starts.entries()) {
-    const fit = yield* withContext(fitFrom(data, start.theta, labels, screen, start.floored), `${context}, screening ${start.name}`);
-    passes += fit.passes;
-    screened.push({ fit, index });
-  }
-  screened.sort((a, b) => b.fit.objective - a.fit.objective || a.index - b.index);
-  const proper: Fit[] = [];
-  let rejectedBest: Fit | null = null;
-  let degenerate = 0;
-  for (const { fit: short, index } of screened) {
-    const refined = proper.length + degenerate;
-    if ((refined >= REFINE && proper.length > 0) || refined >= REFINE_LIMIT) break;
-    const fit = yield* withContext(fitFrom(data, short.theta, labels, settings, new Uint8Array(k)), `${context}, refining ${starts[index].name}`);
-    passes += fit.passes;
-    if (rejects(fit, guard)) {
-      degenerate++;
-      if (rejectedBest === null || fit.objective > rejectedBest.objective) rejectedBest = fit;
-    } else {
-      proper.push(fit);
-    }
-  }
-  proper.sort((a, b) => b.objective - a.objective);
-  return { proper, passes, starts: starts.length, degenerate, rejectedBest };
-}
-
-/** Why a candidate whose every start ended degenerate has no fit, from its best rejected fit. */
-function degenerateReason(k: number, variance: VarianceModel, tried: Tried): string {
-  const what = `K = ${k} (${variance} variances) was not fitted: the ${plural(tried.degenerate, 'best start')} of ${tried.starts} ended with a degenerate component`;
-  const d = tried.rejectedBest?.degenerate[0];
+/** Why a candidate has no fit: every refined start ended degenerate, or its fits turned degenerate on more rows. */
+function degenerateReason(k: number, c: Candidate): string {
+  const head = `K = ${k} (${c.variance} variances) was not fitted`;
+  if (c.proper.length > 0) return `${head}: its best fits on a sample turned degenerate on more rows`;
+  const what = `${head}: the best ${plural(c.degenerate, 'start')} of ${c.starts.length} ended with a degenerate component`;
+  const d = c.rejectedBest?.degenerate[0];
   if (d === undefined) return what;
   const example =
     d.kind === 'weight'
@@ -320,70 +305,144 @@ function degenerateReason(k: number, variance: VarianceModel, tried: Tried): str
  * (mclust, too, starts from a sample of 2000), the best proper fit is then run to
  * convergence on a sample of SEARCH_ROWS rows, and from there on all the rows (with the
  * pool's threads); a tier as large as the data is the data. A fit that turns degenerate on a
- * larger tier gives way to the next proper one.
+ * larger tier gives way to the next proper one. For each K, the work of every variance model
+ * is done in batches of independent fits (screening, refining, each tier), shared between
+ * `threads` threads; the choices depend on the fits alone, so not on the threads.
  */
-export function* searchModels(data: Data, settings: SearchSettings, pool?: PassPool): Generator<SearchProgress, Selection> {
+export function* searchModels(data: Data, settings: SearchSettings, pool?: PassPool, threads = 1): Generator<SearchProgress, Selection> {
   const n = data.x.length;
   const floor = settings.floor.floor;
   const screenRows = n > SCREEN_ROWS ? subsample(data, SCREEN_ROWS, settings.seed) : data;
   const searchRows = n > SEARCH_ROWS ? subsample(data, SEARCH_ROWS, settings.seed) : data;
-  const screenTier = tier(screenRows, n, settings.guard, floor);
-  const tiers = [screenTier];
+  const tiers = [tier(screenRows, n, settings.guard, floor)];
   if (searchRows !== screenRows) tiers.push(tier(searchRows, n, settings.guard, floor));
   const top = tiers[tiers.length - 1];
   const full = searchRows === data ? top : tier(data, n, settings.guard, floor);
   const sorted = Float64Array.from(screenRows.x).sort();
   const ward = wardCuts(sorted, settings.ks);
   const perWeight = observationsPerWeight(n, totalWeight(data));
-  const checkOn = (t: Tier): DegeneracyCheck => ({ compact: t.compact, perWeight });
   // Values heaped on a coarse grid stand for intervals of it (see heaping.ts), unless the user asked for plain ML.
   const heaping = settings.guard === 'none' ? null : detectHeaping(top.compact, settings.floor.resolution);
   const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid };
+  const sets: JobData[] = tiers.map((t) => ({ rows: t.compact, compact: t.compact }));
+  const jobs = threads > 1 ? JobPool.create(sets, threads) : null;
+  const batch = (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> => (jobs === null ? runSerially(list, sets, context) : jobs.run(list, context));
+  const { maxIter, rtol, accel } = settings;
+  const fitSettings = (variance: VarianceModel, t: number, k: number): FitJob['settings'] => ({
+    maxIter,
+    rtol,
+    accel,
+    floor: settings.floor,
+    variance,
+    penalty: tiers[t].penalty,
+    degeneracy: { perWeight },
+    coarsening,
+    // A run heading for a rejected fit stops there (see FitSettings.abandonDegenerate).
+    ...(k > 1 && settings.guard !== 'none' ? { abandonDegenerate: { perWeight } } : {}),
+  });
+  const labelsOf = (k: number): string[] => Array.from({ length: k }, (_, j) => String(j + 1));
   // The best fit on the screening sample for each (variance model, K), for the split starts.
   const found = new Map<string, Fit>();
   const candidates: Fit[] = [];
   const searched: CandidateSearch[] = [];
   const skipped: string[] = [];
   let passes = 0;
-  const count = settings.ks.length * settings.variances.length;
-  let index = 0;
-  for (const k of settings.ks) {
-    try {
-      checkFittable(data, k);
-    } catch (error) {
-      if (!(error instanceof EmFitError)) throw error;
-      skipped.push(`K = ${k} was not fitted: ${error.message}`);
-      index += settings.variances.length;
-      continue;
-    }
-    for (const variance of settings.variances) {
-      const context = `candidate ${++index}/${count} (K=${k}, ${variance})`;
-      const on = (t: Tier): FitSettings => ({ ...settings, variance, penalty: t.penalty, degeneracy: checkOn(t), coarsening });
-      const starts = distinct(candidateStarts(screenRows, sorted, ward, k, variance, settings, screenTier.penalty, found.get(`${variance}:${k - 1}`)));
-      const tried = yield* screenAndRefine(screenTier.compact, starts, k, on(screenTier), settings.guard, context);
-      passes += tried.passes;
-      searched.push({ k, variance, starts: tried.starts, degenerate: tried.degenerate });
-      if (tried.proper.length > 0) found.set(`${variance}:${k}`, tried.proper[0]);
-      // The best proper fit that stays proper up the tiers, and then on all the rows.
-      let fit: Fit | null = null;
-      for (const first of tried.proper) {
-        let current: Fit = first;
-        for (const t of tiers.slice(1)) {
-          current = yield* withContext(fitFrom(t.compact, current.theta, current.labels, on(t), new Uint8Array(k)), `${context}, on ${t.name}`);
-          passes += current.passes;
-          if (rejects(current, settings.guard)) break;
-        }
-        if (rejects(current, settings.guard)) continue;
-        const final = yield* withContext(fitFrom(data, current.theta, current.labels, { ...on(full), degeneracy: checkOn(top), orderByMean: true }, new Uint8Array(k), pool), `${context}, on all ${n} rows`);
-        passes += final.passes;
-        if (rejects(final, settings.guard)) continue;
-        fit = final;
-        break;
+  const count = (list: Fit[]): Fit[] => {
+    for (const fit of list) passes += fit.passes;
+    return list;
+  };
+  try {
+    for (const k of settings.ks) {
+      try {
+        checkFittable(data, k);
+      } catch (error) {
+        if (!(error instanceof EmFitError)) throw error;
+        skipped.push(`K = ${k} was not fitted: ${error.message}`);
+        continue;
       }
-      if (fit !== null) candidates.push(fit);
-      else if (tried.degenerate > 0 || tried.proper.length > 0) skipped.push(degenerateReason(k, variance, tried));
-      else skipped.push(`K = ${k} (${variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
+      const labels = labelsOf(k);
+      const partitions = new Map<string, Int32Array | null>();
+      const models: Candidate[] = settings.variances.map((variance) => ({
+        variance,
+        starts: distinct(candidateStarts(screenRows, sorted, ward, k, variance, settings, tiers[0].penalty, found.get(`${variance}:${k - 1}`), partitions)),
+        ranked: [],
+        proper: [],
+        refined: 0,
+        degenerate: 0,
+        rejectedBest: null,
+        stuck: false,
+      }));
+      // Screening: SCREEN_ITERATIONS plain EM iterations of every start.
+      const screenJobs = models.flatMap((m) =>
+        m.starts.map((start): FitJob => ({ data: 0, theta: start.theta, labels, floored: start.floored, settings: { ...fitSettings(m.variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS) } })),
+      );
+      const screened = count(yield* batch(screenJobs, `K=${k}: screening ${plural(screenJobs.length, 'start')}`));
+      let at = 0;
+      for (const m of models) {
+        // A start given up on (a component all but gone) would only be rejected: it is not refined.
+        // Those already degenerate after screening come after every proper one, whatever their ℓ.
+        const own = screened.slice(at, (at += m.starts.length)).map((fit, index) => ({ fit, index, bad: rejects(fit, settings.guard) ? 1 : 0 })).filter((o) => o.fit.stopReason !== 'abandoned');
+        own.sort((a, b) => a.bad - b.bad || b.fit.objective - a.fit.objective || a.index - b.index);
+        m.ranked = own.map((o) => o.fit);
+      }
+      // Refining: the best screened fits to convergence, until REFINE are refined and one is proper.
+      for (;;) {
+        const wanted = models.filter((m) => m.refined < m.ranked.length && (m.refined < REFINE || (m.proper.length === 0 && !m.stuck && m.refined < REFINE_LIMIT)));
+        if (wanted.length === 0) break;
+        const refineJobs = wanted.map((m): FitJob => ({ data: 0, theta: m.ranked[m.refined].theta, labels, floored: new Uint8Array(k), settings: fitSettings(m.variance, 0, k) }));
+        const refined = count(yield* batch(refineJobs, `K=${k}: refining`));
+        wanted.forEach((m, i) => {
+          m.refined++;
+          const fit = refined[i];
+          if (rejects(fit, settings.guard)) {
+            m.degenerate++;
+            if (m.rejectedBest !== null && Math.abs(fit.objective - m.rejectedBest.objective) <= 1e-7 * Math.abs(fit.objective)) m.stuck = true;
+            if (m.rejectedBest === null || fit.objective > m.rejectedBest.objective) m.rejectedBest = fit;
+          } else {
+            m.proper.push(fit);
+          }
+        });
+      }
+      for (const m of models) {
+        m.proper.sort((a, b) => b.objective - a.objective);
+        if (m.proper.length > 0) found.set(`${m.variance}:${k}`, m.proper[0]);
+        searched.push({ k, variance: m.variance, starts: m.starts.length, degenerate: m.degenerate });
+      }
+      // Up the tiers: each model's best proper fit, the next one when it turns degenerate.
+      const climb = models.map((m) => ({ m, next: 0, tier: 1, current: m.proper[0] as Fit | undefined }));
+      for (;;) {
+        const moving = climb.filter((c) => c.current !== undefined && c.tier < tiers.length);
+        if (moving.length === 0) break;
+        const upJobs = moving.map((c): FitJob => ({ data: c.tier, theta: (c.current as Fit).theta, labels, floored: new Uint8Array(k), settings: fitSettings(c.m.variance, c.tier, k) }));
+        const up = count(yield* batch(upJobs, `K=${k}: on ${tiers[moving[0].tier].name}`));
+        moving.forEach((c, i) => {
+          if (rejects(up[i], settings.guard)) {
+            c.next++;
+            c.tier = 1;
+            c.current = c.m.proper[c.next];
+          } else {
+            c.tier++;
+            c.current = up[i];
+          }
+        });
+      }
+      // The fit reported: from the top tier's, on all the rows.
+      for (const c of climb) {
+        if (c.current === undefined) {
+          skipped.push(c.m.degenerate > 0 || c.m.proper.length > 0 ? degenerateReason(k, c.m) : `K = ${k} (${c.m.variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
+          continue;
+        }
+        const final = yield* withContext(
+          fitFrom(data, c.current.theta, labels, { ...fitSettings(c.m.variance, 0, k), penalty: full.penalty, degeneracy: { compact: top.compact, perWeight }, orderByMean: true }, new Uint8Array(k), pool),
+          `K=${k}, ${c.m.variance}: on all ${n} rows`,
+        );
+        passes += final.passes;
+        if (rejects(final, settings.guard)) skipped.push(`K = ${k} (${c.m.variance} variances) was not fitted: its best start ended with a degenerate component on all ${n} rows`);
+        else candidates.push(final);
+      }
     }
+  } finally {
+    void jobs?.close();
   }
   if (candidates.length === 0) {
     throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);

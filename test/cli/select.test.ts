@@ -90,3 +90,57 @@ describe('em-fit --k', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('the guard against spurious components', () => {
+  const eruptions = fixture('real/faithful_eruptions.csv');
+
+  it('reads the resolution from the values (whole seconds written as minutes) and says so', () => {
+    const out = emFitJson([eruptions, '--var', 'eruptions', '--k', '2', '--no-responsibilities']);
+    expect([out.resolution, out.resolution_source]).toEqual([1 / 60, 'values']);
+    const given = emFitJson([eruptions, '--var', 'eruptions', '--k', '2', '--resolution', '0.001', '--no-responsibilities']);
+    expect([given.resolution, given.resolution_source, given.variance_floor]).toEqual([0.001, 'user', 1e-6 / 12]);
+    const text = emFit([eruptions, '--var', 'eruptions', '--k', '2', '--rows', '0', '--no-plot']).stdout;
+    expect(text).toMatch(/resolution\s+0\.01667 \(detected in the values\)/);
+  });
+
+  it('fits heaped values as intervals, and reports the heap, the grouped log-likelihood and the density one', () => {
+    // Old Faithful's eruptions: a third of the durations sit on multiples of 5 seconds.
+    const out = emFitJson([eruptions, '--var', 'eruptions', '--k', '1:3', '--no-responsibilities']);
+    expect(out.heaping.grid).toBeCloseTo(1 / 12, 12);
+    // 32% there where the neighbouring whole seconds make 17% expected.
+    expect(out.heaping.share).toBeGreaterThan(1.5 * out.heaping.expected);
+    expect(out.likelihood).toBe('grouped');
+    // The criteria come from the grouped ℓ, on the density's scale (close to the density's ℓ).
+    expect(out.bic).toBeCloseTo(-2 * out.grouped_loglik + out.n_params * Math.log(out.n), 9);
+    expect(Math.abs(out.grouped_loglik - out.loglik)).toBeLessThan(5);
+    const text = emFit([eruptions, '--var', 'eruptions', '--k', '1:3', '--rows', '0', '--no-plot']).stdout;
+    expect(text).toContain('Heaping: ');
+    expect(text).toContain('grouped ℓ');
+  });
+
+  it('warns when the chosen K is the largest searched, and when a component rests on few observations', () => {
+    const top = emFitJson([faithful, '--var', 'waiting', '--k', '1:2', '--no-responsibilities']);
+    expect(top.warnings).toContain('the chosen K = 2 is the largest searched, so a larger K may fit better still; widen the range, e.g. --k 1:4');
+    // UScereal calories: two cereals of about 400 kcal a cup make a component of their own.
+    const cereal = emFitJson([fixture('real/UScereal_calories.csv'), '--var', 'calories', '--k', '2', '--variance', 'equal', '--no-responsibilities']);
+    expect(cereal.warnings.some((w: string) => /^component "2" rests on 2\.0\d observations' worth of weight, fewer than 5/.test(w))).toBe(true);
+  });
+
+  it('--guard none keeps today\'s plain search, --guard penalty fits the penalized likelihood', () => {
+    const none = emFitJson([seed, '--var', 'Var', '--k', '1:3', '--guard', 'none', '--no-responsibilities']);
+    expect(none.guard).toBe('none');
+    expect(none.selection.every((s: any) => s.degenerate_starts === 0)).toBe(true);
+    const penalized = emFitJson([faithful, '--var', 'waiting', '--k', '2', '--variance', 'unequal', '--guard', 'penalty', '--no-responsibilities']);
+    expect(penalized.guard).toBe('penalty');
+    // a_n = n^−1/2 and S_x the variance of the 272 waiting times (divisor n): 184.14381487889273 (mclust's K = 1 variance).
+    expect(penalized.penalty.a_n).toBeCloseTo(1 / Math.sqrt(272), 15);
+    expect(penalized.penalty.sample_variance).toBeCloseTo(184.14381487889273, 9);
+    expect(penalized.penalized_loglik).toBeLessThan(penalized.loglik);
+  });
+
+  it('refuses a --resolution that no double can square', () => {
+    const result = emFit([seed, '--var', 'Var', '--resolution', '1e-200']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--resolution must give a floor');
+  });
+});

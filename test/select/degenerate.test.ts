@@ -23,11 +23,12 @@ describe('degeneracies', () => {
     expect(found).toEqual([{ component: 1, kind: 'single-value', value: expect.closeTo(1, 6), at: 20 }]);
   });
 
-  it('flags a component on less than two observations', () => {
-    const theta = { weight: Float64Array.of(100 / 101.5, 1.5 / 101.5), mean: Float64Array.of(5.5, 30), variance: Float64Array.of(6.75, 4) };
-    const found = degeneracies(theta, 'unequal', 1e-4, data(0), 101.5, 1, 0.1);
+  it('flags a component on one observation and its neighbours\' shares, not one on a pair', () => {
+    const theta = (worth: number) => ({ weight: Float64Array.of(100 / (100 + worth), worth / (100 + worth)), mean: Float64Array.of(5.5, 30), variance: Float64Array.of(6.75, 4) });
+    const found = degeneracies(theta(1.4), 'unequal', 1e-4, data(0), 101.4, 1, 0.1);
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ component: 1, kind: 'weight', value: expect.closeTo(1.5, 12) });
+    expect(found[0]).toMatchObject({ component: 1, kind: 'weight', value: expect.closeTo(1.4, 12) });
+    expect(degeneracies(theta(1.9), 'unequal', 1e-4, data(0), 101.9, 1, 0.1).filter((d) => d.kind === 'weight')).toEqual([]);
   });
 
   it('flags a component whose peak density exceeds 1/δ (σ < δ/√(2π)), not one just wider', () => {
