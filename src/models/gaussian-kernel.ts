@@ -71,74 +71,132 @@ ${each((j) => `out[${2 + j}] += n${j}; out[${2 + m + j}] += s1${j}; out[${2 + 2 
 `;
 }
 
-/** Per-component scratch of the loop kernel, grown as needed. */
-let scratch = new Float64Array(6 * 16);
+/** Per-component scratch of the loop kernels, grown as needed. */
+let scratch = new Float64Array(9 * 16);
 
 /**
  * The same pass written with loops over the components: the same operations in the same
  * order as the generated kernel, so the same bits. Generated code is twice as fast per row,
  * but each kernel is a new function that V8 must warm up (interpreted first calls of 2–7 ms
  * on 2,000 rows, then optimised, measured): on small data, where a model search makes
- * thousands of passes spread over many K, one loop kernel warm for every K is faster.
+ * thousands of passes spread over many K, one loop kernel warm for every K is faster. There
+ * are two, with and without weights, so that each stays monomorphic.
  */
 export function loopKernel(m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array): void {
   if (!(m >= 1)) throw new RangeError(`internal error: an E-step over ${m} live components`);
-  if (scratch.length < 8 * m) scratch = new Float64Array(8 * m);
-  const t = scratch;
-  // t: a_j at [0, m), e_j at [m, 2m), block sums N, S1, S2 at [2m, 5m), totals at [5m, 8m).
+  if (scratch.length < 9 * m) scratch = new Float64Array(9 * m);
+  if (w === null) loopUnweighted(m, x, start, end, packed, out, scratch);
+  else loopWeighted(m, x, w, start, end, packed, out, scratch);
+}
+
+// Scratch layout: a_j [0, m), e_j [m, 2m), d_j [2m, 3m), block sums N, S1, S2 [3m, 6m), totals [6m, 9m).
+
+function loopUnweighted(m: number, x: Float64Array, start: number, end: number, packed: Float64Array, out: Float64Array, t: Float64Array): void {
   const block = blockSize(m);
+  const m2 = 2 * m;
+  const m3 = 3 * m;
+  const m4 = 4 * m;
+  const m5 = 5 * m;
+  const m6 = 6 * m;
   let sumTop = 0;
   let sumLogS = 0;
-  t.fill(0, 5 * m, 8 * m);
+  t.fill(0, m6, 9 * m);
   for (let b = start; b < end; b += block) {
     const stop = Math.min(end, b + block);
     let top_ = 0;
     let prod_ = 1;
-    let logs_ = 0;
-    t.fill(0, 2 * m, 5 * m);
+    t.fill(0, m3, m6);
     for (let i = b; i < stop; i++) {
-      const wi = w === null ? 1 : w[i];
-      if (w !== null && wi === 0) continue;
       const xi = x[i];
       let top = -Infinity;
       for (let j = 0; j < m; j++) {
         const d = xi - packed[j];
-        const a = packed[m + j] - packed[2 * m + j] * d * d;
+        const a = packed[m + j] - packed[m2 + j] * d * d;
         t[j] = a;
+        t[m2 + j] = d;
         if (!(a <= top)) top = a;
       }
       let sum = 0;
       for (let j = 0; j < m; j++) {
         const a = t[j];
-        let e = 1;
-        if (a !== top) e = expNonPositive(a - top);
+        const e = a === top ? 1 : expNonPositive(a - top);
+        t[m + j] = e;
+        sum = j === 0 ? e : sum + e;
+      }
+      const q = 1 / sum;
+      for (let j = 0; j < m; j++) {
+        const d = t[m2 + j];
+        const r = t[m + j] * q;
+        const rd = r * d;
+        t[m3 + j] += r;
+        t[m4 + j] += rd;
+        t[m5 + j] += rd * d;
+      }
+      top_ += top;
+      prod_ *= sum;
+    }
+    sumTop += top_;
+    sumLogS += Math.log(prod_);
+    for (let j = 0; j < m3; j++) t[m6 + j] += t[m3 + j];
+  }
+  out[0] += sumTop;
+  out[1] += sumLogS;
+  for (let j = 0; j < m3; j++) out[2 + j] += t[m6 + j];
+}
+
+function loopWeighted(m: number, x: Float64Array, w: Float64Array, start: number, end: number, packed: Float64Array, out: Float64Array, t: Float64Array): void {
+  const block = blockSize(m);
+  const m2 = 2 * m;
+  const m3 = 3 * m;
+  const m4 = 4 * m;
+  const m5 = 5 * m;
+  const m6 = 6 * m;
+  let sumTop = 0;
+  let sumLogS = 0;
+  t.fill(0, m6, 9 * m);
+  for (let b = start; b < end; b += block) {
+    const stop = Math.min(end, b + block);
+    let top_ = 0;
+    let logs_ = 0;
+    t.fill(0, m3, m6);
+    for (let i = b; i < stop; i++) {
+      const wi = w[i];
+      if (wi === 0) continue;
+      const xi = x[i];
+      let top = -Infinity;
+      for (let j = 0; j < m; j++) {
+        const d = xi - packed[j];
+        const a = packed[m + j] - packed[m2 + j] * d * d;
+        t[j] = a;
+        t[m2 + j] = d;
+        if (!(a <= top)) top = a;
+      }
+      let sum = 0;
+      for (let j = 0; j < m; j++) {
+        const a = t[j];
+        const e = a === top ? 1 : expNonPositive(a - top);
         t[m + j] = e;
         sum = j === 0 ? e : sum + e;
       }
       const q = wi / sum;
       for (let j = 0; j < m; j++) {
-        const d = xi - packed[j];
+        const d = t[m2 + j];
         const r = t[m + j] * q;
         const rd = r * d;
-        t[2 * m + j] += r;
-        t[3 * m + j] += rd;
-        t[4 * m + j] += rd * d;
+        t[m3 + j] += r;
+        t[m4 + j] += rd;
+        t[m5 + j] += rd * d;
       }
-      if (w === null) {
-        top_ += top;
-        prod_ *= sum;
-      } else {
-        top_ += wi * top;
-        logs_ += wi * Math.log(sum);
-      }
+      top_ += wi * top;
+      logs_ += wi * Math.log(sum);
     }
     sumTop += top_;
-    sumLogS += w === null ? Math.log(prod_) : logs_;
-    for (let j = 0; j < 3 * m; j++) t[5 * m + j] += t[2 * m + j];
+    sumLogS += logs_;
+    for (let j = 0; j < m3; j++) t[m6 + j] += t[m3 + j];
   }
   out[0] += sumTop;
   out[1] += sumLogS;
-  for (let j = 0; j < 3 * m; j++) out[2 + j] += t[5 * m + j];
+  for (let j = 0; j < m3; j++) out[2 + j] += t[m6 + j];
 }
 
 /** The kernel for m live components, built on first use. */

@@ -73,7 +73,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const estimation = fit.penalty === null ? 'maximum likelihood' : `penalized likelihood, a_n = ${short(fit.penalty.strength)} on S_x = ${short(fit.penalty.scale)} (Chen, Tan and Zhang 2008)`;
   const rejected = ctx.selection?.searched.reduce((a, s) => a + s.degenerate, 0) ?? 0;
   const guard = ctx.guard === 'none' ? 'none: degenerate fits are not rejected' : `degenerate fits rejected${ctx.selection === null || ctx.selection.searched.length === 0 ? '' : ` (${plural(rejected, 'start')})`}`;
-  const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, best of ${ctx.search.nInit} ${ctx.search.initMethod} starts per model (seed ${ctx.search.seed})` : '';
+  const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, model search (${ctx.search.nInit} ${ctx.search.initMethod} starts and others per model, seed ${ctx.search.seed})` : '';
   return keyValues(c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`), [
     ['rows', `${fit.n} used, ${ctx.skipped} skipped${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${ctx.weightName})`}`],
     ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],

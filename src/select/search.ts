@@ -7,8 +7,9 @@
  * is started from Ward's hierarchical partition, the quantile partition, `nInit` starts of
  * the chosen method (see starts.ts) and each split of the best fit with one component fewer.
  * The starts are screened and few are refined (Biernacki, Celeux and Govaert 2003, "Choosing
- * starting values for the EM algorithm", CSDA 41): every start runs SCREEN_ITERATIONS
- * iterations, and only the best REFINE of them, by the objective reached, run to convergence.
+ * starting values for the EM algorithm", CSDA 41): every start runs SCREEN_FIRST iterations,
+ * the best half of them SCREEN_ITERATIONS in all, and only the best REFINE of those, by the
+ * objective reached, run to convergence.
  *
  * The likelihood is unbounded, and a thorough search finds the spikes that make it so: a
  * component on one value or a few tied ones. The guard keeps them out (see degenerate.ts):
@@ -48,7 +49,8 @@ const SCREEN_ROWS = 2000;
 /** Rows of the sample the best proper start of each candidate is then run on. */
 const SEARCH_ROWS = 50_000;
 
-/** Plain EM iterations of every start before the best are chosen for refinement. */
+/** Plain EM iterations of every start in screening's first round, and in all for those kept. */
+const SCREEN_FIRST = 3;
 const SCREEN_ITERATIONS = 10;
 
 /** Starts refined to convergence (more when those end degenerate, up to REFINE_LIMIT). */
@@ -282,6 +284,17 @@ interface Candidate {
 /** True when the guard rejects `fit` (only a mixture can be degenerate). */
 const rejects = (fit: Fit, guard: Guard): boolean => guard !== 'none' && fit.labels.length > 1 && fit.degenerate.length > 0;
 
+/**
+ * Screened fits, best first: those already degenerate after every proper one, whatever
+ * their objective, and those given up on (a component all but gone) left out; ties go to
+ * the earlier start.
+ */
+function rank(fits: Fit[], guard: Guard): Fit[] {
+  const own = fits.map((fit, index) => ({ fit, index, bad: rejects(fit, guard) ? 1 : 0 })).filter((o) => o.fit.stopReason !== 'abandoned');
+  own.sort((a, b) => a.bad - b.bad || b.fit.objective - a.fit.objective || a.index - b.index);
+  return own.map((o) => o.fit);
+}
+
 /** Why a candidate has no fit: every refined start ended degenerate, or its fits turned degenerate on more rows. */
 function degenerateReason(k: number, c: Candidate): string {
   const head = `K = ${k} (${c.variance} variances) was not fitted`;
@@ -372,19 +385,25 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
         rejectedBest: null,
         stuck: false,
       }));
-      // Screening: SCREEN_ITERATIONS plain EM iterations of every start.
-      const screenJobs = models.flatMap((m) =>
-        m.starts.map((start): FitJob => ({ data: 0, theta: start.theta, labels, floored: start.floored, settings: { ...fitSettings(m.variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS) } })),
+      // Screening in two rounds: SCREEN_FIRST plain EM iterations of every start, then up to
+      // SCREEN_ITERATIONS for the best half of each model's (at least 2·REFINE of them).
+      const firstJobs = models.flatMap((m) =>
+        m.starts.map((start): FitJob => ({ data: 0, theta: start.theta, labels, floored: start.floored, settings: { ...fitSettings(m.variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_FIRST) } })),
       );
-      const screened = count(yield* batch(screenJobs, `K=${k}: screening ${plural(screenJobs.length, 'start')}`));
+      const first = count(yield* batch(firstJobs, `K=${k}: screening ${plural(firstJobs.length, 'start')}`));
       let at = 0;
-      for (const m of models) {
-        // A start given up on (a component all but gone) would only be rejected: it is not refined.
-        // Those already degenerate after screening come after every proper one, whatever their ℓ.
-        const own = screened.slice(at, (at += m.starts.length)).map((fit, index) => ({ fit, index, bad: rejects(fit, settings.guard) ? 1 : 0 })).filter((o) => o.fit.stopReason !== 'abandoned');
-        own.sort((a, b) => a.bad - b.bad || b.fit.objective - a.fit.objective || a.index - b.index);
-        m.ranked = own.map((o) => o.fit);
-      }
+      const kept = models.map((m) => {
+        const ranked = rank(first.slice(at, (at += m.starts.length)), settings.guard);
+        return ranked.slice(0, Math.max(2 * REFINE, Math.ceil(ranked.length / 2)));
+      });
+      const secondJobs = kept.flatMap((fits, i) =>
+        fits.map((fit): FitJob => ({ data: 0, theta: fit.theta, labels, floored: new Uint8Array(k), settings: { ...fitSettings(models[i].variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS - SCREEN_FIRST) } })),
+      );
+      const second = count(yield* batch(secondJobs, `K=${k}: screening the best ${plural(secondJobs.length, 'start')}`));
+      at = 0;
+      models.forEach((m, i) => {
+        m.ranked = rank(second.slice(at, (at += kept[i].length)), settings.guard);
+      });
       // Refining: the best screened fits to convergence, until REFINE are refined and one is proper.
       for (;;) {
         const wanted = models.filter((m) => m.refined < m.ranked.length && (m.refined < REFINE || (m.proper.length === 0 && !m.stuck && m.refined < REFINE_LIMIT)));
