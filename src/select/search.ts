@@ -336,7 +336,8 @@ export function* searchModels(data: Data, settings: SearchSettings, pool?: PassP
   const perWeight = observationsPerWeight(n, totalWeight(data));
   // Values heaped on a coarse grid stand for intervals of it (see heaping.ts), unless the user asked for plain ML.
   const heaping = settings.guard === 'none' ? null : detectHeaping(top.compact, settings.floor.resolution);
-  const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid };
+  // p starts at the heap's excess over what the neighbours make expected.
+  const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid, startHeap: Math.min(0.9, Math.max(0.01, (heaping.share - heaping.expected) / (1 - heaping.expected))) };
   const sets: JobData[] = tiers.map((t) => ({ rows: t.compact, compact: t.compact }));
   const jobs = threads > 1 ? JobPool.create(sets, threads) : null;
   const batch = (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> => (jobs === null ? runSerially(list, sets, context) : jobs.run(list, context));

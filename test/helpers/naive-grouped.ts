@@ -1,12 +1,23 @@
 /**
- * A deliberately plain EM for a 1-D Gaussian mixture fitted to intervals (grouped data),
- * sharing no code with src/: interval probabilities and truncated moments by Simpson's rule
- * on the density, separate E-step, M-step and log-likelihood, unequal variances.
+ * A deliberately plain EM for a 1-D Gaussian mixture fitted to coarsened values (grouped
+ * data, with heaping), sharing no code with src/: interval probabilities and truncated
+ * moments by Simpson's rule on the density, separate E-step, M-step and log-likelihood,
+ * unequal variances. Each value has its fine interval and, when it lies on the heap grid,
+ * its coarse one; it was recorded on the coarse grid with probability p.
  */
 export interface NaiveGroupedParams {
   weight: number[];
   mean: number[];
   variance: number[];
+  /** p, the probability of a value being recorded on the coarse grid. */
+  heap: number;
+}
+
+/** A value's intervals: fine (lo, hi], and coarse (clo, chi] or null off the heap grid. */
+export interface Cell {
+  lo: number;
+  hi: number;
+  coarse: [number, number] | null;
 }
 
 const density = (x: number, mu: number, s2: number): number => Math.exp(-((x - mu) ** 2) / (2 * s2)) / Math.sqrt(2 * Math.PI * s2);
@@ -22,40 +33,45 @@ export function simpson(a: number, b: number, mu: number, s2: number, g: (x: num
   return (sum * h) / 3;
 }
 
-/** Σ_v W_v log Σ_k π_k P_vk for intervals (lo_v, hi_v]. */
-export function naiveGroupedLoglik(lo: number[], hi: number[], W: number[], p: NaiveGroupedParams): number {
-  let sum = 0;
-  lo.forEach((a, v) => {
-    let L = 0;
-    p.weight.forEach((pi, k) => {
-      L += pi * simpson(a, hi[v], p.mean[k], p.variance[k], () => 1);
-    });
-    sum += W[v] * Math.log(L);
+/** The (component, grid) terms of one value: [k, coarse?, π_k·(p or 1 − p)·P, lo, hi]. */
+function terms(cell: Cell, p: NaiveGroupedParams): [number, boolean, number, number, number][] {
+  const out: [number, boolean, number, number, number][] = [];
+  p.weight.forEach((pi, k) => {
+    out.push([k, false, pi * (1 - p.heap) * simpson(cell.lo, cell.hi, p.mean[k], p.variance[k], () => 1), cell.lo, cell.hi]);
+    if (cell.coarse !== null) out.push([k, true, pi * p.heap * simpson(cell.coarse[0], cell.coarse[1], p.mean[k], p.variance[k], () => 1), cell.coarse[0], cell.coarse[1]]);
   });
-  return sum;
+  return out;
 }
 
-/** One EM step: responsibilities from interval probabilities, moments from Simpson's rule. */
-export function naiveGroupedStep(lo: number[], hi: number[], W: number[], p: NaiveGroupedParams): NaiveGroupedParams {
+/** Σ_v W_v log L_v, L_v the probability of recording value v. */
+export function naiveGroupedLoglik(cells: Cell[], W: number[], p: NaiveGroupedParams): number {
+  return cells.reduce((sum, cell, v) => sum + W[v] * Math.log(terms(cell, p).reduce((a, t) => a + t[2], 0)), 0);
+}
+
+/** One EM step: responsibilities over (component, grid), moments by Simpson's rule, p the expected heaped share. */
+export function naiveGroupedStep(cells: Cell[], W: number[], p: NaiveGroupedParams): NaiveGroupedParams {
   const K = p.weight.length;
   const N = new Array<number>(K).fill(0);
   const S1 = new Array<number>(K).fill(0);
   const S2 = new Array<number>(K).fill(0);
+  let heaped = 0;
   const total = W.reduce((a, b) => a + b, 0);
-  lo.forEach((a, v) => {
-    const b = hi[v];
-    const P = p.weight.map((_, k) => simpson(a, b, p.mean[k], p.variance[k], () => 1));
-    const L = P.reduce((s, Pk, k) => s + p.weight[k] * Pk, 0);
-    for (let k = 0; k < K; k++) {
-      const r = (p.weight[k] * P[k]) / L;
+  cells.forEach((cell, v) => {
+    const all = terms(cell, p);
+    const L = all.reduce((a, t) => a + t[2], 0);
+    for (const [k, coarse, value, lo, hi] of all) {
+      const r = value / L;
+      const P = simpson(lo, hi, p.mean[k], p.variance[k], () => 1);
       N[k] += W[v] * r;
-      S1[k] += (W[v] * r * simpson(a, b, p.mean[k], p.variance[k], (x) => x)) / P[k];
-      S2[k] += (W[v] * r * simpson(a, b, p.mean[k], p.variance[k], (x) => x * x)) / P[k];
+      S1[k] += (W[v] * r * simpson(lo, hi, p.mean[k], p.variance[k], (x) => x)) / P;
+      S2[k] += (W[v] * r * simpson(lo, hi, p.mean[k], p.variance[k], (x) => x * x)) / P;
+      if (coarse) heaped += W[v] * r;
     }
   });
   return {
     weight: N.map((n) => n / total),
     mean: N.map((n, k) => S1[k] / n),
     variance: N.map((n, k) => S2[k] / n - (S1[k] / n) ** 2),
+    heap: heaped / total,
   };
 }

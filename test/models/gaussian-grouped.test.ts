@@ -8,7 +8,7 @@ import { serialRunner } from '../../src/em/chunks.js';
 import { drain, emSteps } from '../../src/em/em.js';
 import { LOGLIK } from '../../src/models/family.js';
 import { groupedGaussianFamily, halfWidth, truncatedMoments } from '../../src/models/gaussian-grouped.js';
-import { naiveGroupedLoglik, naiveGroupedStep, simpson } from '../helpers/naive-grouped.js';
+import { type Cell, naiveGroupedLoglik, naiveGroupedStep, simpson } from '../helpers/naive-grouped.js';
 
 describe('truncatedMoments', () => {
   it.each([
@@ -41,25 +41,24 @@ describe('halfWidth', () => {
 });
 
 describe('EM on coarsened data', () => {
-  // Distinct values on a 0.1 grid, those on whole numbers heaped (intervals of width 1).
+  // Distinct values on a 0.1 grid, some piled on whole numbers (the heap grid).
   const values = [0.8, 1, 1.2, 1.3, 1.5, 1.9, 2, 2.1, 2.4, 3, 3.6, 4, 4.2, 4.4, 4.5, 5, 5.3];
   const counts = [2, 9, 3, 4, 2, 3, 12, 1, 2, 7, 3, 10, 4, 5, 2, 6, 1];
   const coarsening = { step: 0.1, grid: 1 };
   const data = { x: Float64Array.from(values), w: Float64Array.from(counts) };
-  const lo = values.map((v) => v - halfWidth(v, coarsening));
-  const hi = values.map((v) => v + halfWidth(v, coarsening));
-  // ℓ_g is on the density's scale: the intervals' log-probabilities less Σ W log(width).
-  const logWidths = values.reduce((a, _, v) => a + counts[v] * Math.log(hi[v] - lo[v]), 0);
-  const naiveLoglik = (p: Parameters<typeof naiveGroupedLoglik>[3]) => naiveGroupedLoglik(lo, hi, counts, p) - logWidths;
+  const cells: Cell[] = values.map((v) => ({ lo: v - 0.05, hi: v + 0.05, coarse: Number.isInteger(v) ? [v - 0.5, v + 0.5] : null }));
+  // ℓ_g is the values' log-probabilities less Σ W log δ.
+  const logWidths = values.reduce((a, _, i) => a + counts[i] * Math.log(0.1), 0);
+  const naiveLoglik = (p: Parameters<typeof naiveGroupedLoglik>[2]) => naiveGroupedLoglik(cells, counts, p) - logWidths;
   const family = groupedGaussianFamily({ k: 2, variance: 'unequal', floor: 0.01 / 12, coarsening });
-  const theta0 = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(1.5, 4.2), variance: Float64Array.of(0.3, 0.4) };
+  const theta0 = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(1.5, 4.2), variance: Float64Array.of(0.3, 0.4), heap: Float64Array.of(0.3) };
 
   it('retraces the plain EM, with ℓ(t−1) ≤ ELBO(t) ≤ ℓ(t)', () => {
     const run = drain(emSteps(family, serialRunner(family, data), theta0, { maxIter: 15, rtol: 0 }));
-    let p = { weight: [...theta0.weight], mean: [...theta0.mean], variance: [...theta0.variance] };
+    let p = { weight: [...theta0.weight], mean: [...theta0.mean], variance: [...theta0.variance], heap: 0.3 };
     expect(Math.abs(run.trace[0].loglik - naiveLoglik(p))).toBeLessThan(1e-8);
     for (let t = 1; t <= 15; t++) {
-      p = naiveGroupedStep(lo, hi, counts, p);
+      p = naiveGroupedStep(cells, counts, p);
       expect(Math.abs(run.trace[t].loglik - naiveLoglik(p))).toBeLessThan(1e-8);
       const { loglik, elbo } = run.trace[t];
       expect(run.trace[t - 1].loglik).toBeLessThanOrEqual((elbo as number) + 1e-10);
@@ -67,6 +66,7 @@ describe('EM on coarsened data', () => {
     }
     expect(Math.abs(run.theta.mean[0] - p.mean[0])).toBeLessThan(1e-8);
     expect(Math.abs(run.theta.variance[1] - p.variance[1])).toBeLessThan(1e-8);
+    expect(Math.abs(run.theta.heap[0] - p.heap)).toBeLessThan(1e-8);
   });
 
   it('has an ELBO equal to ℓ at the θ of its pass, and ℓ_g ≤ −Σ W log(width)', () => {
