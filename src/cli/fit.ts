@@ -132,7 +132,7 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
 }
 
 /** Searches the candidate models. */
-async function search(request: FitRequest, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
+async function search(request: FitRequest, data: Data, how: Plan): Promise<Outcome> {
   const selection = await drive(
     searchModels(
       data,
@@ -147,8 +147,7 @@ async function search(request: FitRequest, data: Data, how: Plan, pool: PassPool
         floor: how.floor,
         guard: how.guard,
       },
-      pool,
-      // A search's starts run side by side on every core whatever the data's size.
+      // A search's fits run side by side on every core whatever the data's size.
       request.threads ?? availableParallelism(),
     ),
   );
@@ -158,13 +157,15 @@ async function search(request: FitRequest, data: Data, how: Plan, pool: PassPool
 /** Fits one data set (the file, or one group of it) the way the request asks. */
 async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null): Promise<Outcome> {
   checkScale(data);
-  const how = plan(request, data, decimals, model === null && labels === null);
+  const searching = model === null && labels === null;
+  const how = plan(request, data, decimals, searching);
+  // A search shares whole fits between threads (see select/search.ts); a single fit its passes.
+  if (searching) return search(request, data, how);
   const threads = threadCount(request, data.x.length);
   const pool = threads > 1 ? PassPool.create(data, threads) : undefined;
   try {
     if (model !== null) return await fromModel(request, model, data, how, pool);
-    if (labels !== null) return await fromPartition(request, labels, data, how, pool);
-    return await search(request, data, how, pool);
+    return await fromPartition(request, labels as LabelColumn, data, how, pool);
   } finally {
     await pool?.close();
   }

@@ -130,6 +130,23 @@ export function fitLattice(v: Float64Array, step0: number): Lattice | null {
 }
 
 /**
+ * A quick look before the fit: the first gaps of a few steps are near whole multiples of
+ * `step` (a rough step: wider gaps may drift), which continuous data fail at once.
+ */
+function gapsFit(v: Float64Array, step: number): boolean {
+  const end = Math.min(v.length, 33);
+  let small = 0;
+  for (let i = 1; i < end; i++) {
+    const q = (v[i] - v[i - 1]) / step;
+    if (q >= 3.5) continue;
+    if (Math.abs(q - Math.round(q)) > 0.25) return false;
+    small++;
+  }
+  // Values on a lattice fill it: many neighbours a step or two apart.
+  return small >= Math.min(8, (end - 1) / 2);
+}
+
+/**
  * The coarsest lattice the distinct sorted values `v` sit on, coarser than the written
  * resolution `written`, or null when there is none worth believing (see the module's header).
  * `noise` is the rounding error of the doubles themselves at the data's magnitude.
@@ -150,6 +167,7 @@ export function detectLattice(values: Float64Array, written: number, noise: numb
   for (let j = 1; j <= MAX_DIVISOR; j++) {
     const step0 = smallest / j;
     if (!(step0 > finest)) break;
+    if (!gapsFit(v, step0)) continue;
     const lattice = fitLattice(v, step0);
     if (lattice === null || !(lattice.step > finest)) continue;
     // Values written to `written` lie within written/2 of the lattice; the fitted line adds a little.

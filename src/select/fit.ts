@@ -32,6 +32,8 @@ export interface FitSettings extends EmOptions {
    * anyway, so that they cost no more iterations. The observations per unit of weight.
    */
   abandonDegenerate?: { perWeight: number };
+  /** Leave the trace and the warnings out of the result: a search's intermediate fits need neither. */
+  lean?: boolean;
 }
 
 /** What the check for degenerate components needs besides θ. */
@@ -223,6 +225,15 @@ function onePass(family: Family<GaussianMixture>, data: Data, theta: GaussianMix
   }
 }
 
+/**
+ * A fit run on from where `first` stopped: one fit whose trace, iterations and passes are
+ * both runs', its numbers the second's.
+ */
+export function continued(first: Fit, second: Fit): Fit {
+  const trace = [...first.trace, ...second.trace.slice(1).map((t) => ({ ...t, iteration: t.iteration + first.iterations }))];
+  return { ...second, trace, iterations: first.iterations + second.iterations, passes: first.passes + second.passes, rejected: first.rejected + second.rejected };
+}
+
 /** Reorders the components of a run (and their floor records) by increasing mean, in place. */
 function sortByMean(run: EmRun<GaussianMixture>, initialFloored: Uint8Array): void {
   const { weight, mean, variance } = run.theta;
@@ -264,10 +275,10 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     passes: run.passes,
     accel: settings.accel ?? 'none',
     rejected: run.rejected,
-    trace: run.trace,
+    trace: settings.lean ? [] : run.trace,
     floor: settings.floor,
     degenerate,
-    warnings: [...floorWarnings(run, labels, settings, initialFloored), ...degeneracyWarnings(degenerate, run, labels, settings, total), ...convergenceWarnings(run, settings)],
+    warnings: settings.lean ? [] : [...floorWarnings(run, labels, settings, initialFloored), ...degeneracyWarnings(degenerate, run, labels, settings, total), ...convergenceWarnings(run, settings)],
   };
 }
 

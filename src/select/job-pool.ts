@@ -33,16 +33,17 @@ export interface JobData {
   compact: Data;
 }
 
-/** Slots of the control array: the next job to claim, then one done flag per worker. */
-const NEXT = 0;
-const DONE = 1;
+/** Slots of the control array, per worker i: the batch it last began (2i), and last finished (2i + 1). */
+export const began = (i: number): number => 2 * i;
+export const finished = (i: number): number => 2 * i + 1;
 
 /** Runs a job where it is: the same function on the main thread and in a worker. */
 export function* runJob(job: FitJob, sets: readonly JobData[]): Generator<Progress, Fit> {
   const set = sets[job.data];
   const { degeneracy, ...rest } = job.settings;
   const settings: FitSettings = degeneracy === undefined ? rest : { ...rest, degeneracy: { compact: set.compact, perWeight: degeneracy.perWeight } };
-  return yield* fitFrom(set.rows, job.theta, job.labels, settings, job.floored);
+  // Results travel between threads: unless asked for, only what the search reads, no trace nor warnings.
+  return yield* fitFrom(set.rows, job.theta, job.labels, { ...settings, lean: settings.lean ?? true }, job.floored);
 }
 
 export class JobPool {
@@ -57,7 +58,7 @@ export class JobPool {
 
   /** A pool of `threads` − 1 workers (none for one thread) holding the data sets. */
   static create(sets: readonly JobData[], threads: number): JobPool {
-    const control = new Int32Array(new SharedArrayBuffer((DONE + Math.max(0, threads - 1)) * Int32Array.BYTES_PER_ELEMENT));
+    const control = new Int32Array(new SharedArrayBuffer(2 * Math.max(1, threads - 1) * Int32Array.BYTES_PER_ELEMENT));
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     for (let i = 0; i < threads - 1; i++) {
@@ -76,15 +77,18 @@ export class JobPool {
 
   /**
    * Runs every job and returns the fits in job order. The main thread takes jobs too; it
-   * yields after each of its own iterations, and while it waits for the workers.
+   * yields after each of its own iterations, and while it waits for the workers. Each batch
+   * has its own counter, and main waits only for the workers that began the batch before it
+   * ran out of jobs: one still starting up (or busy with an older message) finds the counter
+   * spent when it gets there, takes nothing, and its empty answer is skipped later.
    */
   *run(jobs: readonly FitJob[], context: string): Generator<Progress & { context: string }, Fit[]> {
     const results = new Array<Fit>(jobs.length);
     const batch = ++this.batch;
-    Atomics.store(this.control, NEXT, 0);
-    for (const port of this.ports) port.postMessage({ batch, jobs });
+    const counter = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+    for (const port of this.ports) port.postMessage({ batch, jobs, counter });
     let last: Progress = { iteration: 0, loglik: NaN };
-    for (let j = Atomics.add(this.control, NEXT, 1); j < jobs.length; j = Atomics.add(this.control, NEXT, 1)) {
+    for (let j = Atomics.add(counter, 0, 1); j < jobs.length; j = Atomics.add(counter, 0, 1)) {
       const steps = runJob(jobs[j], this.sets);
       for (;;) {
         const step = steps.next();
@@ -97,15 +101,20 @@ export class JobPool {
       }
     }
     for (let i = 0; i < this.workers.length; i++) {
-      while (Atomics.load(this.control, DONE + i) !== batch) {
+      if (Atomics.load(this.control, began(i)) !== batch) continue;
+      while (Atomics.load(this.control, finished(i)) !== batch) {
         // Waiting in slices, so that the CLI still shows progress and hears Ctrl-C.
-        Atomics.wait(this.control, DONE + i, Atomics.load(this.control, DONE + i), 20);
+        Atomics.wait(this.control, finished(i), Atomics.load(this.control, finished(i)), 20);
         yield { ...last, context };
       }
-      const message = receiveMessageOnPort(this.ports[i])?.message as { batch: number; results: [number, Fit][]; error?: string } | undefined;
-      if (message === undefined || message.batch !== batch) throw new Error('internal error: a search worker sent no results');
-      if (message.error !== undefined) throw new Error(`internal error in a search worker: ${message.error}`);
-      for (const [j, fit] of message.results) results[j] = fit;
+      for (;;) {
+        const message = receiveMessageOnPort(this.ports[i])?.message as { batch: number; results: [number, Fit][]; error?: string } | undefined;
+        if (message === undefined) throw new Error('internal error: a search worker sent no results');
+        if (message.error !== undefined) throw new Error(`internal error in a search worker: ${message.error}`);
+        if (message.batch !== batch) continue;
+        for (const [j, fit] of message.results) results[j] = fit;
+        break;
+      }
     }
     return results;
   }
