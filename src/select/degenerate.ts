@@ -15,6 +15,11 @@
  *   exceeds 1/δ, the most a recorded value can honestly carry (all of a component's
  *   probability on one value of width δ), so that ties alone raise its likelihood;
  *   σ_k < δ/√(2π) ≈ 0.4δ. (At the floor δ²/12 the peak density is 1.38/δ.)
+ * - rests on fewer than FEW_POINTS observations and is narrower, in the same sense, than the
+ *   typical gap g between neighbouring distinct values (their median): a tight cluster of a
+ *   few points, of which continuous data hold many by chance (two values 10⁻⁴ apart in 50
+ *   draws from one normal distribution), not a feature the sample can resolve. A narrow
+ *   component on many points (a genuine cluster) passes.
  *
  * The search rejects starts that end this way and keeps the best proper one (mclust stops
  * such a run with a singular covariance); a fit from a partition or a model is reported with
@@ -35,16 +40,37 @@ export const MIN_VALUES = 2;
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
-export type DegeneracyKind = 'weight' | 'single-value' | 'narrow';
+export type DegeneracyKind = 'weight' | 'single-value' | 'narrow' | 'tight';
 
 export interface Degeneracy {
   /** The component, in component order. */
   component: number;
   kind: DegeneracyKind;
-  /** Observations' worth (weight), the effective number of values (single-value), or σ_k (narrow). */
+  /** Observations' worth (weight), the effective number of values (single-value), or σ_k (narrow, tight). */
   value: number;
   /** single-value: the value holding most of its weight. */
   at?: number;
+  /** tight: the median gap between neighbouring distinct values. */
+  spacing?: number;
+}
+
+/** Observations a component needs to be narrower than the gaps between the values (see the header). */
+export const FEW_POINTS = 5;
+
+const spacings = new WeakMap<Float64Array, number>();
+
+/** The median gap between neighbouring distinct values of `compact` (sorted, see compress); computed once per array. */
+export function spacing(compact: Data): number {
+  const x = compact.x;
+  let g = spacings.get(x);
+  if (g === undefined) {
+    const gaps = new Float64Array(Math.max(0, x.length - 1));
+    for (let i = 1; i < x.length; i++) gaps[i - 1] = x[i] - x[i - 1];
+    gaps.sort();
+    g = gaps.length === 0 ? 0 : gaps[gaps.length >> 1];
+    spacings.set(x, g);
+  }
+  return g;
 }
 
 /**
@@ -139,12 +165,14 @@ export function degeneracies(theta: GaussianMixture, variance: VarianceModel, fl
     }
   }
   const found: Degeneracy[] = [];
+  const gap = spacing(compact);
   for (let k = 0; k < K; k++) {
     const worth = theta.weight[k] * totalWeight * perWeight;
     const sd = Math.sqrt(theta.variance[k]);
     if (worth < MIN_OBSERVATIONS) found.push({ component: k, kind: 'weight', value: worth });
     else if ((n[k] * n[k]) / squares[k] < MIN_VALUES) found.push({ component: k, kind: 'single-value', value: (n[k] * n[k]) / squares[k], at: at[k] });
     else if (sd < resolution / SQRT_2PI) found.push({ component: k, kind: 'narrow', value: sd });
+    else if (worth < FEW_POINTS && sd < gap / SQRT_2PI) found.push({ component: k, kind: 'tight', value: sd, spacing: gap });
   }
   return found;
 }

@@ -342,8 +342,10 @@ function degeneracyWarnings(found: Degeneracy[], run: EmRun<GaussianMixture>, la
     } else if (d.kind === 'single-value') {
       const hint = floor.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
       out.push(`${name} sits on a single value (${short(d.at ?? 0, 8)}; its weight is spread over the equivalent of ${short(d.value, 3)} values): a spike on tied values, not a genuine component; consider fewer components${hint}`);
-    } else {
+    } else if (d.kind === 'narrow') {
       out.push(`${name} is narrower (sd ${short(d.value)}) than the data's resolution ${short(floor.resolution)} (${resolutionWords(floor)}) allows: its peak density exceeds what one recorded value can hold; consider fewer components`);
+    } else {
+      out.push(`${name} rests on ${worth(run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1))} of weight with an sd of ${short(d.value)}, narrower than the typical gap between neighbouring values (${short(d.spacing ?? 0)}): a chance cluster of a few points, not a genuine component; consider fewer components`);
     }
   }
   return out;

@@ -321,7 +321,9 @@ function degenerateReason(k: number, c: Candidate): string {
       ? `one resting on ${worth(d.value)} of weight`
       : d.kind === 'single-value'
         ? `one on the single value ${short(d.at ?? 0, 8)}`
-        : `one of sd ${short(d.value)}, narrower than the data's resolution allows`;
+        : d.kind === 'narrow'
+          ? `one of sd ${short(d.value)}, narrower than the data's resolution allows`
+          : `one of sd ${short(d.value)} on a few points, narrower than the gaps between the values`;
   return `${what}, e.g. ${example}`;
 }
 

@@ -58,3 +58,22 @@ describe('observationsPerWeight and sampleRows', () => {
     expect([...big.x]).toEqual([0, 3, 6, 9]);
   });
 });
+
+describe('tight clusters of a few points', () => {
+  // 50 values a gap of 0.1 apart, the median gap, plus a pair 0.0002 apart at 10.
+  const x = Float64Array.from([...Array.from({ length: 50 }, (_, i) => i / 10), 10, 10.0002]);
+  const compact = compress({ x, w: null });
+
+  it('flags a component on a pair narrower than the typical gap, with the gap', () => {
+    const theta = { weight: Float64Array.of(50 / 52, 2 / 52), mean: Float64Array.of(2.45, 10.0001), variance: Float64Array.of(2.1, 1e-8) };
+    const found = degeneracies(theta, 'unequal', 1e-20, compact, 52, 1, 1e-15);
+    expect(found).toEqual([{ component: 1, kind: 'tight', value: 1e-4, spacing: expect.closeTo(0.1, 12) }]);
+  });
+
+  it('lets a narrow component on many points be', () => {
+    // The same width on 20 points (a genuine narrow cluster): FEW_POINTS is 5.
+    const many = compress({ x: Float64Array.from([...Array.from({ length: 50 }, (_, i) => i / 10), ...Array.from({ length: 20 }, (_, i) => 10 + i * 1e-5)]), w: null });
+    const theta = { weight: Float64Array.of(50 / 70, 20 / 70), mean: Float64Array.of(2.45, 10.0001), variance: Float64Array.of(2.1, 4e-9) };
+    expect(degeneracies(theta, 'unequal', 1e-20, many, 70, 1, 1e-15)).toEqual([]);
+  });
+});
