@@ -33,8 +33,8 @@ import { defaultPenalty, type GaussianMixture, type VarianceModel, type Variance
 import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
-import { compress, observationsPerWeight, worth } from './degenerate.js';
-import { checkFittable, continued, type Fit, type FitSettings, fitFrom, partitionStart, totalWeight } from './fit.js';
+import { compress, FEW_POINTS, observationsPerWeight, worth } from './degenerate.js';
+import { checkFittable, continued, type Fit, type FitSettings, partitionStart, totalWeight } from './fit.js';
 import { type FitJob, type JobData, JobPool, runSerially } from './job-pool.js';
 import { rng } from './rng.js';
 import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from './starts.js';
@@ -77,8 +77,6 @@ const CONTENDING = 10;
 const REFINE = 2;
 const REFINE_LIMIT = 6;
 
-/** Components whose weight is worth fewer observations than this get a warning in the chosen model. */
-const FEW_OBSERVATIONS = 5;
 
 /** How degenerate fits are kept out of the search (see the header). */
 export type Guard = 'penalty' | 'reject' | 'none';
@@ -525,8 +523,8 @@ function selectionWarnings(best: Fit, settings: SearchSettings, data: Data, perW
   }
   best.labels.forEach((label, j) => {
     const observations = best.theta.weight[j] * best.totalWeight * perWeight;
-    if (observations < FEW_OBSERVATIONS) {
-      out.push(`component ${quote(label)} rests on ${worth(observations)} of weight, fewer than ${FEW_OBSERVATIONS}: its parameters are poorly determined`);
+    if (observations < FEW_POINTS) {
+      out.push(`component ${quote(label)} rests on ${worth(observations)} of weight, fewer than ${FEW_POINTS}: its parameters are poorly determined`);
     }
   });
   return out;
