@@ -3,7 +3,7 @@
  * last row, label code and line number. The worker threads run compiled code, so this test
  * uses the build (dist/), which `npm test` makes first.
  */
-import { createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ const options = (over: Partial<ReadOptions> = {}): ReadOptions => ({
   source: 'data.csv',
   header: true,
   delimiter: ',',
+  encoding: 'utf8',
   missing: 'skip',
   columns: { var: 'x', init: 'label', weight: 'w', by: 'group' },
   ...over,
@@ -43,7 +44,7 @@ const size = (path: string): number => statSync(path).size;
 
 async function both(path: string, opts: ReadOptions, threads: number) {
   const serial = await readTable(createReadStream(path), opts);
-  const parallel = await readFileParallel(path, size(path), opts, threads);
+  const parallel = await readFileParallel(openSync(path, 'r'), size(path), opts, threads);
   return { serial, parallel };
 }
 
@@ -67,7 +68,7 @@ describe('readFileParallel', () => {
     const path = write('bad.csv', 50_000, { bad: 45_000 });
     const opts = options();
     const serialError = await readTable(createReadStream(path), opts).catch((e: Error) => e.message);
-    const parallelError = await readFileParallel(path, size(path), opts, 3).catch((e: Error) => e.message);
+    const parallelError = await readFileParallel(openSync(path, 'r'), size(path), opts, 3).catch((e: Error) => e.message);
     expect(serialError).toMatch(/^data\.csv, line \d+: column "x" holds "oops"/);
     expect(parallelError).toBe(serialError);
   });
@@ -75,6 +76,6 @@ describe('readFileParallel', () => {
   it('gives up (null) on a file with quotes, where a line break may sit inside a field', async () => {
     const path = join(dir, 'quoted.csv');
     writeFileSync(path, `x,label\n${Array.from({ length: 30_000 }, (_, i) => `${i},"a${i % 3}"`).join('\n')}\n`);
-    expect(await readFileParallel(path, size(path), options({ columns: { var: 'x', init: 'label' } }), 2)).toBeNull();
+    expect(await readFileParallel(openSync(path, 'r'), size(path), options({ columns: { var: 'x', init: 'label' } }), 2)).toBeNull();
   });
 });
