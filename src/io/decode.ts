@@ -133,6 +133,9 @@ export class Decoder {
     let bytes = this.carry;
     this.carry = new Uint8Array(0);
     if (this.state === 'start') bytes = this.begin(bytes);
+    else if (this.state === 'utf8' && bytes.length > 0) {
+      throw new DecodeError('', `the file ends inside a UTF-8 character (${hex(bytes)}): it was cut short`);
+    }
     switch (this.state) {
       case 'utf8':
         return this.utf8(bytes, true);
