@@ -12,9 +12,10 @@ import { plural, short } from '../text.js';
 
 /**
  * Refuses more components than a fit may have (exit 4); `source` says where they come from.
- * The limit is a model file's, MAX_MODEL_COMPONENTS (1,000): each pass costs about 7 ns per
- * row and component, so 1,000 components on a million rows are 7 s per iteration, and the
- * E-step kernel, compiled for the number of components, stops compiling near 10,000.
+ * The limit is a model file's, MAX_MODEL_COMPONENTS (1,000): a pass then costs about 130 ns
+ * per row and component (see secondsPerRowComponent), 2 minutes per iteration on a million
+ * rows, and the E-step kernel, compiled for the number of components, stops compiling near
+ * 10,000.
  */
 export function checkComponents(k: number, source: string): void {
   if (k > MAX_MODEL_COMPONENTS) {
@@ -92,8 +93,13 @@ export function sampleSizeNotes(total: number, weighted: boolean, candidates: Ca
   ];
 }
 
-/** Seconds per row, component and pass of the E-step, measured on one core (README, Performance). */
-const SECONDS_PER_ROW_COMPONENT = 7e-9;
+/**
+ * Seconds per row, component and pass of the E-step on one core, measured on 90,000 rows:
+ * 7 ns up to about 128 components (README, Performance); beyond, the kernel compiled for
+ * the number of components is too large for V8 to optimise, and it costs about 45 ns up to
+ * 500 components and 130 ns at 1,000.
+ */
+const secondsPerRowComponent = (k: number): number => (k <= 128 ? 7e-9 : k <= 500 ? 45e-9 : 130e-9);
 /** Seconds a pass costs whatever its size (the call, the M-step, the convergence test). */
 const SECONDS_PER_PASS = 2e-6;
 /** Passes a start usually takes, for an estimate; --max-iter bounds it. */
@@ -101,7 +107,7 @@ const TYPICAL_PASSES = 50;
 
 /** Seconds of `passes` passes over `rows` rows with k components on `threads` threads. */
 export const passSeconds = (passes: number, rows: number, k: number, threads: number): number =>
-  passes * (SECONDS_PER_PASS + (rows * k * SECONDS_PER_ROW_COMPONENT) / threads);
+  passes * (SECONDS_PER_PASS + (rows * k * secondsPerRowComponent(k)) / threads);
 
 /** An estimate of a search: every candidate from all its starts (on a subsample of `searchRows`), then on all rows. */
 export function searchSeconds(rows: number, searchRows: number, ks: readonly number[], variances: number, nInit: number, maxIter: number, threads: number): number {
