@@ -22,7 +22,7 @@ import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
 import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
 import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
-import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity } from './outputs.js';
+import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import { DEFAULT_K, type FitRequest } from './options.js';
 import { drive } from './progress.js';
@@ -350,7 +350,8 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     const reads = readFiles(input, request.initModel === undefined ? null : { path: request.initModel, what: `the model file read by --init-model` });
     checkStdout(reads);
     const outputs = fitOutputs(request);
-    if (request.by === undefined) checkOutputs(outputs, reads);
+    const out = stdoutFile();
+    if (request.by === undefined) checkOutputs(outputs, out === null ? reads : [...reads, out]);
     else checkDirectories(outputs);
     warnOfThreads(request);
     const model = request.initModel === undefined ? null : readModel(request.initModel);
@@ -358,7 +359,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     const clock = [performance.now()];
     const table = await readInput(input, options, threadsAsked(request) ?? cores());
     clock.push(performance.now());
-    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, reads);
+    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out]);
     return await runOne(request, table, input, options, model, version, clock);
   } finally {
     closeInput(input);

@@ -65,7 +65,7 @@ export function checkOutputs(outputs: readonly Output[], reads: readonly ReadFil
     if (located.identity !== null) {
       const read = reads.find((r) => r.dev === located.identity?.dev && r.ino === located.identity.ino);
       if (read !== undefined) {
-        throw usageError(`${output.option} ${output.path} is ${read.what}: writing it would destroy what em-fit reads; choose another name`);
+        throw usageError(`${output.option} ${output.path} is ${read.what}; choose another name (em-fit never writes over a file it reads or writes)`);
       }
     }
     if (!located.regular) continue;

@@ -17,7 +17,7 @@ import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
 import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
-import { checkOutputs, checkStdout } from './outputs.js';
+import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
 
@@ -26,7 +26,8 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   try {
     const reads = readFiles(input, { path: request.model, what: 'the model file being scored with' });
     checkStdout(reads);
-    if (request.plot !== undefined) checkOutputs([{ option: '--plot', path: request.plot }], reads);
+    const out = stdoutFile();
+    if (request.plot !== undefined) checkOutputs([{ option: '--plot', path: request.plot }], out === null ? reads : [...reads, out]);
     const model = readModel(request.model);
     if (!request.header && request.var === undefined) {
       throw usageError(`with --no-header, give the column to score as a number (--var N): the model was fitted to the column ${quote(model.column)}, which a file without a header cannot name`);
