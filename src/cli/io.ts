@@ -5,7 +5,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { closeSync, createReadStream, fstatSync, openSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { EmFitError, inputError } from '../errors.js';
-import { fileProblem, type FileIdentity, identityOf, unchanged } from '../io/files.js';
+import { fileProblem, type FileIdentity, identityOf, readAt, unchanged } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
 import { readingProgress, StatusLine } from './progress.js';
@@ -116,7 +116,7 @@ function fileInput(file: string, fd: number): Input {
       throw inputError(`${file} changed ${when} (size ${opened.size} → ${now.size} bytes); run em-fit again once the file is complete`);
     }
   };
-  const read = (): Readable => createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: 1 << 20 });
+  const read = (): Readable => readAt(fd, { highWaterMark: 1 << 20 });
   return {
     source: file,
     size: opened.size,

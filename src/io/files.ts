@@ -1,5 +1,5 @@
-/** File system errors in words, and the identity of files, for every file em-fit reads or writes. */
-import type { Stats } from 'node:fs';
+/** File system errors in words, the identity of files, and reading an open file by position. */
+import { createReadStream, open, read, type ReadStream, type Stats } from 'node:fs';
 
 /** What went wrong with a file, from the error's code (ENOENT, …). */
 export function fileProblem(code: string | undefined, fallback: string): string {
@@ -50,3 +50,13 @@ export const sameFile = (a: Pick<FileIdentity, 'dev' | 'ino'>, b: Pick<FileIdent
 
 /** The same file with the same size and modification time: as far as can be told, unchanged. */
 export const unchanged = (a: FileIdentity, b: FileIdentity): boolean => sameFile(a, b) && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/**
+ * A stream of bytes [start, end] (inclusive) of the open file `fd`, read by position, that
+ * leaves the descriptor open whatever happens to it: a destroyed fs.ReadStream closes its
+ * descriptor even with autoClose false, and the descriptor is shared by every read of the
+ * input (the CSV report's, the threads of the parallel reader).
+ */
+export function readAt(fd: number, options: { start?: number; end?: number; highWaterMark?: number } = {}): ReadStream {
+  return createReadStream('', { start: 0, ...options, fd, autoClose: false, fs: { open, read, close: (_fd: number, callback: (error: null) => void) => callback(null) } });
+}

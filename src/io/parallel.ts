@@ -18,7 +18,8 @@
  * meanwhile given to another.
  */
 import { isUtf8 } from 'node:buffer';
-import { createReadStream, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { readAt } from './files.js';
 import { TextDecoder } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse/sync';
@@ -52,7 +53,7 @@ export interface Stretch {
 /** Reads one stretch, watching for quotes; never throws. */
 export async function readStretch(stretch: Stretch): Promise<StretchResult> {
   let quoted = false;
-  const stream = createReadStream('', { fd: stretch.fd, autoClose: false, start: stretch.start, end: stretch.end - 1, highWaterMark: 1 << 20 });
+  const stream = readAt(stretch.fd, { start: stretch.start, end: stretch.end - 1, highWaterMark: 1 << 20 });
   stream.on('data', (chunk: Buffer | string) => {
     if (!quoted && (chunk as Buffer).includes(QUOTE)) {
       quoted = true;
