@@ -30,6 +30,9 @@ import { drive } from './progress.js';
 /** Rows from which `--threads auto` uses every core: below, starting workers costs more than it saves. */
 const THREADS_FROM_ROWS = 200_000;
 
+/** Largest distance between a starting mean and the data, as checkScale allows between values. */
+const MAX_SPREAD = 1e150;
+
 /** Rows on which a model search runs its starts (see select/search.ts). */
 const SEARCH_ROWS = 50_000;
 
@@ -108,6 +111,15 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, floor: Var
     theta.variance.forEach((v, j) => {
       floored[j] = v < floor.floor ? 1 : 0;
       theta.variance[j] = Math.max(v, floor.floor);
+    });
+    // EM sums squared distances to the means: a mean farther from the data than a double's
+    // square root overflows them (the data's own spread is held to the same bound by checkScale).
+    const lo = data.x.reduce((a, v) => Math.min(a, v), Infinity);
+    const hi = data.x.reduce((a, v) => Math.max(a, v), -Infinity);
+    theta.mean.forEach((mean, j) => {
+      if (!(Math.abs(mean - lo) <= MAX_SPREAD && Math.abs(mean - hi) <= MAX_SPREAD)) {
+        throw fitError(`component ${quote(model.components[j].label)} of --init-model ${request.initModel} has its mean at ${short(mean)}, too far from the data (${short(lo)} to ${short(hi)}) for the sums of EM; fit without --init-model`);
+      }
     });
     // A row no component reaches (density 0 in double precision) gives ℓ(θ0) = −∞.
     const far = firstUnscored({ theta, variance: model.variance, floor }, data.x);
