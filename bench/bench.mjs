@@ -4,8 +4,11 @@
  * Prints, for each size and each configuration, the read time, the EM time, the
  * iterations and passes, the milliseconds per pass per million rows, and the peak RSS.
  *
+ * Then the memory of --by on 20,000 groups of 3 rows (groups.mjs).
+ *
  * The data are written once to bench/data/ (about 200 MB for 1e7 rows) and reused.
  *   BENCH_SIZES=1e5,1e6 npm run bench     # fewer sizes
+ *   BENCH_GROUPS=0 npm run bench          # without the --by case
  * A benchmark, not a test: the machine is shared, so compare figures of one run.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,6 +16,7 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
+import { benchGroups } from './groups.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = fileURLToPath(new URL('./data/', import.meta.url));
@@ -46,3 +50,5 @@ for (const n of sizes) {
     );
   }
 }
+
+if (process.env.BENCH_GROUPS !== '0') benchGroups();

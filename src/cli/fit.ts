@@ -371,7 +371,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     const clock = [performance.now()];
     const table = await readInput(input, options, threadsAsked(request) ?? cores());
     clock.push(performance.now());
-    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out]);
+    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
     return await runOne(request, table, input, options, model, version, clock);
   } finally {
     closeInput(input);
@@ -409,6 +409,8 @@ function timings(clock: number[], outcome: Outcome): string {
   const work = selection
     ? `${plural(selection.candidates.length, 'candidate')} compared in ${plural(passes, 'pass')}`
     : `${plural(fit.iterations, 'iteration')}, ${plural(passes, 'pass')} over ${fit.n} rows, ${((fitted * 1000) / passes).toFixed(2)} ms per pass`;
-  const rss = process.resourceUsage().maxRSS / 1024;
-  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${work}), write ${written.toFixed(3)} s, peak RSS ${rss.toFixed(0)} MB`;
+  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${work}), write ${written.toFixed(3)} s, peak RSS ${peakRss()} MB`;
 }
+
+/** The peak resident memory of the process so far, in MB. */
+export const peakRss = (): string => (process.resourceUsage().maxRSS / 1024).toFixed(0);

@@ -18,8 +18,8 @@ import { GroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { writeText } from '../report/text.js';
 import { plural, quote, shown } from '../text.js';
-import { context, fitData, modelFile, plotInput, readWarnings, searchLabels, strictCode, threadCount, threadsAsked, workEstimate } from './fit.js';
-import { announce, colours, type Input, warn } from './io.js';
+import { context, fitData, modelFile, peakRss, plotInput, readWarnings, searchLabels, strictCode, threadCount, threadsAsked, workEstimate } from './fit.js';
+import { announce, colours, type Input, say, warn } from './io.js';
 import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
 import { checkOutputs, groupPaths, type Output, type ReadFile } from './outputs.js';
@@ -95,7 +95,16 @@ function leftOutByGroup(table: Table, groups: number): { missing: Int32Array; ze
 }
 
 /** Fits each group separately; the exit code is 0 only if every group was fitted. */
-export async function runGroups(request: FitRequest, table: Table, input: Input, options: ReadOptions, model: ModelFile | null, version: string, reads: ReadFile[]): Promise<ExitCode> {
+export async function runGroups(
+  request: FitRequest,
+  table: Table,
+  input: Input,
+  options: ReadOptions,
+  model: ModelFile | null,
+  version: string,
+  reads: ReadFile[],
+  clock: number[],
+): Promise<ExitCode> {
   const groups = table.groups as LabelColumn;
   const count = groups.names.length;
   // Every group's files, checked before the first fit: no name clash, no file read, a writable directory.
@@ -219,6 +228,10 @@ export async function runGroups(request: FitRequest, table: Table, input: Input,
     await (pool as PassPool | null)?.close();
   }
   warn(request, readWarnings(table));
+  if (request.timings) {
+    const [read, work] = [(clock[1] - clock[0]) / 1000, (performance.now() - clock[1]) / 1000];
+    say(`em-fit: timings: read ${read.toFixed(3)} s, fit and write ${work.toFixed(3)} s (${plural(count, 'group')}, the largest of ${plural(largest, 'row')}), peak RSS ${peakRss()} MB\n`);
+  }
   if (failure !== null) return failure.exitCode;
   return strictCode(request, fitted, open, iterations);
 }
