@@ -31,6 +31,8 @@ interface Located {
   identity: { dev: number; ino: number } | null;
   /** A regular file or a new one, as opposed to a device or FIFO (written in place). */
   regular: boolean;
+  /** A character or block device (/dev/null): written in place, and never one of the files read. */
+  device: boolean;
 }
 
 /** Standard output's file, when it is redirected to a regular file (`> out.json`); else null. */
@@ -62,7 +64,7 @@ export function checkOutputs(outputs: readonly Output[], reads: readonly ReadFil
   const seen = new Map<string, Output>();
   for (const output of outputs) {
     const located = locate(output, checked);
-    if (located.identity !== null) {
+    if (located.identity !== null && !located.device) {
       const read = reads.find((r) => r.dev === located.identity?.dev && r.ino === located.identity.ino);
       if (read !== undefined) {
         throw usageError(`${output.option} ${output.path} is ${read.what}; choose another name (em-fit never writes over a file it reads or writes)`);
@@ -99,10 +101,11 @@ function locate(output: Output, checked: Set<string>): Located {
     const stats = statSync(path);
     if (stats.isDirectory()) throw usageError(`${option} ${path} is a directory; give a file name`);
     const identity = { dev: stats.dev, ino: stats.ino };
-    if (!stats.isFile()) return { key: `${stats.dev}:${stats.ino}`, identity, regular: false };
+    const device = stats.isCharacterDevice() || stats.isBlockDevice();
+    if (!stats.isFile()) return { key: `${stats.dev}:${stats.ino}`, identity, regular: false, device };
     // The new file is made next to the link's target and renamed over it.
     writableDirectory(option, path, dirname(realpathSync(path)), checked);
-    return { key: `${stats.dev}:${stats.ino}`, identity, regular: true };
+    return { key: `${stats.dev}:${stats.ino}`, identity, regular: true, device };
   } catch (error) {
     if ((error as { name?: string }).name === 'EmFitError') throw error;
     const code = (error as NodeJS.ErrnoException).code;
@@ -110,7 +113,7 @@ function locate(output: Output, checked: Set<string>): Located {
   }
   const directory = dirname(resolve(path));
   writableDirectory(option, path, directory, checked);
-  return { key: `new:${join(realpathSync(directory), basename(path))}`, identity: null, regular: true };
+  return { key: `new:${join(realpathSync(directory), basename(path))}`, identity: null, regular: true, device: false };
 }
 
 function writableDirectory(option: string, path: string, directory: string, checked: Set<string>): void {

@@ -17,6 +17,7 @@ import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
 import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
+import { checkWeights } from './limits.js';
 import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
@@ -49,6 +50,7 @@ async function score(
 ): Promise<ExitCode> {
   const theta = modelParameters(model);
   const data = { x: table.values, w: table.weights };
+  checkWeights(data);
   const k = theta.weight.length;
   const scoring = { theta, variance: model.variance, floor: { floor: model.variance_floor } };
   // A value so far from every component that its density is 0 in double precision has no
