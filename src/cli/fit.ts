@@ -17,7 +17,7 @@ import { writeJson } from '../report/json.js';
 import { firstUnscored, type RowSet } from '../report/rows.js';
 import { writeText } from '../report/text.js';
 import { checkFittable, checkScale, type Fit, fitFrom, partitionStart } from '../select/fit.js';
-import { bestBy, searchModels, type Selection } from '../select/search.js';
+import { bestBy, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
 import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
@@ -32,9 +32,6 @@ const THREADS_FROM_ROWS = 200_000;
 
 /** Largest distance between a starting mean and the data, as checkScale allows between values. */
 const MAX_SPREAD = 1e150;
-
-/** Rows on which a model search runs its starts (see select/search.ts). */
-const SEARCH_ROWS = 50_000;
 
 /** The fit to report and, when candidates were compared, the comparison. */
 export interface Outcome {
@@ -169,13 +166,13 @@ export function workEstimate(request: FitRequest, rows: number, k: number | null
     const fits = request.variances?.length ?? 1;
     return {
       seconds: fits * passSeconds(request.maxIter + 1, rows, k, threads),
-      what: `${k} components on ${rows} rows, up to ${request.maxIter} iterations; lower --max-iter, use fewer components or more --threads if that is too long`,
+      what: `${k} components, up to ${request.maxIter} iterations; lower --max-iter, use fewer components or more --threads if that is too long`,
     };
   }
   const ks = request.k ?? DEFAULT_K;
   return {
     seconds: searchSeconds(rows, SEARCH_ROWS, ks, request.variances?.length ?? 2, request.nInit, request.maxIter, threads),
-    what: `a model search with K up to ${ks[ks.length - 1]} on ${rows} rows, ${request.nInit} starts per method and candidate; fewer K (--k), fewer starts (--n-init) or more --threads make it shorter`,
+    what: `a model search with K up to ${ks[ks.length - 1]}, ${request.nInit} starts per method and candidate; fewer K (--k), fewer starts (--n-init) or more --threads make it shorter`,
   };
 }
 
@@ -206,7 +203,7 @@ export async function fitData(
   const threads = pool?.threads ?? threadCount(request, data.x.length);
   if (!quietCost) {
     const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads);
-    if (work.seconds > LONG_SECONDS) warn(request, [`this fit may take ${duration(work.seconds)} or so: ${work.what}`]);
+    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${data.x.length} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
   }
   const own = pool === null && threads > 1 ? PassPool.create(data, threads) : null;
   const passes = pool ?? own ?? undefined;
@@ -335,7 +332,7 @@ export function strictCode(request: FitRequest, fits: number, open: number, iter
 /** The files the run reads: the input (a file, or what standard input is) and a model file. */
 export function readFiles(input: Input, model: { path: string; what: string } | null): ReadFile[] {
   const reads: ReadFile[] = [];
-  if (input.identity !== null) reads.push({ what: input.fd === null && input.source === 'standard input' ? 'the file standard input reads' : `the input file ${input.source}`, dev: input.identity.dev, ino: input.identity.ino });
+  if (input.identity !== null) reads.push({ what: input.description, dev: input.identity.dev, ino: input.identity.ino });
   const file = model === null ? null : readFileIdentity(model.path, model.what);
   if (file !== null) reads.push(file);
   return reads;

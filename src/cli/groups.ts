@@ -27,8 +27,8 @@ import { writePlot } from './plot.js';
 
 /** Seconds one picture takes to render and write (vega in Node), for the warning about many groups. */
 const SECONDS_PER_PICTURE = 0.1;
-/** Seconds a group costs besides its passes (its starts, its report), for the same warning. */
-const SECONDS_PER_GROUP = 0.002;
+/** Seconds a group costs besides its fit (copying its rows, its report), for the same warning. */
+const SECONDS_PER_GROUP = 5e-4;
 /** Milliseconds between turns given to the event loop, so that Ctrl-C is heard between many small groups. */
 const YIELD_MS = 50;
 
@@ -133,7 +133,7 @@ export async function runGroups(
     seconds += workEstimate(request, rows, k, threadCount(request, rows)).seconds + SECONDS_PER_GROUP;
   }
   if (seconds > LONG_SECONDS) {
-    warn(request, [`fitting the ${count} groups may take ${duration(seconds)} or so (${workEstimate(request, largest, k, 1).what.replace(/ on \d+ rows/, ' per group')})`]);
+    warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1).what}`]);
   }
   // One buffer for the values (and weights) of the group being fitted, and one pool over it.
   const x = sharedFloat64(largest);

@@ -60,6 +60,8 @@ export function announce(stage: 'reading' | 'fitting' | 'writing'): void {
 export interface Input {
   /** The input's name in messages. */
   source: string;
+  /** What it is, in messages about files that must not be written: "the input file data.csv". */
+  description: string;
   /** Its size in bytes, when it is a regular file. */
   size: number | null;
   /** The open regular file, read by position (so that it can be read again), or null for a stream. */
@@ -92,14 +94,14 @@ export function openInput(file: string, twice: boolean): Input {
     } catch {
       // No standard input at all: reading it will say so.
     }
-    return streamInput(process.stdin, 'standard input', identity, twice);
+    return streamInput(process.stdin, 'standard input', 'the file standard input reads', identity, twice);
   }
   let fd: number;
   try {
     const stats = statSync(file);
     if (stats.isDirectory()) throw inputError(`${file} is a directory, not a file`);
     // A FIFO is opened by the stream, off the main thread: opening blocks until a writer comes.
-    if (!stats.isFile()) return streamInput(createReadStream(file, { highWaterMark: 1 << 20 }), file, identityOf(stats), twice);
+    if (!stats.isFile()) return streamInput(createReadStream(file, { highWaterMark: 1 << 20 }), file, `the input ${file}`, identityOf(stats), twice);
     fd = openSync(file, 'r');
   } catch (error) {
     if (error instanceof EmFitError) throw error;
@@ -119,6 +121,7 @@ function fileInput(file: string, fd: number): Input {
   const read = (): Readable => readAt(fd, { highWaterMark: 1 << 20 });
   return {
     source: file,
+    description: `the input file ${file}`,
     size: opened.size,
     fd,
     identity: opened,
@@ -131,10 +134,11 @@ function fileInput(file: string, fd: number): Input {
   };
 }
 
-function streamInput(stream: Readable, source: string, identity: FileIdentity | null, twice: boolean): Input {
+function streamInput(stream: Readable, source: string, description: string, identity: FileIdentity | null, twice: boolean): Input {
   const spool: Buffer[] = [];
   return {
     source,
+    description,
     size: null,
     fd: null,
     identity,

@@ -101,21 +101,30 @@ export function sampleSizeNotes(total: number, weighted: boolean, candidates: Ca
  */
 const secondsPerRowComponent = (k: number): number => (k <= 128 ? 7e-9 : k <= 500 ? 45e-9 : 130e-9);
 /** Seconds a pass costs whatever its size (the call, the M-step, the convergence test). */
-const SECONDS_PER_PASS = 2e-6;
-/** Passes a start usually takes, for an estimate; --max-iter bounds it. */
-const TYPICAL_PASSES = 50;
+const SECONDS_PER_PASS = 5e-7;
+/** Seconds a start of a search costs besides its passes (its partition, its fit's summary). */
+const SECONDS_PER_START = 2e-5;
+/**
+ * Passes a start usually takes, for an estimate; --max-iter bounds it. With these figures
+ * 20,000 groups of 3 rows are estimated at 70 s and take 40 s (bench/groups.mjs).
+ */
+const TYPICAL_PASSES = 30;
 
 /** Seconds of `passes` passes over `rows` rows with k components on `threads` threads. */
 export const passSeconds = (passes: number, rows: number, k: number, threads: number): number =>
   passes * (SECONDS_PER_PASS + (rows * k * secondsPerRowComponent(k)) / threads);
 
-/** An estimate of a search: every candidate from all its starts (on a subsample of `searchRows`), then on all rows. */
+/**
+ * An estimate of a search: every candidate from all its starts (on a subsample of
+ * `searchRows`), then on all rows. Candidates with more components than rows are skipped.
+ */
 export function searchSeconds(rows: number, searchRows: number, ks: readonly number[], variances: number, nInit: number, maxIter: number, threads: number): number {
   const passes = Math.min(TYPICAL_PASSES, maxIter + 1);
   let seconds = 0;
   for (const k of ks) {
+    if (k > rows) break;
     const starts = k === 1 ? 1 : 2 + nInit + Math.ceil(nInit / 2) + 2 * (k - 1);
-    seconds += variances * passSeconds(starts * passes, Math.min(rows, searchRows), k, 1);
+    seconds += variances * (starts * SECONDS_PER_START + passSeconds(starts * passes, Math.min(rows, searchRows), k, 1));
     if (rows > searchRows) seconds += variances * passSeconds(passes, rows, k, threads);
   }
   return seconds;

@@ -24,7 +24,7 @@ import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from '.
 const RANDOM_STREAM = 1 << 20;
 
 /** Rows above which the starts are run on a subsample. */
-const SEARCH_ROWS = 50_000;
+export const SEARCH_ROWS = 50_000;
 
 export interface SearchSettings extends Omit<FitSettings, 'variance' | 'orderByMean'> {
   ks: number[];
