@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, fstatSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { usageError } from '../errors.js';
 import { fileProblem } from '../io/files.js';
 
@@ -84,7 +84,15 @@ export function checkOutputs(outputs: readonly Output[], reads: readonly ReadFil
  * (one per group) are known, and checked by checkOutputs, once the groups are read.
  */
 export function checkDirectories(outputs: readonly Output[]): void {
-  for (const { option, path } of outputs) writableDirectory(option, path, dirname(resolve(path)), new Set());
+  for (const { option, path } of outputs) {
+    fileName(option, path);
+    writableDirectory(option, path, dirname(resolve(path)), new Set());
+  }
+}
+
+/** Refuses a path that names no file: empty, or ending in a slash (a directory). */
+function fileName(option: string, path: string): void {
+  if (path === '' || path.endsWith('/') || path.endsWith(sep)) throw usageError(`${option} needs a file name, got ${JSON.stringify(path)}`);
 }
 
 /** Refuses standard output redirected to a file the run reads (`em-fit in.csv … >> in.csv`). */
@@ -97,6 +105,7 @@ export function checkStdout(reads: readonly ReadFile[]): void {
 
 function locate(output: Output, checked: Set<string>): Located {
   const { option, path } = output;
+  fileName(option, path);
   try {
     const stats = statSync(path);
     if (stats.isDirectory()) throw usageError(`${option} ${path} is a directory; give a file name`);
