@@ -3,9 +3,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { PassPool } from '../em/pool.js';
-import { EmFitError, EXIT, type ExitCode, usageError } from '../errors.js';
-import { dataRecords, type LabelColumn, type ReadOptions, type Table } from '../io/csv.js';
-import { sharedFloat64 } from '../io/table.js';
+import { EXIT, type ExitCode, fitError, usageError } from '../errors.js';
+import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, modelParameters, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
@@ -16,14 +15,18 @@ import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
-import { writeCsv, writeGroupsCsv } from '../report/csv.js';
+import { writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
-import type { RowSet } from '../report/rows.js';
+import { firstUnscored, type RowSet } from '../report/rows.js';
 import { writeText } from '../report/text.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, partitionStart, totalWeight } from '../select/fit.js';
-import { bestBy, type Guard, searchModels, type Selection } from '../select/search.js';
-import { plural, quote } from '../text.js';
-import { colours, groupPaths, type Input, openInput, readInput, readOptions, textPlotWidth, warn } from './io.js';
+import { JobPool } from '../select/job-pool.js';
+import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
+import { plural, quote, short } from '../text.js';
+import { runGroups } from './groups.js';
+import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
+import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
+import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import { DEFAULT_K, type FitRequest } from './options.js';
 import { drive } from './progress.js';
@@ -31,18 +34,34 @@ import { drive } from './progress.js';
 /** Rows from which `--threads auto` uses every core: below, starting workers costs more than it saves. */
 const THREADS_FROM_ROWS = 200_000;
 
+/** Rows from which a model search uses every core (see searchThreads). */
+const SEARCH_THREADS_FROM_ROWS = 500;
+
+/** Largest distance between a starting mean and the data, as checkScale allows between values. */
+const MAX_SPREAD = 1e150;
+
 /** The fit to report and, when candidates were compared, the comparison. */
-interface Outcome {
+export interface Outcome {
   fit: Fit;
   guard: Guard;
   selection: Selection | null;
   /** Passes over the data, over every candidate and start. */
   passes: number;
+  /** Warnings about the request on these data (the sample size of the criteria). */
+  notes: string[];
 }
 
-function threadCount(request: FitRequest, rows: number): number {
-  if (request.threads !== null) return request.threads;
-  return rows >= THREADS_FROM_ROWS ? availableParallelism() : 1;
+/** The cores available: --threads is held to them (more threads than cores only cost memory). */
+export const cores = (): number => availableParallelism();
+
+/** The threads asked for (--threads), held to the cores available. */
+export function threadsAsked(request: FitRequest): number | null {
+  return request.threads === null ? null : Math.min(request.threads, cores());
+}
+
+/** Threads for the passes over `rows` rows: --threads, or all cores from THREADS_FROM_ROWS rows up. */
+export function threadCount(request: FitRequest, rows: number): number {
+  return threadsAsked(request) ?? (rows >= THREADS_FROM_ROWS ? cores() : 1);
 }
 
 const emSettings = (request: FitRequest, accelDefault: 'none' | 'squarem') => ({
@@ -96,13 +115,15 @@ async function fitEachVariance(
     fits.push(await drive(fitFrom(data, s.theta, names, settings, s.floored, pool)));
   }
   const passes = fits.reduce((a, f) => a + f.passes, 0);
-  if (fits.length === 1) return { fit: fits[0], selection: null, passes, guard: how.guard };
+  if (fits.length === 1) return { fit: fits[0], selection: null, passes, guard: how.guard, notes: [] };
   const best = bestBy(fits, request.criterion);
-  return { fit: best, guard: how.guard, selection: { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty, heaping: null }, passes };
+  const selection = { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty, heaping: null };
+  return { fit: best, guard: how.guard, selection, passes, notes: [] };
 }
 
 /** Fits from the partition column. */
 function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
+  checkComponents(labels.names.length, `--init ${request.init}`);
   const codes = labels.codes.slice();
   const names = sortLabels(labels.names, codes);
   if (request.k !== null && request.k[0] !== names.length) {
@@ -126,13 +147,27 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
       floored[j] = v < floor.floor ? 1 : 0;
       theta.variance[j] = Math.max(v, floor.floor);
     });
+    // EM sums squared distances to the means: a mean farther from the data than a double's
+    // square root overflows them (the data's own spread is held to the same bound by checkScale).
+    const lo = data.x.reduce((a, v) => Math.min(a, v), Infinity);
+    const hi = data.x.reduce((a, v) => Math.max(a, v), -Infinity);
+    theta.mean.forEach((mean, j) => {
+      if (!(Math.abs(mean - lo) <= MAX_SPREAD && Math.abs(mean - hi) <= MAX_SPREAD)) {
+        throw fitError(`component ${quote(model.components[j].label)} of --init-model ${request.initModel} has its mean at ${short(mean)}, too far from the data (${short(lo)} to ${short(hi)}) for the sums of EM; fit without --init-model`);
+      }
+    });
+    // A row no component reaches (density 0 in double precision) gives ℓ(θ0) = −∞.
+    const far = firstUnscored({ theta, variance: model.variance, floor }, data.x);
+    if (far >= 0) {
+      throw fitError(`the model of --init-model ${request.initModel} gives the value ${short(data.x[far])} a density of 0 in double precision (it lies too far from every component), so it cannot start this fit; fit without --init-model`);
+    }
     return { theta, floored };
   };
   return fitEachVariance(request, data, model.components.map((c) => c.label), how, pool, start, model.variance);
 }
 
-/** Searches the candidate models. */
-async function search(request: FitRequest, data: Data, how: Plan): Promise<Outcome> {
+/** Searches the candidate models, sharing the fits with `jobs`' threads. */
+async function search(request: FitRequest, data: Data, how: Plan, jobs: JobPool | null): Promise<Outcome> {
   const selection = await drive(
     searchModels(
       data,
@@ -147,39 +182,138 @@ async function search(request: FitRequest, data: Data, how: Plan): Promise<Outco
         floor: how.floor,
         guard: how.guard,
       },
-      // A search's fits run side by side on every core whatever the data's size.
-      request.threads ?? availableParallelism(),
+      jobs,
     ),
   );
-  return { fit: selection.best, selection, passes: selection.passes, guard: how.guard };
+  return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
 }
 
-/** Fits one data set (the file, or one group of it) the way the request asks. */
-async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null): Promise<Outcome> {
+/**
+ * Threads for a model search on `rows` rows: --threads, or all cores from SEARCH_THREADS_FROM_ROWS
+ * rows up. A search shares whole fits between threads (see select/search.ts), which pays from
+ * far fewer rows than sharing the passes of one fit does.
+ */
+export function searchThreads(request: FitRequest, rows: number): number {
+  return threadsAsked(request) ?? (rows >= SEARCH_THREADS_FROM_ROWS ? cores() : 1);
+}
+
+/** The models a request compares on these data, for the sample-size check of the criteria. */
+function candidateModels(request: FitRequest, labels: LabelColumn | null, model: ModelFile | null) {
+  const variances = request.variances ?? (model !== null ? [model.variance] : labels !== null ? ['unequal' as const] : (['equal', 'unequal'] as const));
+  const ks = model !== null ? [model.components.length] : labels !== null ? [labels.names.length] : (request.k ?? DEFAULT_K);
+  return { models: ks.flatMap((k) => variances.map((variance) => ({ k, variance }))), criterion: request.criterion };
+}
+
+/**
+ * An estimate of the seconds a fit of `rows` rows will take, and what it is, for the warning
+ * before work that would take long: from a partition or a model (`k` components; every
+ * iteration up to --max-iter counted), or a model search (k null).
+ */
+export function workEstimate(request: FitRequest, rows: number, k: number | null, threads: number): { seconds: number; what: string } {
+  if (k !== null) {
+    const fits = request.variances?.length ?? 1;
+    return {
+      seconds: fits * passSeconds(request.maxIter + 1, rows, k, threads),
+      what: `${k} components, up to ${request.maxIter} iterations; lower --max-iter, use fewer components or more --threads if that is too long`,
+    };
+  }
+  const ks = request.k ?? DEFAULT_K;
+  return {
+    seconds: searchSeconds(rows, SEARCH_ROWS, ks, request.variances?.length ?? 2, request.nInit, request.maxIter, threads),
+    what: `a model search with K up to ${ks[ks.length - 1]}, ${request.nInit} starts per method and candidate; fewer K (--k), fewer starts (--n-init) or more --threads make it shorter`,
+  };
+}
+
+/** The labels of the components a model search can report: "1" to the largest K asked for. */
+export function searchLabels(request: FitRequest): string[] {
+  const ks = request.k ?? DEFAULT_K;
+  return Array.from({ length: ks[ks.length - 1] }, (_, j) => String(j + 1));
+}
+
+/** Worker threads for one data set: a pool sharing passes (a fit) or whole fits (a search). */
+export interface Pools {
+  passes?: PassPool | null;
+  jobs?: JobPool | null;
+}
+
+/**
+ * Fits one data set (the file, or one group of it) the way the request asks. With `pools`
+ * (shared by the groups of --by) the work uses them; without, a pool is started here when
+ * threads pay: one sharing the passes of a fit from a partition or a model, one sharing the
+ * fits of a model search.
+ */
+export async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null, pools: Pools = {}, quietCost = false): Promise<Outcome> {
   checkScale(data);
+  const total = checkWeights(data);
+  const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model));
   const searching = model === null && labels === null;
   const how = plan(request, data, decimals, searching);
-  // A search shares whole fits between threads (see select/search.ts); a single fit its passes.
-  if (searching) return search(request, data, how);
-  const threads = threadCount(request, data.x.length);
-  const pool = threads > 1 ? PassPool.create(data, threads) : undefined;
+  const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, data.x.length)) : (pools.passes?.threads ?? threadCount(request, data.x.length));
+  if (!quietCost) {
+    const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads);
+    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${data.x.length} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
+  }
+  const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
+  const ownPasses = !searching && pools.passes == null && threads > 1 ? PassPool.create(data, threads) : null;
+  const passes = pools.passes ?? ownPasses ?? undefined;
+  let outcome: Outcome;
   try {
-    if (model !== null) return await fromModel(request, model, data, how, pool);
-    return await fromPartition(request, labels as LabelColumn, data, how, pool);
+    if (model !== null) outcome = await fromModel(request, model, data, how, passes);
+    else if (labels !== null) outcome = await fromPartition(request, labels, data, how, passes);
+    else outcome = await search(request, data, how, pools.jobs ?? ownJobs);
   } finally {
-    await pool?.close();
+    await ownPasses?.close();
+    await ownJobs?.close();
+  }
+  checkFinite(outcome);
+  return { ...outcome, notes };
+}
+
+/**
+ * Refuses (exit 4) a fit whose log-likelihood or parameters are not finite numbers: data or
+ * weights at the edge of what doubles hold can take EM there, and such a fit has no meaning.
+ */
+function checkFinite(outcome: Outcome): void {
+  for (const fit of outcome.selection?.candidates ?? [outcome.fit]) {
+    const { weight, mean, variance } = fit.theta;
+    const finite = (a: ArrayLike<number>): boolean => Array.prototype.every.call(a, Number.isFinite);
+    if (!finite([fit.loglik, fit.bic, fit.aic, fit.icl]) || !finite(weight) || !finite(mean) || !finite(variance)) {
+      throw fitError(
+        `the fit with ${plural(fit.labels.length, 'component')} reached a log-likelihood or parameters that are not finite numbers (ℓ = ${fit.loglik}); the values or weights are beyond what doubles hold in this fit: rescale them`,
+      );
+    }
   }
 }
 
-/** Standard errors of the fit, or why there are none. */
+/**
+ * Standard errors of the fit, or why there are none. The information matrix has entries of
+ * order 1/σ⁴, which underflow for data around 1e100; so it is computed on the data divided
+ * by a power of two near the spread (exact: only the exponents change), and the errors
+ * scaled back.
+ */
 function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
   if (!fit.converged) return 'the fit has not converged, so it is not at a maximum';
-  return standardErrors(data, fit.theta, fit.variance, fit.floor.floor);
+  const { theta } = fit;
+  let pooled = 0;
+  for (let k = 0; k < theta.weight.length; k++) pooled += theta.weight[k] * theta.variance[k];
+  const scale = 2 ** Math.round(Math.log2(Math.sqrt(pooled)));
+  const scaled = scale === 1 || !Number.isFinite(scale) || scale === 0;
+  const x = scaled ? data.x : data.x.map((v) => v / scale);
+  const at = scaled
+    ? theta
+    : { weight: theta.weight, mean: theta.mean.map((v) => v / scale), variance: theta.variance.map((v) => v / (scale * scale)) };
+  const se = standardErrors({ x, w: data.w }, at, fit.variance, fit.floor.floor / (scale * scale));
+  if (typeof se === 'string') return se;
+  const result = { weight: se.weight, mean: se.mean.map((v) => v * scale), variance: se.variance.map((v) => v * scale * scale) };
+  if (![result.weight, result.mean, result.variance].every((a) => a.every(Number.isFinite))) {
+    return 'the observed information matrix cannot be inverted in double precision (its entries are beyond the range of doubles)';
+  }
+  return result;
 }
 
-const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, selection: ctx.selection });
+export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, selection: ctx.selection });
 
-function modelFile(ctx: ReportContext, version: string): ModelFile {
+export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
   return {
     format: MODEL_FORMAT,
@@ -195,8 +329,21 @@ function modelFile(ctx: ReportContext, version: string): ModelFile {
   };
 }
 
+/** Rows left out of one data set: for a missing value, and for weight 0 (null without --weight). */
+export interface LeftOut {
+  skipped: number;
+  zeroWeight: number | null;
+}
+
 /** What a fit of one data set needs to be reported. */
-function context(request: FitRequest, table: Table, outcome: Outcome, data: Data, rows: Omit<RowSet, 'model' | 'labels' | 'logDensity'>, extra: { skipped: number; group: string | null; warnings: string[] }): ReportContext {
+export function context(
+  request: FitRequest,
+  table: Table,
+  outcome: Outcome,
+  data: Data,
+  rows: Omit<RowSet, 'model' | 'labels' | 'logDensity'>,
+  extra: LeftOut & { group: string | null; warnings: string[] },
+): ReportContext {
   const { fit } = outcome;
   return {
     fit,
@@ -207,8 +354,9 @@ function context(request: FitRequest, table: Table, outcome: Outcome, data: Data
     weights: data.w,
     textPlotWidth: textPlotWidth(request),
     skipped: extra.skipped,
+    zeroWeight: extra.zeroWeight,
     group: extra.group,
-    warnings: [...extra.warnings, ...(outcome.selection?.skipped ?? []), ...fit.warnings, ...(outcome.selection?.warnings ?? [])],
+    warnings: [...extra.warnings, ...outcome.notes, ...(outcome.selection?.skipped ?? []), ...fit.warnings, ...(outcome.selection?.warnings ?? [])],
     responsibilities: request.responsibilities,
     settings: { rtol: request.rtol, maxIter: request.maxIter },
     selection: outcome.selection,
@@ -219,43 +367,87 @@ function context(request: FitRequest, table: Table, outcome: Outcome, data: Data
   };
 }
 
-function readWarnings(table: Table): string[] {
-  return table.labelsOnlyInSkipped.map((label) => `label ${quote(label)} occurs only on rows skipped for missing values, so it has no component`);
+export function readWarnings(table: Table): string[] {
+  const why = table.weightName === null ? 'skipped for missing values' : 'left out (a missing value or weight 0)';
+  return table.labelsOnlyInSkipped.map((label) => `label ${quote(label)} occurs only on rows ${why}, so it has no component`);
 }
 
 /** The exit code after a report: 4 with --strict when a fit has not converged. */
-function strictCode(request: FitRequest, fits: Fit[]): ExitCode {
-  const open = fits.filter((f) => !f.converged);
-  if (!request.strict || open.length === 0) return EXIT.ok;
-  const what = fits.length === 1 ? `not converged after ${plural(open[0].iterations, 'iteration')}` : `${plural(open.length, 'group')} not converged`;
-  process.stderr.write(`em-fit: ${what} (--strict)\n`);
+export function strictCode(request: FitRequest, fits: number, open: number, iterations: number): ExitCode {
+  if (!request.strict || open === 0) return EXIT.ok;
+  const what = fits === 1 ? `not converged after ${plural(iterations, 'iteration')}` : `${plural(open, 'group')} not converged`;
+  say(`em-fit: ${what} (--strict)\n`);
   return EXIT.fit;
 }
 
-export async function runFit(request: FitRequest, version: string): Promise<ExitCode> {
-  const model = request.initModel === undefined ? null : readModel(request.initModel);
-  const input = openInput(request.file, request.format === 'csv');
-  const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
-  const clock = [performance.now()];
-  const table = await readInput(input, options, request.threads ?? availableParallelism());
-  clock.push(performance.now());
-  if (table.groups !== null) return runGroups(request, table, input, options, model, version);
+/** The files the run reads: the input (a file, or what standard input is) and a model file. */
+export function readFiles(input: Input, model: { path: string; what: string } | null): ReadFile[] {
+  const reads: ReadFile[] = [];
+  if (input.identity !== null) reads.push({ what: input.description, dev: input.identity.dev, ino: input.identity.ino });
+  const file = model === null ? null : readFileIdentity(model.path, model.what);
+  if (file !== null) reads.push(file);
+  return reads;
+}
 
+/** The outputs a fit writes, checked before anything is read: for --by, only their directories here (the files per group once the groups are known). */
+export function fitOutputs(request: FitRequest): Output[] {
+  return [
+    ...(request.saveModel === undefined ? [] : [{ option: '--save-model', path: request.saveModel }]),
+    ...(request.plot === undefined ? [] : [{ option: '--plot', path: request.plot }]),
+  ];
+}
+
+/** Warns when threads beyond the cores were asked for. */
+function warnOfThreads(request: FitRequest): void {
+  if (request.threads !== null && request.threads > cores()) {
+    warn(request, [`--threads ${request.threads} is more than the ${plural(cores(), 'core')} available; using ${cores()}`]);
+  }
+}
+
+export async function runFit(request: FitRequest, version: string): Promise<ExitCode> {
+  const input = openInput(request.file, request.format === 'csv');
+  try {
+    const reads = readFiles(input, request.initModel === undefined ? null : { path: request.initModel, what: `the model file read by --init-model` });
+    checkStdout(reads);
+    const outputs = fitOutputs(request);
+    const out = stdoutFile();
+    if (request.by === undefined) checkOutputs(outputs, out === null ? reads : [...reads, out]);
+    else checkDirectories(outputs);
+    warnOfThreads(request);
+    const model = request.initModel === undefined ? null : readModel(request.initModel);
+    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
+    const clock = [performance.now()];
+    const table = await readInput(input, options, threadsAsked(request) ?? cores());
+    clock.push(performance.now());
+    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
+    return await runOne(request, table, input, options, model, version, clock);
+  } finally {
+    closeInput(input);
+  }
+}
+
+/** Fits the whole table and reports it. */
+async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[]): Promise<ExitCode> {
   const data = { x: table.values, w: table.weights };
+  announce('fitting');
   const outcome = await fitData(request, data, table.labels, table.decimals, model);
   clock.push(performance.now());
-  const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { skipped: table.skippedRecords.length, group: null, warnings: readWarnings(table) });
+  const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
+  const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });
   warn(request, ctx.warnings);
   if (typeof ctx.standardErrors === 'string') warn(request, [`no standard errors: ${ctx.standardErrors}`]);
+  announce('writing');
   if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version));
   if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJson(ctx, sink);
-  else if (request.format === 'csv') await writeCsv(ctx.rows, table.header, dataRecords(input.stream(), options), sink);
-  else await writeText(ctx, colours(process.stdout), request.rows, sink);
+  else if (request.format === 'csv') {
+    await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
+    input.checkUnchanged('while the CSV report read its rows again');
+  } else await writeText(ctx, colours(process.stdout), request.rows, sink);
   clock.push(performance.now());
-  if (request.timings) process.stderr.write(`em-fit: ${timings(clock, outcome)}\n`);
-  return strictCode(request, [outcome.fit]);
+  if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);
+  return strictCode(request, 1, outcome.fit.converged ? 0 : 1, outcome.fit.iterations);
 }
 
 /** One line of timings from the clock readings before and after reading, fitting and writing. */
@@ -265,115 +457,8 @@ function timings(clock: number[], outcome: Outcome): string {
   const work = selection
     ? `${plural(selection.candidates.length, 'candidate')} compared in ${plural(passes, 'pass')}`
     : `${plural(fit.iterations, 'iteration')}, ${plural(passes, 'pass')} over ${fit.n} rows, ${((fitted * 1000) / passes).toFixed(2)} ms per pass`;
-  const rss = process.resourceUsage().maxRSS / 1024;
-  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${work}), write ${written.toFixed(3)} s, peak RSS ${rss.toFixed(0)} MB`;
+  return `timings: read ${read.toFixed(3)} s, fit ${fitted.toFixed(3)} s (${work}), write ${written.toFixed(3)} s, peak RSS ${peakRss()} MB`;
 }
 
-/** The result of one --by group: its report, or why it could not be fitted. */
-type GroupResult = { name: string; ctx: ReportContext } | { name: string; error: EmFitError };
-
-/** The rows of each group, in order: a counting sort of the group codes. */
-function rowsByGroup(codes: Int32Array, groups: number): Int32Array[] {
-  const counts = new Int32Array(groups);
-  for (let i = 0; i < codes.length; i++) counts[codes[i]]++;
-  const rows = Array.from(counts, (count) => new Int32Array(count));
-  const filled = new Int32Array(groups);
-  for (let i = 0; i < codes.length; i++) rows[codes[i]][filled[codes[i]]++] = i;
-  return rows;
-}
-
-/** The 0-based data record of each row in use, from the sorted skipped records. */
-function recordIndices(n: number, skippedRecords: Int32Array): Int32Array {
-  const index = new Int32Array(n);
-  let skip = 0;
-  for (let row = 0, record = 0; row < n; record++) {
-    if (skip < skippedRecords.length && skippedRecords[skip] === record) skip++;
-    else index[row++] = record;
-  }
-  return index;
-}
-
-/** The values of `rows`, in shared memory like the table's columns, so that a pool needs no copy. */
-function pick(a: Float64Array, rows: Int32Array): Float64Array {
-  const out = sharedFloat64(rows.length);
-  for (let j = 0; j < rows.length; j++) out[j] = a[rows[j]];
-  return out;
-}
-
-/** Fits each group separately; the exit code is 0 only if every group was fitted. */
-async function runGroups(request: FitRequest, table: Table, input: Input, options: ReadOptions, model: ModelFile | null, version: string): Promise<ExitCode> {
-  const groups = table.groups as LabelColumn;
-  const byGroup = rowsByGroup(groups.codes, groups.names.length);
-  const records = recordIndices(table.values.length, table.skippedRecords);
-  const results: GroupResult[] = [];
-  for (let g = 0; g < groups.names.length; g++) {
-    const name = groups.names[g];
-    const rows = byGroup[g];
-    const skipped = table.skippedGroups.filter((code) => code === g).length;
-    try {
-      if (rows.length === 0) throw new EmFitError(`all ${plural(skipped, 'row')} of the group have a missing value`, EXIT.fit);
-      const data = { x: pick(table.values, rows), w: table.weights === null ? null : pick(table.weights, rows) };
-      const labels = table.labels === null ? null : { ...table.labels, codes: Int32Array.from(rows, (i) => (table.labels as LabelColumn).codes[i]) };
-      const groupLabels = labels === null ? null : onlyPresentLabels(labels);
-      const outcome = await fitData(request, data, groupLabels, table.decimals, model);
-      const ctx = context(request, table, outcome, data, { x: data.x, skippedRecords: new Int32Array(0), recordIndex: Int32Array.from(rows, (i) => records[i]) }, { skipped, group: name, warnings: [] });
-      results.push({ name, ctx });
-      warn(request, ctx.warnings.map((w) => `group ${quote(name)}: ${w}`));
-      if (typeof ctx.standardErrors === 'string') warn(request, [`group ${quote(name)}: no standard errors: ${ctx.standardErrors}`]);
-    } catch (error) {
-      if (!(error instanceof EmFitError) || error.exitCode === EXIT.usage) throw error;
-      results.push({ name, error });
-      warn(request, [`group ${quote(name)} was not fitted: ${error.message}`]);
-    }
-  }
-  warn(request, readWarnings(table));
-  if (request.saveModel !== undefined) {
-    const paths = groupPaths(request.saveModel, results.map((r) => r.name));
-    results.forEach((r, i) => {
-      if ('ctx' in r) writeModel(paths[i], modelFile(r.ctx, version));
-    });
-  }
-  if (request.plot !== undefined) {
-    const paths = groupPaths(request.plot, results.map((r) => r.name));
-    for (const [i, r] of results.entries()) if ('ctx' in r) await writePlot(paths[i], plotInput(r.ctx));
-  }
-  const sink = new Sink(process.stdout);
-  if (request.format === 'json') {
-    for (const r of results) {
-      if ('ctx' in r) await writeJson(r.ctx, sink, false);
-      else if (sink.push(`${JSON.stringify({ group: r.name, error: r.error.message })}\n`)) await sink.flush();
-    }
-    await sink.flush();
-  } else if (request.format === 'csv') {
-    const fitted = results.map((r) => ('ctx' in r ? r.ctx.rows : null));
-    await writeGroupsCsv(groups, fitted, table.skippedRecords, table.header, dataRecords(input.stream(), options), sink);
-  } else {
-    const c = colours(process.stdout);
-    for (const r of results) {
-      sink.push(`${c.bold.inverse(` group ${r.name} `)}\n`);
-      if ('ctx' in r) await writeText(r.ctx, c, request.rows, sink);
-      else sink.push(`${c.red(`not fitted: ${r.error.message}`)}\n`);
-      sink.push('\n');
-    }
-    await sink.flush();
-  }
-  const failed = results.find((r): r is { name: string; error: EmFitError } => 'error' in r);
-  if (failed) return failed.error.exitCode;
-  return strictCode(request, results.flatMap((r) => ('ctx' in r ? [r.ctx.fit] : [])));
-}
-
-/** A group's labels: only those present in the group, so K counts the group's own labels. */
-function onlyPresentLabels(labels: LabelColumn): LabelColumn {
-  const remap = new Map<number, number>();
-  const names: string[] = [];
-  const codes = labels.codes.map((code) => {
-    let mapped = remap.get(code);
-    if (mapped === undefined) {
-      mapped = names.length;
-      remap.set(code, mapped);
-      names.push(labels.names[code]);
-    }
-    return mapped;
-  });
-  return { name: labels.name, codes, names };
-}
+/** The peak resident memory of the process so far, in MB. */
+export const peakRss = (): string => (process.resourceUsage().maxRSS / 1024).toFixed(0);

@@ -1,16 +1,16 @@
 /**
- * The CLI's contact with the process: input streams, colour, warnings and output paths.
+ * The CLI's contact with the process: input streams, colour, messages on stderr.
  */
 import { Chalk, type ChalkInstance } from 'chalk';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { closeSync, createReadStream, fstatSync, openSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { EmFitError, inputError } from '../errors.js';
-import { fileProblem } from '../io/files.js';
+import { fileProblem, type FileIdentity, identityOf, readAt, unchanged } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
 import { readingProgress, StatusLine } from './progress.js';
 import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
+import { shown } from '../text.js';
 
 /** Colour for a stream: only on a terminal, never with NO_COLOR set. */
 export function colours(stream: NodeJS.WriteStream): ChalkInstance {
@@ -24,90 +24,169 @@ export function textPlotWidth(request: CommonRequest): number | null {
   return process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
 }
 
-/** Prints warnings on stderr, unless quiet. */
+/**
+ * Writes text to stderr. A stderr that cannot be written (`2> /dev/full`, a closed pipe)
+ * must not change the outcome of a run, so failures are ignored here (and the stream's
+ * 'error' events by run()).
+ */
+export function say(text: string): void {
+  try {
+    process.stderr.write(text);
+  } catch {
+    // Nothing more can be said.
+  }
+}
+
+/**
+ * Prints warnings on stderr, unless quiet. Control and invisible characters that came from
+ * the data or a file name are escaped (see shown): a label must not move the cursor, set the
+ * terminal's title, or hide the difference between two labels.
+ */
 export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
   if (request.quiet || warnings.length === 0) return;
   const c = colours(process.stderr);
-  for (const w of warnings) process.stderr.write(`${c.yellow('em-fit: warning:')} ${w}\n`);
+  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${shown(w)}\n`);
+}
+
+/**
+ * With EM_FIT_TEST_ANNOUNCE=1, says on stderr when a stage of the run begins ("reading",
+ * "fitting", "writing"), so that a test can act (send Ctrl-C) at a known point instead of
+ * after a guessed delay.
+ */
+export function announce(stage: 'reading' | 'fitting' | 'writing'): void {
+  if (process.env.EM_FIT_TEST_ANNOUNCE === '1') say(`em-fit: test: ${stage}\n`);
 }
 
 export interface Input {
-  /** A fresh stream over the input (a second one re-reads the file, or the spooled stdin). */
-  stream(): Readable;
   /** The input's name in messages. */
   source: string;
-  /** Its size in bytes, when it is a file. */
+  /** What it is, in messages about files that must not be written: "the input file data.csv". */
+  description: string;
+  /** Its size in bytes, when it is a regular file. */
   size: number | null;
-  /** The file's path, or null for standard input. */
-  path: string | null;
+  /** The open regular file, read by position (so that it can be read again), or null for a stream. */
+  fd: number | null;
+  /** The device and inode of what is read (a file, a pipe), to keep outputs off it; null if unknown. */
+  identity: FileIdentity | null;
+  /** The stream of the first read. */
+  stream(): Readable;
+  /**
+   * A stream of the same bytes again, for the CSV report: the spooled bytes of a pipe, or the
+   * file, after checking that it has not changed since it was read (an input error if it has).
+   */
+  again(): Readable;
+  /** Throws an input error if the file changed since it was opened; `when` ends the message. */
+  checkUnchanged(when: string): void;
 }
 
-/** The input as a stream; `-` is standard input, spooled when it must be read twice. */
+/**
+ * Opens the input. `-` is standard input. A regular file is opened once and read by
+ * position, so a second read sees the same file even if its name is meanwhile given to
+ * another, and its size and modification time show whether it was changed in place. Pipes,
+ * FIFOs, devices and process substitution (/dev/fd/N) can be read only once: with
+ * `twice`, their bytes are kept in memory as they are read, for the second read.
+ */
 export function openInput(file: string, twice: boolean): Input {
   if (file === '-') {
-    if (!twice) return { stream: () => process.stdin, source: 'standard input', size: null, path: null };
-    const bytes = readStdin();
-    return { stream: () => Readable.from([bytes]), source: 'standard input', size: bytes.length, path: null };
+    let identity: FileIdentity | null = null;
+    try {
+      identity = identityOf(fstatSync(0));
+    } catch {
+      // No standard input at all: reading it will say so.
+    }
+    return streamInput(process.stdin, 'standard input', 'the file standard input reads', identity, twice);
   }
-  let size: number;
+  let fd: number;
   try {
-    const stat = statSync(file);
-    if (stat.isDirectory()) throw inputError(`${file} is a directory, not a file`);
-    size = stat.size;
+    const stats = statSync(file);
+    if (stats.isDirectory()) throw inputError(`${file} is a directory, not a file`);
+    // A FIFO is opened by the stream, off the main thread: opening blocks until a writer comes.
+    if (!stats.isFile()) return streamInput(createReadStream(file, { highWaterMark: 1 << 20 }), file, `the input ${file}`, identityOf(stats), twice);
+    fd = openSync(file, 'r');
   } catch (error) {
     if (error instanceof EmFitError) throw error;
     throw inputError(`${file}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
   }
-  return { stream: () => createReadStream(file, { highWaterMark: 1 << 20 }), source: file, size, path: file };
+  return fileInput(file, fd);
 }
 
-function readStdin(): Buffer {
+function fileInput(file: string, fd: number): Input {
+  const opened = identityOf(fstatSync(fd));
+  const checkUnchanged = (when: string): void => {
+    const now = identityOf(fstatSync(fd));
+    if (!unchanged(opened, now)) {
+      throw inputError(`${file} changed ${when} (size ${opened.size} → ${now.size} bytes); run em-fit again once the file is complete`);
+    }
+  };
+  const read = (): Readable => readAt(fd, { highWaterMark: 1 << 20 });
+  return {
+    source: file,
+    description: `the input file ${file}`,
+    size: opened.size,
+    fd,
+    identity: opened,
+    stream: read,
+    again: () => {
+      checkUnchanged('after it was read, before the CSV report read its rows again');
+      return read();
+    },
+    checkUnchanged,
+  };
+}
+
+function streamInput(stream: Readable, source: string, description: string, identity: FileIdentity | null, twice: boolean): Input {
+  const spool: Buffer[] = [];
+  return {
+    source,
+    description,
+    size: null,
+    fd: null,
+    identity,
+    stream: () => {
+      if (twice) stream.on('data', (chunk: Buffer) => spool.push(chunk));
+      return stream;
+    },
+    again: () => Readable.from(spool, { objectMode: false }),
+    checkUnchanged: () => {},
+  };
+}
+
+/** Closes the input's file, if it has one. */
+export function closeInput(input: Input): void {
+  if (input.fd === null) return;
   try {
-    return readFileSync(0);
-  } catch (error) {
-    throw inputError(`standard input: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    closeSync(input.fd);
+  } catch {
+    // Already closed.
   }
 }
 
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
 export async function readInput(input: Input, options: ReadOptions, threads: number): Promise<Table> {
-  if (input.path !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
+  announce('reading');
+  let table: Table | null = null;
+  if (input.fd !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
     const status = new StatusLine();
     status.update(`reading ${input.source} on ${threads} threads`);
     try {
-      const table = await readFileParallel(input.path, input.size, options, threads);
-      if (table !== null) return table;
+      table = await readFileParallel(input.fd, input.size, options, threads);
     } finally {
       status.clear();
     }
   }
-  const stream = input.stream();
-  const done = readingProgress(stream, input.source, input.size);
-  try {
-    return await readTable(stream, options);
-  } finally {
-    done();
+  if (table === null) {
+    const stream = input.stream();
+    const done = readingProgress(stream, input.source, input.size);
+    try {
+      table = await readTable(stream, options);
+    } finally {
+      done();
+    }
   }
+  input.checkUnchanged('while it was being read');
+  return table;
 }
 
 export function readOptions(request: CommonRequest, source: string, columns: ColumnRequest): ReadOptions {
-  return { source, header: request.header, delimiter: request.delimiter, missing: request.missing, columns };
-}
-
-/**
- * The file of one group for a per-group output (--save-model, --plot with --by): the group
- * is put before the extension, reduced to characters that are safe in a file name, and
- * numbered if two groups would share a name: model.json → model.north.json.
- */
-export function groupPaths(path: string, groups: readonly string[]): string[] {
-  const extension = /\.vl\.json$/i.test(path) ? path.slice(-8) : extname(path);
-  const stem = path.slice(0, path.length - extension.length);
-  const used = new Set<string>();
-  return groups.map((group) => {
-    const safe = group.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_') || '_';
-    let name = `${stem}.${safe}${extension}`;
-    for (let i = 2; used.has(name); i++) name = `${stem}.${safe}-${i}${extension}`;
-    used.add(name);
-    return name;
-  });
+  return { source, header: request.header, delimiter: request.delimiter, encoding: request.encoding, missing: request.missing, columns };
 }

@@ -5,7 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { EXIT, EmFitError, type ExitCode } from '../errors.js';
+import { fileProblem } from '../io/files.js';
+import { removeTemporaries } from '../io/output-file.js';
+import { shown } from '../text.js';
 import { runFit } from './fit.js';
+import { say } from './io.js';
 import { parseArgs } from './options.js';
 import { runPredict } from './predict.js';
 
@@ -20,13 +24,24 @@ export async function main(argv: string[]): Promise<ExitCode> {
 
 const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
 
+/** Ends the run at once with `code`, leaving no temporary file behind. */
+function stop(code: ExitCode): never {
+  removeTemporaries();
+  process.exit(code);
+}
+
 /** Runs the program on process.argv and sets the exit code; the launcher's only call. */
 export function run(argv: string[] = process.argv): void {
-  // A reader that goes away (`em-fit … | head`) ends the run quietly.
-  process.stdout.on('error', (error) => {
-    if (isEpipe(error)) process.exit(EXIT.ok);
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    // A reader that goes away (`em-fit … | head`) ends the run quietly.
+    if (isEpipe(error)) stop(EXIT.ok);
+    // A full disk (`> /dev/full`) or another failure to write: the output is incomplete.
+    say(`em-fit: cannot write standard output: ${fileProblem(error.code, error.message)}; the output is incomplete\n`);
+    stop(EXIT.output);
   });
-  process.on('SIGINT', () => process.exit(EXIT.interrupted));
+  // Warnings that cannot be written (`2> /dev/full`) are lost, but do not change the outcome.
+  process.stderr.on('error', () => {});
+  process.on('SIGINT', () => stop(EXIT.interrupted));
   main(argv).then(
     (code) => {
       process.exitCode = code;
@@ -36,14 +51,15 @@ export function run(argv: string[] = process.argv): void {
         process.exitCode = EXIT.ok;
         return;
       }
+      removeTemporaries();
       if (error instanceof EmFitError) {
-        process.stderr.write(`em-fit: ${error.message}\n`);
+        say(`em-fit: ${shown(error.message)}\n`);
         process.exitCode = error.exitCode;
         return;
       }
       const detail = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`em-fit: internal error (please report it): ${detail}\n`);
-      if (process.env.EM_FIT_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+      say(`em-fit: internal error (please report it): ${shown(detail)}\n`);
+      if (process.env.EM_FIT_DEBUG && error instanceof Error) say(`${error.stack}\n`);
       process.exitCode = EXIT.bug;
     },
   );

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { usageError } from '../errors.js';
 import type { Acceleration } from '../em/em.js';
 import type { MissingPolicy } from '../io/csv.js';
+import type { Encoding } from '../io/decode.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import type { Criterion } from '../select/criteria.js';
@@ -19,6 +20,8 @@ export interface CommonRequest {
   file: string;
   header: boolean;
   delimiter: string;
+  /** How a file without a byte-order mark is decoded (--encoding). */
+  encoding: Encoding;
   missing: MissingPolicy;
   weight?: string;
   format: Format;
@@ -92,7 +95,8 @@ Examples:
   cat data.csv | em-fit - --var Var --init partition1 --rows all
 
 Exit codes: 0 fit done (also when not converged, with a warning), 2 usage,
-3 input (file, column or value), 4 the fit is impossible, 130 interrupted.`;
+3 input (file, column or value), 4 the fit is impossible, 5 output (a full disk),
+130 interrupted.`;
 
 /** Reading options, the same for fit and predict. */
 function inputOptions(cmd: Command): Command {
@@ -100,6 +104,7 @@ function inputOptions(cmd: Command): Command {
     .option('--weight <column>', 'column of frequency weights: a row of weight w counts as w copies (fractions allowed, 0 ignores the row)')
     .option('--no-header', 'the file has no header row; name columns by number, from 1')
     .option('-d, --delimiter <char>', 'field delimiter (one character; \\t or "tab" for tab)', ',')
+    .addOption(new Option('--encoding <name>', 'encoding of a file without a byte-order mark: utf8, or latin1 (read as Windows-1252); UTF-16 is known by its mark').choices(['utf8', 'latin1']).default('utf8'))
     .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'));
 }
 
@@ -241,6 +246,7 @@ function common(o: Record<string, any>, file: string): CommonRequest {
     file,
     header,
     delimiter: delimiter(o.delimiter),
+    encoding: o.encoding as Encoding,
     missing: o.missing as MissingPolicy,
     format: o.json ? 'json' : (o.format as Format),
     rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),

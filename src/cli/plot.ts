@@ -1,20 +1,15 @@
 /**
  * --plot FILE: the pictures of a fit as a standalone SVG, or as the Vega-Lite specification
  * when FILE ends in .vl.json. The plotting module (and vega with it, about 200 ms to load)
- * is imported only when a picture is asked for.
+ * is imported only when a picture is asked for. The file is written whole or not at all
+ * (see writeFileAtomic).
  */
-import { writeFileSync } from 'node:fs';
-import { inputError } from '../errors.js';
-import { fileProblem } from '../io/files.js';
+import { writeFileAtomic } from '../io/output-file.js';
 import type { PlotInput } from '../report/plot.js';
 
 export async function writePlot(path: string, input: PlotInput): Promise<void> {
   const { plotSpec, renderSvg } = await import('../report/plot.js');
   const spec = plotSpec(input);
   const text = path.toLowerCase().endsWith('.vl.json') ? `${JSON.stringify(spec, null, 2)}\n` : await renderSvg(spec);
-  try {
-    writeFileSync(path, text);
-  } catch (error) {
-    throw inputError(`cannot write the plot ${path}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
-  }
+  writeFileAtomic(path, text, 'the plot');
 }

@@ -2,7 +2,7 @@
  * `em-fit predict MODEL.json <file>`: score new data with a saved model.
  */
 import { availableParallelism } from 'node:os';
-import { EXIT, type ExitCode } from '../errors.js';
+import { EXIT, type ExitCode, fitError, usageError } from '../errors.js';
 import { dataRecords } from '../io/csv.js';
 import { modelParameters, readModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
@@ -11,21 +11,58 @@ import { gaussianFamily } from '../models/gaussian.js';
 import { finite } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
 import { writeJsonDocument } from '../report/json.js';
-import type { RowSet } from '../report/rows.js';
+import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
-import { colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
+import { quote, short } from '../text.js';
+import { readFiles } from './fit.js';
+import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
+import { checkWeights } from './limits.js';
+import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
 
 export async function runPredict(request: PredictRequest): Promise<ExitCode> {
-  const model = readModel(request.model);
   const input = openInput(request.file, request.format === 'csv');
-  const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
-  const table = await readInput(input, options, availableParallelism());
+  try {
+    const reads = readFiles(input, { path: request.model, what: 'the model file being scored with' });
+    checkStdout(reads);
+    const out = stdoutFile();
+    if (request.plot !== undefined) checkOutputs([{ option: '--plot', path: request.plot }], out === null ? reads : [...reads, out]);
+    const model = readModel(request.model);
+    if (!request.header && request.var === undefined) {
+      throw usageError(`with --no-header, give the column to score as a number (--var N): the model was fitted to the column ${quote(model.column)}, which a file without a header cannot name`);
+    }
+    const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
+    const table = await readInput(input, options, availableParallelism());
+    return await score(request, model, table, input, options);
+  } finally {
+    closeInput(input);
+  }
+}
+
+async function score(
+  request: PredictRequest,
+  model: ReturnType<typeof readModel>,
+  table: Awaited<ReturnType<typeof readInput>>,
+  input: ReturnType<typeof openInput>,
+  options: ReturnType<typeof readOptions>,
+): Promise<ExitCode> {
   const theta = modelParameters(model);
   const data = { x: table.values, w: table.weights };
+  checkWeights(data);
   const k = theta.weight.length;
+  const scoring = { theta, variance: model.variance, floor: { floor: model.variance_floor } };
+  // A value so far from every component that its density is 0 in double precision has no
+  // responsibilities and makes ℓ = −∞: refused, naming the row.
+  const far = firstUnscored(scoring, table.values);
+  if (far >= 0) {
+    const row = recordNumbers(table)(far);
+    throw fitError(
+      `data row ${row} (value ${short(table.values[far])}) lies so far from every component of ${request.model} that its density is 0 in double precision (log-density −∞); the model cannot score it`,
+    );
+  }
+  announce('fitting');
   const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });
   // The total log-likelihood Σ w_i log p(x_i | θ) of the new data, in one fused pass.
   const stats = new Float64Array(family.statsLength);
@@ -33,7 +70,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   const loglik = finite(stats[LOGLIK], 'log-likelihood');
   const total = totalWeight(data);
   const rows: RowSet = {
-    model: { theta, variance: model.variance, floor: { floor: model.variance_floor } },
+    model: scoring,
     labels: model.components.map((c) => c.label),
     x: table.values,
     skippedRecords: table.skippedRecords,
@@ -44,24 +81,27 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     file: request.file,
     var: table.varName,
     n: table.values.length,
-    skipped: table.skippedRecords.length,
-    ...(table.weightName === null ? {} : { weight: table.weightName }),
+    skipped: table.skippedRecords.length - table.zeroWeight,
+    ...(table.weightName === null ? {} : { zero_weight: table.zeroWeight, weight: table.weightName }),
     total_weight: total,
     k,
     variance: model.variance,
     loglik,
-    mean_loglik: loglik / total,
+    mean_loglik: finite(loglik / total, 'log-likelihood per unit weight'),
     components: model.components,
   };
   const labels = rows.labels;
   const floor = { resolution: model.resolution };
+  announce('writing');
   if (request.plot !== undefined) {
     await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data, varName: table.varName });
   }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
-  else if (request.format === 'csv') await writeCsv(rows, table.header, dataRecords(input.stream(), options), sink);
-  else {
+  else if (request.format === 'csv') {
+    await writeCsv(rows, table.header, dataRecords(input.again(), options), sink, input.source);
+    input.checkUnchanged('while the CSV report read its rows again');
+  } else {
     const c = colours(process.stdout);
     sink.push(predictionText(summary, theta, c));
     sink.push(histogramBlock("Histogram and the model's density", data, theta, labels, model.resolution, textPlotWidth(request), c));

@@ -5,6 +5,8 @@
  * Off a terminal it prints nothing.
  */
 import type { Progress } from '../em/em.js';
+import { shown } from '../text.js';
+import { say } from './io.js';
 
 const YIELD_MS = 50;
 const SHOW_AFTER_MS = 1000;
@@ -20,12 +22,12 @@ export class StatusLine {
   update(text: string): void {
     if (!this.enabled || performance.now() - this.started < SHOW_AFTER_MS) return;
     const width = process.stderr.columns ?? 80;
-    process.stderr.write(`\r${text.slice(0, width - 1)}\x1b[K`);
+    say(`\r${shown(text).slice(0, width - 1)}\x1b[K`);
     this.shown = true;
   }
 
   clear(): void {
-    if (this.shown) process.stderr.write('\r\x1b[K');
+    if (this.shown) say('\r\x1b[K');
     this.shown = false;
   }
 }

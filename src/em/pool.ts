@@ -54,7 +54,6 @@ function toShared(a: Float64Array): Float64Array {
 
 export class PassPool {
   private readonly control: Int32Array;
-  private generation = 0;
 
   private constructor(
     readonly data: Data,
@@ -76,6 +75,21 @@ export class PassPool {
       return worker;
     });
     return new PassPool(sharedData, workers, control);
+  }
+
+  /**
+   * The pool over rows [0, length) of its data, sharing its workers: for data sets copied one
+   * after another into the start of the pool's arrays (the groups of --by), so that one pool
+   * serves them all. Close the pool itself, not a prefix.
+   */
+  prefix(length: number): PassPool {
+    const data = { x: this.data.x.subarray(0, length), w: this.data.w === null ? null : this.data.w.subarray(0, length) };
+    return new PassPool(data, this.workers, this.control);
+  }
+
+  /** The generation of the last command, kept in shared memory so that prefixes of one pool agree on it. */
+  private get generation(): number {
+    return Atomics.load(this.control, GENERATION);
   }
 
   get threads(): number {
@@ -110,17 +124,18 @@ export class PassPool {
   }
 
   private signal(command: number): void {
-    this.generation++;
+    const generation = this.generation + 1;
     Atomics.store(this.control, COMMAND, command);
-    Atomics.store(this.control, GENERATION, this.generation);
+    Atomics.store(this.control, GENERATION, generation);
     Atomics.notify(this.control, GENERATION);
   }
 
   private await(): void {
+    const generation = this.generation;
     for (let i = 0; i < this.workers.length; i++) {
       for (;;) {
         const done = Atomics.load(this.control, DONE + i);
-        if (done === this.generation) break;
+        if (done === generation) break;
         Atomics.wait(this.control, DONE + i, done, 1000);
       }
     }

@@ -7,26 +7,60 @@
  * own per-record work is all that is left, which is what makes reading millions of rows fast.
  */
 import { parse, type CsvError } from 'csv-parse';
-import { type Readable, Transform } from 'node:stream';
+import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inputError } from '../errors.js';
+import { DecodeError, Decoder, lineBreaks } from './decode.js';
 import { fileProblem } from './files.js';
 import { isBlank, type Layout, mergeParts, type ReadOptions, RecordError, type Table, TableBuilder, type TablePart } from './table.js';
 
 export type { ColumnRequest, LabelColumn, MissingPolicy, ReadOptions, Table } from './table.js';
 /**
- * The parser, the same for both reads of a file (the fit, then the CSV report): UTF-8 BOM
- * dropped, CRLF or LF, spaces around unquoted fields trimmed, empty lines skipped.
- * Ragged rows are checked by the caller, which can name the line and the counts.
+ * The parser, the same for both reads of a file (the fit, then the CSV report): bytes
+ * decoded and checked by a Decoder (decode.ts: byte-order marks, UTF-8, UTF-16, Latin-1),
+ * CRLF or LF, spaces around unquoted fields trimmed, empty lines skipped. Ragged rows are
+ * checked by the caller, which can name the line and the counts.
+ *
+ * The decoder runs inside the parser's own transform, so that when it meets a byte that
+ * is not text, the parser has read every byte before it and its line count says where the
+ * chunk starts. `atStart` is false for a stretch in the middle of a file (parallel.ts).
  */
-export function parser(delimiter: string) {
-  return parse({
-    bom: true,
-    delimiter,
+export function parser(options: Pick<ReadOptions, 'delimiter' | 'encoding'>, atStart = true) {
+  const csv = parse({
+    bom: false,
+    delimiter: options.delimiter,
     skip_empty_lines: true,
     relax_column_count: true,
     trim: true,
   });
+  const decoder = new Decoder(options.encoding, atStart);
+  const transform = csv._transform.bind(csv);
+  const flush = csv._flush.bind(csv);
+  const failure = (error: unknown): Error =>
+    error instanceof DecodeError ? new RecordError(csv.info.lines + lineBreaks(error.before), error.detail) : (error as Error);
+  csv._transform = (chunk: Buffer, encoding: BufferEncoding, callback: TransformCallback): void => {
+    let bytes: Uint8Array;
+    try {
+      bytes = decoder.decode(chunk);
+    } catch (error) {
+      callback(failure(error));
+      return;
+    }
+    if (bytes.length === 0) callback();
+    else transform(bytes as Buffer, encoding, callback);
+  };
+  csv._flush = (callback: TransformCallback): void => {
+    let rest: Uint8Array;
+    try {
+      rest = decoder.end();
+    } catch (error) {
+      callback(failure(error));
+      return;
+    }
+    if (rest.length === 0) flush(callback);
+    else transform(rest as Buffer, 'utf8', (error) => (error ? callback(error) : flush(callback)));
+  };
+  return csv;
 }
 
 /**
@@ -39,8 +73,8 @@ export function parser(delimiter: string) {
  * on_record. At that moment parser.info.lines is the record's last line; its first is the
  * line after the previous record's last, past any empty lines skipped in between.
  */
-async function eachRecord(input: Readable, delimiter: string, onRecord: (fields: string[], line: number) => void): Promise<number> {
-  const csv = parser(delimiter);
+async function eachRecord(input: Readable, options: ReadOptions, atStart: boolean, onRecord: (fields: string[], line: number) => void): Promise<number> {
+  const csv = parser(options, atStart);
   let failed = false;
   let lastLine = 0;
   let emptyLines = 0;
@@ -67,10 +101,12 @@ async function eachRecord(input: Readable, delimiter: string, onRecord: (fields:
  * The data records of `input` (header dropped), as the fit read them: for reports that
  * repeat the input's columns. Throws like readTable.
  */
-export async function* dataRecords(input: Readable, options: Pick<ReadOptions, 'source' | 'header' | 'delimiter'>): AsyncGenerator<string[]> {
+export async function* dataRecords(input: Readable, options: Pick<ReadOptions, 'source' | 'header' | 'delimiter' | 'encoding'>): AsyncGenerator<string[]> {
   let width = 0;
+  const csv = parser(options);
+  input.on('error', (error) => csv.destroy(error));
   try {
-    for await (const fields of input.pipe(parser(options.delimiter)) as AsyncIterable<string[]>) {
+    for await (const fields of input.pipe(csv) as AsyncIterable<string[]>) {
       if (isBlank(fields, width)) continue;
       if (width === 0) {
         width = fields.length;
@@ -107,7 +143,7 @@ function csvErrorMessage(error: CsvError, source: string, lineOffset: number): s
  */
 export async function readRecords(input: Readable, options: ReadOptions, layout: Layout | null = null): Promise<{ part: TablePart; layout: Layout | null; lines: number }> {
   const builder = new TableBuilder(options, layout);
-  const lines = await eachRecord(input, options.delimiter, (fields, line) => builder.record(fields, line));
+  const lines = await eachRecord(input, options, layout === null, (fields, line) => builder.record(fields, line));
   return { part: builder.part(), layout: builder.layout, lines };
 }
 

@@ -6,14 +6,20 @@
  *
  * `push` returns true when the buffer is full: the caller then awaits `flush()`. Checking
  * the return value instead of awaiting every push keeps a per-row microtask out of loops.
+ *
+ * A file or a terminal takes every write at once (Node writes them synchronously), so
+ * 'drain' is never awaited there; `flush` then gives the event loop a turn every YIELD_MS,
+ * so that Ctrl-C stops a long write instead of waiting for its end.
  */
 import type { Writable } from 'node:stream';
 
 const CHUNK = 1 << 16;
+const YIELD_MS = 50;
 
 export class Sink {
   private parts: string[] = [];
   private size = 0;
+  private turned = performance.now();
 
   constructor(private readonly stream: Writable) {}
 
@@ -41,6 +47,10 @@ export class Sink {
         this.stream.once('drain', onDrain);
         this.stream.once('error', onError);
       });
+      this.turned = performance.now();
+    } else if (performance.now() - this.turned >= YIELD_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.turned = performance.now();
     }
   }
 }

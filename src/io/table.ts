@@ -3,12 +3,14 @@
  *
  * A TableBuilder turns the records of one stretch of a file into a TablePart: the numeric
  * column as a Float64Array, label and group columns as integer codes into lists of names in
- * order of first appearance, a weight column, and the records skipped for missing values.
+ * order of first appearance, a weight column, and the records left out: those with a missing
+ * value (with --missing skip) and those of weight 0, which count for nothing anywhere.
  * One builder reads a whole file; several read consecutive stretches in parallel (see
  * parallel.ts), and mergeParts joins their parts into one Table as if one had read it all.
  */
 import { inputError } from '../errors.js';
 import { plural, quote } from '../text.js';
+import type { Encoding } from './decode.js';
 import { parseDecimal, type ParsedNumber } from './number.js';
 
 export type MissingPolicy = 'error' | 'skip';
@@ -26,6 +28,8 @@ export interface ReadOptions {
   source: string;
   header: boolean;
   delimiter: string;
+  /** The encoding of a file without a byte-order mark (see decode.ts). */
+  encoding: Encoding;
   missing: MissingPolicy;
   columns: ColumnRequest;
 }
@@ -53,11 +57,15 @@ export interface Table {
   groups: LabelColumn | null;
   /** Data records read (not counting the header or blank lines). */
   records: number;
-  /** 0-based indices, among the data records, of the records skipped for a missing value. */
+  /** 0-based indices, among the data records, of the records left out: a missing value or weight 0. */
   skippedRecords: Int32Array;
-  /** With --by: the group code of each skipped record, −1 where the group itself is missing. */
+  /** With --by: the group code of each record left out, −1 where the group itself is missing. */
   skippedGroups: Int32Array;
-  /** Labels that occur only on skipped records, so they have no rows left. */
+  /** 1 where a record left out has weight 0, 0 where it has a missing value. */
+  skippedZero: Uint8Array;
+  /** Records left out for weight 0. */
+  zeroWeight: number;
+  /** Labels that occur only on records left out, so they have no rows. */
   labelsOnlyInSkipped: string[];
 }
 
@@ -78,8 +86,8 @@ export class RecordError extends Error {
   }
 }
 
-/** NUL and other control characters (but tab), or U+FFFD, which stands for bytes that are not UTF-8. */
-const BINARY = /[\u0000-\u0008\u000e-\u001f\ufffd]/;
+/** NUL and other control characters but tab and line breaks: a binary file (bytes that are not text are refused when decoding). */
+const BINARY = /[\u0000-\u0008\u000e-\u001f]/;
 
 /** Cells that mean "no value" (R writes NA; pandas writes an empty cell). */
 const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'na', '#N/A', 'null', 'NULL']);
@@ -93,7 +101,7 @@ export const isBlank = (fields: string[], width: number): boolean => width !== 1
 /** Resolves the requested columns against the first record (the header, or a data row without one). */
 export function resolveLayout(fields: string[], options: ReadOptions, line: number): Layout {
   if (fields.some((f) => BINARY.test(f))) {
-    throw inputError(`${options.source} does not look like a text CSV file: line ${line} holds NUL bytes, control characters or bytes that are not UTF-8`);
+    throw inputError(`${options.source} does not look like a text CSV file: line ${line} holds NUL bytes or control characters`);
   }
   const header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
   const columns = { var: -1, init: -1, weight: -1, by: -1 };
@@ -167,9 +175,10 @@ export interface TablePart {
   labelNames: string[];
   groupCodes: Int32Array | null;
   groupNames: string[];
-  /** Record indices (within the part) of the skipped records, and their group codes or −1. */
+  /** Record indices (within the part) of the records left out, their group codes or −1, and 1 for weight 0. */
   skipped: Int32Array;
   skippedGroups: Int32Array;
+  skippedZero: Uint8Array;
   skippedLabels: string[];
   decimals: number;
 }
@@ -184,6 +193,7 @@ export class TableBuilder {
   private readonly groups = new Interner();
   private skipped = int32(16);
   private skippedGroups = int32(16);
+  private skippedZero = new Uint8Array(16);
   private nSkipped = 0;
   private readonly skippedLabels = new Set<string>();
   private n = 0;
@@ -241,32 +251,50 @@ export class TableBuilder {
     const weightText = cols.weight >= 0 ? this.cell(fields, cols.weight, line) : '';
     const groupText = cols.by >= 0 ? this.cell(fields, cols.by, line) : '';
     if (xText === null || labelText === null || weightText === null || groupText === null) {
-      if (this.nSkipped === this.skipped.length) {
-        this.skipped = grow(this.skipped, int32);
-        this.skippedGroups = grow(this.skippedGroups, int32);
-      }
-      this.skippedGroups[this.nSkipped] = this.groupCodes === null || groupText === null ? -1 : this.groups.code(groupText);
-      this.skipped[this.nSkipped++] = record;
-      if (labelText !== null && this.labelCodes !== null) this.skippedLabels.add(labelText);
+      this.leaveOut(record, groupText, labelText, 0);
       return;
     }
     const scan = this.scan;
     if (!parseDecimal(xText, scan)) {
       throw new RecordError(line, `column ${this.columnName(cols.var)} holds ${quote(xText)}, which is not a finite number`);
     }
-    const n = this.n;
-    if (n === this.values.length) this.growColumns();
-    this.values[n] = scan.value;
-    if (scan.decimals > this.decimals) this.decimals = scan.decimals;
-    if (this.labelCodes !== null) this.labelCodes[n] = this.labels.code(labelText);
-    if (this.groupCodes !== null) this.groupCodes[n] = this.groups.code(groupText);
+    const x = scan.value;
+    const decimals = scan.decimals;
+    let weight = 1;
     if (this.weights !== null) {
       if (!parseDecimal(weightText, scan) || scan.value < 0) {
         throw new RecordError(line, `weight column ${this.columnName(cols.weight)} holds ${quote(weightText)}; weights must be finite numbers ≥ 0`);
       }
-      this.weights[n] = scan.value;
+      weight = scan.value;
+      // Weight 0: the row counts for nothing, so it is left out of everything.
+      if (weight === 0) {
+        this.leaveOut(record, groupText, labelText, 1);
+        return;
+      }
     }
+    const n = this.n;
+    if (n === this.values.length) this.growColumns();
+    this.values[n] = x;
+    if (decimals > this.decimals) this.decimals = decimals;
+    if (this.labelCodes !== null) this.labelCodes[n] = this.labels.code(labelText);
+    if (this.groupCodes !== null) this.groupCodes[n] = this.groups.code(groupText);
+    if (this.weights !== null) this.weights[n] = weight;
     this.n = n + 1;
+  }
+
+  /** Records a record left out: for a missing value (zero = 0) or weight 0 (zero = 1). */
+  private leaveOut(record: number, groupText: string | null, labelText: string | null, zero: 0 | 1): void {
+    if (this.nSkipped === this.skipped.length) {
+      this.skipped = grow(this.skipped, int32);
+      this.skippedGroups = grow(this.skippedGroups, int32);
+      const bigger = new Uint8Array(this.skippedZero.length * 2);
+      bigger.set(this.skippedZero);
+      this.skippedZero = bigger;
+    }
+    this.skippedGroups[this.nSkipped] = this.groupCodes === null || groupText === null ? -1 : this.groups.code(groupText);
+    this.skippedZero[this.nSkipped] = zero;
+    this.skipped[this.nSkipped++] = record;
+    if (labelText !== null && this.labelCodes !== null) this.skippedLabels.add(labelText);
   }
 
   part(): TablePart {
@@ -282,6 +310,7 @@ export class TableBuilder {
       groupNames: this.groups.names,
       skipped: this.skipped.subarray(0, this.nSkipped),
       skippedGroups: this.skippedGroups.subarray(0, this.nSkipped),
+      skippedZero: this.skippedZero.subarray(0, this.nSkipped),
       skippedLabels: [...this.skippedLabels],
       decimals: this.decimals,
     };
@@ -310,7 +339,11 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   const records = parts.reduce((a, p) => a + p.records, 0);
   const n = parts.reduce((a, p) => a + p.rows, 0);
   if (records === 0) throw inputError(`${source}: no data rows${options.header ? ' after the header' : ''}`);
-  if (n === 0) throw inputError(`${source}: all ${records} data rows have a missing value in a column in use; nothing to fit`);
+  if (n === 0) {
+    const zero = parts.reduce((a, p) => a + p.skippedZero.reduce((b, z) => b + z, 0), 0);
+    const why = zero === 0 ? 'have a missing value in a column in use' : zero === records ? 'have weight 0' : `have a missing value (${records - zero}) or weight 0 (${zero})`;
+    throw inputError(`${source}: all ${records} data rows ${why}; nothing to fit`);
+  }
   const concat = (pick: (p: TablePart) => Float64Array | null): Float64Array | null => {
     if (pick(parts[0]) === null) return null;
     if (parts.length === 1) return pick(parts[0]);
@@ -328,14 +361,20 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   const skipped = parts.reduce((a, p) => a + p.skipped.length, 0);
   const skippedRecords = new Int32Array(skipped);
   const skippedGroups = new Int32Array(skipped);
+  const skippedZero = new Uint8Array(skipped);
+  let zeroWeight = 0;
   let at = 0;
   let before = 0;
+  let decimals = -Infinity;
   parts.forEach((p, i) => {
     for (let j = 0; j < p.skipped.length; j++) {
       skippedRecords[at] = before + p.skipped[j];
+      skippedZero[at] = p.skippedZero[j];
+      zeroWeight += p.skippedZero[j];
       skippedGroups[at++] = p.skippedGroups[j] < 0 || groups === null ? -1 : groups.remaps[i][p.skippedGroups[j]];
     }
     before += p.records;
+    decimals = Math.max(decimals, p.decimals);
   });
   const labelSet = new Set(labels?.names ?? []);
   return {
@@ -343,7 +382,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     header,
     varName: header[cols.var],
     values: concat((p) => p.values) as Float64Array,
-    decimals: Math.max(...parts.map((p) => p.decimals)),
+    decimals,
     labels: labels === null ? null : { name: header[cols.init], codes: labels.codes, names: labels.names },
     weightName: cols.weight >= 0 ? header[cols.weight] : null,
     weights: concat((p) => p.weights),
@@ -351,6 +390,8 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     records,
     skippedRecords,
     skippedGroups,
+    skippedZero,
+    zeroWeight,
     labelsOnlyInSkipped: [...new Set(parts.flatMap((p) => p.skippedLabels))].filter((l) => !labelSet.has(l)),
   };
 }

@@ -222,7 +222,7 @@ export function histogram(data: Data, options: HistogramOptions = {}): Histogram
  * √(2π)·σ with σ the narrowest component's sd makes the bar, of height 1/width, as tall as
  * that component's peak 1/(√(2π)·σ), so that bar and curve agree.
  */
-export const singleBinWidth = (theta: GaussianMixture): number => Math.sqrt(2 * Math.PI * Math.min(...theta.variance));
+export const singleBinWidth = (theta: GaussianMixture): number => Math.sqrt(2 * Math.PI * theta.variance.reduce((a, v) => Math.min(a, v), Infinity));
 
 /** π_k N(x; μ_k, σ²_k) = π_k exp(−(x − μ_k)²/(2σ²_k)) / √(2πσ²_k). */
 export function componentDensity(theta: GaussianMixture, k: number, x: number): number {

@@ -1,4 +1,5 @@
 /** What every report format is given: the fit, and where its data came from. */
+import { fitError } from '../errors.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
 import type { Fit } from '../select/fit.js';
 import type { Guard, Selection } from '../select/search.js';
@@ -20,6 +21,8 @@ export interface ReportContext {
   textPlotWidth: number | null;
   /** Rows left out for missing values. */
   skipped: number;
+  /** Rows left out for weight 0, or null without a weight column. */
+  zeroWeight: number | null;
   /** The group of a --by fit, or null. */
   group: string | null;
   /** Every warning: the reader's and the fit's. */
@@ -40,8 +43,11 @@ export interface ReportContext {
   search: { initMethod: InitMethod; nInit: number; seed: number } | null;
 }
 
-/** Throws (a bug: exit 1) if a number about to be printed is not finite. */
+/**
+ * Throws if a number about to be printed is not finite. The CLI refuses such fits before it
+ * reports them (exit 4); this is the last guard, with the same exit code and the remedy.
+ */
 export function finite(value: number, what: string): number {
-  if (!Number.isFinite(value)) throw new Error(`internal error: ${what} is ${value}`);
+  if (!Number.isFinite(value)) throw fitError(`the ${what} of the fit is ${value}: the values or weights are beyond what doubles hold here; rescale them`);
   return value;
 }

@@ -18,7 +18,7 @@
  */
 import type { Data } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
-import { short } from '../text.js';
+import { short, shown } from '../text.js';
 import { curveGrid, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
 
 /** Wraps text in colour codes (a Chalk function fits); the identity by default. */
@@ -70,7 +70,8 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
   const { lo, hi } = plotRange(hist, theta);
   // The top of the y axis: the tallest bar or the curve's peak (on a grid that holds the
   // means), whichever is higher. It sizes the y label and so the plot's width.
-  let ymax = Math.max(...hist.density);
+  let ymax = 0;
+  for (const d of hist.density) ymax = Math.max(ymax, d);
   for (const x of curveGrid(theta, lo, hi, 400)) ymax = Math.max(ymax, mixtureDensity(theta, x));
   const label = short(ymax, 2);
   const gutter = length(label);
@@ -135,10 +136,11 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
   // smallest and largest value at their columns.
   const column = (x: number): number => Math.max(0, Math.min(columns - 1, Math.floor(((x - lo) / (hi - lo)) * columns)));
   const rule = new Line(columns, '─');
-  labels.forEach((name, k) => {
+  labels.forEach((label, k) => {
+    const name = shown(label);
     const chars = [...name];
-    const shown = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('')}…` : name;
-    rule.place(shown, column(theta.mean[k]) - (length(shown) >> 1));
+    const cut = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('')}…` : name;
+    rule.place(cut, column(theta.mean[k]) - (length(cut) >> 1));
   });
   const under = new Line(columns, ' ');
   const { range } = hist;

@@ -19,6 +19,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     init: ctx.initName,
     n: fit.n,
     skipped: ctx.skipped,
+    ...(ctx.zeroWeight === null ? {} : { zero_weight: ctx.zeroWeight }),
     ...(ctx.weightName === null ? {} : { weight: ctx.weightName }),
     total_weight: finite(fit.totalWeight, 'total weight'),
     k: fit.labels.length,

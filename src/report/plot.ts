@@ -141,7 +141,7 @@ function selectionPanel(selection: PlotSelection): Panel {
     field: 'k',
     type: 'quantitative' as const,
     title: 'components K',
-    scale: { domain: [Math.min(...ks) - 0.5, Math.max(...ks) + 0.5], nice: false },
+    scale: { domain: [ks.reduce((a, k) => Math.min(a, k), Infinity) - 0.5, ks.reduce((a, k) => Math.max(a, k), -Infinity) + 0.5], nice: false },
     axis: { tickMinStep: 1, format: 'd' },
   };
   // The padding leaves room under the chosen (lowest) model for its label.

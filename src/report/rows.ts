@@ -72,3 +72,14 @@ export function recordNumbers(rows: Pick<RowSet, 'skippedRecords' | 'recordIndex
     return row + cursor + 1;
   };
 }
+
+/**
+ * The first row whose log-density under the model is not a finite number, or −1: a value so
+ * far from every component that its density is 0 in double precision (log-density −∞).
+ */
+export function firstUnscored(model: Model, x: Float64Array): number {
+  for (const block of rowBlocks(model, x)) {
+    for (let i = block.start; i < block.end; i++) if (!Number.isFinite(block.logDensity[i - block.start])) return i;
+  }
+  return -1;
+}

@@ -10,7 +10,7 @@ import type { Data } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
 import { resolutionWords } from '../select/fit.js';
-import { plural, short } from '../text.js';
+import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
 import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
@@ -50,7 +50,7 @@ function componentsTable(labels: readonly string[], theta: GaussianMixture, se: 
   const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
   labels.forEach((label, k) => {
     t.push([
-      label,
+      printable(label),
       num(theta.weight[k], 6),
       ...pm(se?.weight[k] ?? 0),
       num(theta.mean[k], 7),
@@ -74,8 +74,9 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const rejected = ctx.selection?.searched.reduce((a, s) => a + s.degenerate, 0) ?? 0;
   const guard = ctx.guard === 'none' ? 'none: degenerate fits are not rejected' : `degenerate fits rejected${ctx.selection === null || ctx.selection.searched.length === 0 ? '' : ` (${plural(rejected, 'start')})`}`;
   const start = ctx.initName !== null ? `, started from ${ctx.initName}` : ctx.search ? `, model search (${ctx.search.nInit} ${ctx.search.initMethod} starts and others per model, seed ${ctx.search.seed})` : '';
-  return keyValues(c.bold(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`), [
-    ['rows', `${fit.n} used, ${ctx.skipped} skipped${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${ctx.weightName})`}`],
+  const zero = ctx.zeroWeight ? `, ${ctx.zeroWeight} of weight 0 left out` : '';
+  return keyValues(c.bold(printable(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`)), [
+    ['rows', `${fit.n} used, ${ctx.skipped} skipped${zero}${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${printable(ctx.weightName)})`}`],
     ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
@@ -132,7 +133,8 @@ export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
 
 /** The first `limit` rows of the responsibility table, written a block of rows at a time. */
 export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
-  const { labels, x } = rows;
+  const { x } = rows;
+  const labels = rows.labels.map(printable);
   const k = labels.length;
   const shown = Math.min(limit, x.length);
   const head = ['row', 'value', ...labels.map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
@@ -143,7 +145,7 @@ export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limi
     Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0) + 2,
     valueWidth + 2,
     ...labels.map((l) => Math.max(6, width(l) + 3) + 2),
-    Math.max(9, ...labels.map(width)) + 2,
+    labels.reduce((a, l) => Math.max(a, width(l)), 9) + 2,
     ...(rows.logDensity ? [13] : []),
   ];
   const record = recordNumbers(rows);
@@ -199,7 +201,7 @@ export interface PredictionSummary {
 }
 
 export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance): string {
-  const summary = keyValues(c.bold(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`), [
+  const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
     ['log-likelihood', num(s.loglik, 10)],

@@ -48,27 +48,36 @@ export function* runJob(job: FitJob, sets: readonly JobData[]): Generator<Progre
 
 export class JobPool {
   private batch = 0;
+  private sets: readonly JobData[] = [];
 
   private constructor(
-    private readonly sets: readonly JobData[],
     private readonly workers: Worker[],
     private readonly ports: MessagePort[],
     private readonly control: Int32Array,
   ) {}
 
-  /** A pool of `threads` − 1 workers (none for one thread) holding the data sets. */
-  static create(sets: readonly JobData[], threads: number): JobPool {
+  /**
+   * A pool of `threads` − 1 workers (none for one thread). One pool can serve many searches
+   * (the groups of --by): each gives it its data sets with `load`.
+   */
+  static create(threads: number): JobPool {
     const control = new Int32Array(new SharedArrayBuffer(2 * Math.max(1, threads - 1) * Int32Array.BYTES_PER_ELEMENT));
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     for (let i = 0; i < threads - 1; i++) {
       const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(new URL('./job-worker.js', import.meta.url), { workerData: { sets, control, index: i, port: port2 }, transferList: [port2] });
+      const worker = new Worker(new URL('./job-worker.js', import.meta.url), { workerData: { control, index: i, port: port2 }, transferList: [port2] });
       worker.unref();
       workers.push(worker);
       ports.push(port1);
     }
-    return new JobPool(sets, workers, ports, control);
+    return new JobPool(workers, ports, control);
+  }
+
+  /** The data sets the jobs of the next batches refer to (sent ahead of them: a port keeps order). */
+  load(sets: readonly JobData[]): void {
+    this.sets = sets;
+    for (const port of this.ports) port.postMessage({ sets });
   }
 
   get threads(): number {

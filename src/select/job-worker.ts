@@ -1,15 +1,24 @@
 /**
- * A worker of JobPool: for each batch, says it began, claims jobs from the batch's counter,
- * runs them, posts the fits back on its port and says it finished.
+ * A worker of JobPool: keeps the data sets it is given; for each batch, says it began,
+ * claims jobs from the batch's counter, runs them, posts the fits back on its port and says
+ * it finished.
  */
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { drain } from '../em/em.js';
 import type { Fit } from './fit.js';
 import { began, type FitJob, finished, type JobData, runJob } from './job-pool.js';
 
-const { sets, control, index, port } = workerData as { sets: JobData[]; control: Int32Array; index: number; port: MessagePort };
+const { control, index, port } = workerData as { control: Int32Array; index: number; port: MessagePort };
+let sets: JobData[] = [];
 
-port.on('message', ({ batch, jobs, counter }: { batch: number; jobs: FitJob[]; counter: Int32Array }) => {
+type Message = { sets: JobData[] } | { batch: number; jobs: FitJob[]; counter: Int32Array };
+
+port.on('message', (message: Message) => {
+  if ('sets' in message) {
+    sets = message.sets;
+    return;
+  }
+  const { batch, jobs, counter } = message;
   // Said before the first claim, so that main, if it sees the batch not begun, knows no job was taken.
   Atomics.store(control, began(index), batch);
   const results: [number, Fit][] = [];

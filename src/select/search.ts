@@ -46,7 +46,7 @@ const RANDOM_STREAM = 1 << 20;
 const SCREEN_ROWS = 1000;
 
 /** Rows of the sample the best proper start of each candidate is then run on. */
-const SEARCH_ROWS = 50_000;
+export const SEARCH_ROWS = 50_000;
 
 /** Plain EM iterations of every start in screening's first round, and in all for those kept. */
 const SCREEN_FIRST = 3;
@@ -334,9 +334,9 @@ function degenerateReason(k: number, c: Candidate): string {
  * threads); a tier as large as the data is the data. A fit that turns degenerate on a
  * larger tier gives way to the next proper one. For each K, the work of every variance model
  * is done in batches of independent fits (screening, refining, each tier), shared between
- * `threads` threads; the choices depend on the fits alone, so not on the threads.
+ * the threads of `jobs`; the choices depend on the fits alone, so not on the threads.
  */
-export function* searchModels(data: Data, settings: SearchSettings, threads = 1): Generator<SearchProgress, Selection> {
+export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPool | null = null): Generator<SearchProgress, Selection> {
   const n = data.x.length;
   const floor = settings.floor.floor;
   const screenRows = n > SCREEN_ROWS ? subsample(data, SCREEN_ROWS, settings.seed) : data;
@@ -355,7 +355,7 @@ export function* searchModels(data: Data, settings: SearchSettings, threads = 1)
   // The tiers' compact data, then all the rows, with the top tier's distinct values for the degeneracy check.
   const sets: JobData[] = [...tiers.map((t) => ({ rows: t.compact, compact: t.compact })), { rows: data, compact: top.compact }];
   const FULL = tiers.length;
-  const jobs = threads > 1 ? JobPool.create(sets, threads) : null;
+  jobs?.load(sets);
   const batch = (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> => (jobs === null ? runSerially(list, sets, context) : jobs.run(list, context));
   const { maxIter, rtol, accel } = settings;
   const loose = Math.max(rtol, SEARCH_RTOL);
@@ -498,7 +498,8 @@ export function* searchModels(data: Data, settings: SearchSettings, threads = 1)
       c.fit = continued(c.fit, more[i]);
     });
   } finally {
-    void jobs?.close();
+    // The pool is the caller's; the data sets are let go.
+    jobs?.load([]);
   }
   const fits = candidates.map((c) => c.fit);
   const best = bestBy(fits, settings.criterion);
@@ -521,6 +522,8 @@ function selectionWarnings(best: Fit, settings: SearchSettings, data: Data, perW
       if (!(error instanceof EmFitError)) throw error;
     }
   }
+  // One component is the data themselves: few rows are the user's to see, not a mixture's artefact.
+  if (k === 1) return out;
   best.labels.forEach((label, j) => {
     const observations = best.theta.weight[j] * best.totalWeight * perWeight;
     if (observations < FEW_POINTS) {

@@ -1,15 +1,18 @@
 /**
  * The hardening corpus: every file in fixtures/bad/ run through the CLI as a user would,
  * from the table in fixtures/bad/cases.json. Each case gives the arguments ("{file}" is
- * replaced by the case's path), the exit code and a fragment of stderr; successful cases
- * also give values the JSON report must hold ("components.1.mean": 7.5). Every case must
- * keep the error model: one `em-fit: ` line per message, no stack trace, nothing on stdout
- * when it fails.
+ * replaced by the case's path, "{bad}" by fixtures/bad, "{scratch}" by a directory of its
+ * own for outputs), the exit code and a fragment of stderr, and may give a fragment of
+ * stdout; successful cases also give values the JSON report must hold
+ * ("components.1.mean": 7.5). Every case must keep the error model: one `em-fit: ` line per
+ * message, no stack trace, nothing on stdout when it fails, no control character on stderr
+ * (nor on stdout in text output); and every file it names must be byte for byte the same
+ * afterwards.
  *
  * Cases with a "bug" field describe what em-fit should do but does not yet; they run as
  * expected failures (it.fails), so fixing the bug turns them red until the field is removed.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, type ExpectStatic, it } from 'vitest';
@@ -27,12 +30,17 @@ interface BadCase {
   /** A fragment stderr must contain ("" when stderr must be empty). */
   stderr: string;
   stdin?: string;
+  /** A fragment stdout must contain ("" when it must be empty). */
+  stdout?: string;
   /** Values of the JSON report on stdout, by dotted path; numbers to 1e-9 relative. */
   json?: Record<string, string | number | boolean>;
   /** A file the test writes itself. */
-  generate?: 'long-label' | 'long-number';
-  /** Something to arrange before the run. */
-  setup?: 'chmod000';
+  generate?: 'long-label' | 'long-number' | 'long-group' | 'model-1001' | 'model-oversize' | 'many-labels';
+  /** Something to arrange before the run: an unreadable input, or {scratch}/link.csv, a link to it. */
+  setup?: 'chmod000' | 'symlink';
+  /** Files under {scratch} the run must have written, or must not have. */
+  written?: string[];
+  notWritten?: string[];
   /** A known bug: what em-fit does instead. */
   bug?: string;
   notes?: string;
@@ -43,17 +51,45 @@ const cases = JSON.parse(readFileSync(join(BAD, 'cases.json'), 'utf8')) as BadCa
 const scratch = mkdtempSync(join(tmpdir(), 'em-fit-bad-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Files too big to keep in the repository, written for the run. */
+/** A model file with `k` components, equal weights and unit variances, as --save-model writes. */
+const model = (k: number, pad = 0): string =>
+  `${JSON.stringify({
+    format: 'em-fit-model',
+    version: 1,
+    family: 'gaussian',
+    variance: 'unequal',
+    column: 'x',
+    variance_floor: 1 / 12,
+    resolution: 1,
+    components: Array.from({ length: k }, (_, j) => ({ label: String(j + 1), weight: 1 / k, mean: j, variance: 1 })),
+    fit: { note: ' '.repeat(pad) },
+    created_by: 'em-fit test',
+  })}\n`;
+
+/** Files too big or too many to keep in the repository, written for the run. */
 const GENERATED: Record<NonNullable<BadCase['generate']>, () => string> = {
   'long-label': () => `x,g\n1,a\n2,a\n7,${'b'.repeat(1 << 20)}\n8,${'b'.repeat(1 << 20)}\n`,
   'long-number': () => `x,g\n1,a\n2,a\n${'9'.repeat(1 << 20)},b\n8,b\n`,
+  'long-group': () => `x,g\n${[1, 2, 3].map((x) => `${x},${'g'.repeat(300)}`).join('\n')}\n${[7, 8, 9].map((x) => `${x},${'g'.repeat(299)}h`).join('\n')}\n`,
+  'model-1001': () => model(1001),
+  'model-oversize': () => model(2, 5 << 20),
+  'many-labels': () => `x,g\n${Array.from({ length: 3003 }, (_, i) => `${i},${i % 1001}`).join('\n')}\n`,
 };
+
+/** The case's own directory for outputs ({scratch}). */
+const scratchOf = (c: BadCase): string => join(scratch, c.name.replace(/[^A-Za-z0-9]+/g, '-'));
 
 /** Returns the path of the case's input, arranging it first; null when the case must be skipped. */
 function inputPath(c: BadCase): string | null {
+  mkdirSync(scratchOf(c), { recursive: true });
   if (c.generate) {
-    const path = join(scratch, `${c.generate}.csv`);
+    const path = join(scratchOf(c), `${c.generate}${c.generate.startsWith('model') ? '.json' : '.csv'}`);
     writeFileSync(path, GENERATED[c.generate]());
+    return path;
+  }
+  if (c.setup === 'symlink') {
+    const path = join(BAD, c.file as string);
+    symlinkSync(path, join(scratchOf(c), 'link.csv'));
     return path;
   }
   if (c.setup === 'chmod000') {
@@ -81,7 +117,18 @@ async function runCase(c: BadCase, expect: ExpectStatic, skip: (note?: string) =
     skip('running as root: chmod 000 does not stop root from reading (the ENOTDIR case covers unreadable paths)');
     return;
   }
-  const args = c.args.map((a) => (a === '{file}' ? file : a));
+  const dir = scratchOf(c);
+  const args = c.args.map((a) => (a === '{file}' ? file : a.replace('{bad}', BAD).replace('{scratch}', dir)));
+  // Every file the run names that exists before it must be the same, byte for byte, after it.
+  const readable = (path: string): boolean => {
+    try {
+      return statSync(path).isFile() && readFileSync(path).length >= 0;
+    } catch {
+      return false;
+    }
+  };
+  const named = args.filter((a) => a.startsWith('/') && readable(a));
+  const before = named.map((path) => readFileSync(path));
   const result = await emFitAsync(args, { input: c.stdin });
   const context = `${c.name}\nexit ${result.code}\nstderr: ${result.stderr.slice(0, 2000)}`;
   expect([c.exit].flat(), context).toContain(result.code);
@@ -89,6 +136,14 @@ async function runCase(c: BadCase, expect: ExpectStatic, skip: (note?: string) =
   if (result.code !== 0) expect(result.stderr, context).toMatch(/^em-fit: /);
   if (c.stderr === '') expect(result.stderr, context).toBe('');
   else expect(result.stderr, context).toContain(c.stderr);
+  if (c.stdout === '') expect(result.stdout, context).toBe('');
+  else if (c.stdout !== undefined) expect(result.stdout, context).toContain(c.stdout);
+  // A terminal must not receive control characters from the data: no ESC, BEL, … on stderr or in text output.
+  expect(result.stderr, context).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  if (!args.includes('--json') && !args.includes('csv')) expect(result.stdout, context).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+  named.forEach((path, i) => expect(readFileSync(path).equals(before[i]), `${context}\n${path} changed`).toBe(true));
+  for (const name of c.written ?? []) expect(existsSync(join(dir, name)), `${context}\n${name} not written`).toBe(true);
+  for (const name of c.notWritten ?? []) expect(existsSync(join(dir, name)), `${context}\n${name} written`).toBe(false);
   if (result.code === 0 && args.includes('--json')) {
     const report = JSON.parse(result.stdout) as unknown;
     expect(nonFiniteNumbers(report), context).toEqual([]);
@@ -105,8 +160,8 @@ describe('fixtures/bad/cases.json', () => {
     expect(cases.length).toBeGreaterThanOrEqual(34);
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
     for (const c of cases) {
-      expect(c.args, c.name).toContain(c.file === null && !c.generate && !c.setup ? '-' : '{file}');
-      for (const code of [c.exit].flat()) expect([0, 2, 3, 4], c.name).toContain(code);
+      expect(c.args.join(' '), c.name).toContain(c.file === null && !c.generate && !c.setup ? '-' : '{file}');
+      for (const code of [c.exit].flat()) expect([0, 2, 3, 4, 5], c.name).toContain(code);
     }
   });
 

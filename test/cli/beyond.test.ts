@@ -194,6 +194,21 @@ describe('--se', () => {
     expect(text).toMatch(/± se/);
   });
 
+  it('on values near 1e101 gives the errors of the same values written in units of 1e101, scaled back', () => {
+    // Entries of order 1/σ⁴ ≈ 1e-404 once underflowed, and were blamed on an indefinite matrix.
+    const huge = fixture('bad/huge-1e101.csv');
+    const unit = write('unit-1e101.csv', readFileSync(huge, 'utf8').replaceAll('e101,', ','));
+    const args = ['--var', 'x', '--init', 'g', '--se', '--rtol', '1e-13', '--no-responsibilities'];
+    const a = emFitJson([huge, ...args]);
+    const b = emFitJson([unit, ...args]);
+    expect(a.se_unavailable).toBeUndefined();
+    a.components.forEach((c: any, k: number) => {
+      expect(rel(c.se_mean, b.components[k].se_mean * 1e101)).toBeLessThan(1e-6);
+      expect(rel(c.se_variance, b.components[k].se_variance * 1e202)).toBeLessThan(1e-6);
+      expect(rel(c.se_weight, b.components[k].se_weight)).toBeLessThan(1e-6);
+    });
+  });
+
   it('says why instead of giving numbers for a fit that has not converged', () => {
     const result = emFit([fixture('seed.csv'), '--var', 'Var', '--init', 'partition1', '--max-iter', '3', '--se', '--json', '--no-responsibilities']);
     const out = JSON.parse(result.stdout);

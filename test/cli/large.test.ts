@@ -37,6 +37,38 @@ describe('threads', () => {
   });
 });
 
+describe('a file over 4 MB with quotes', () => {
+  it('is read by one reader after the threads give up, through the same open file', () => {
+    const quoted = join(mkdtempSync(join(tmpdir(), 'em-fit-quoted-')), 'quoted.csv');
+    writeFileSync(quoted, `id,x,start\n${x.map((v, i) => `${i + 1},${v},"${i % 3}"`).join('\n')}\n`);
+    expect(statSync(quoted).size).toBeGreaterThan(PARALLEL_FROM_BYTES);
+    const result = emFit([quoted, '--var', 'x', '--init', 'start', '--max-iter', '2', '--json', '--no-responsibilities', '--threads', '2', '-q']);
+    // A destroyed stretch once closed the shared descriptor: EBADF.
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).n).toBe(ROWS);
+  });
+});
+
+describe('a UTF-16 file over 4 MB', () => {
+  it('gives the UTF-8 file\'s fit, on one thread or several (it was once refused at 7 MB with threads)', () => {
+    const utf16 = join(mkdtempSync(join(tmpdir(), 'em-fit-utf16-')), 'large-utf16.csv');
+    const text = `id,x,start\n${x.map((v, i) => `${i + 1},${v},${['α', 'β', 'γ'][Number(i % 3)]}`).join('\n')}\n`;
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    expect(statSync(utf16).size).toBeGreaterThan(PARALLEL_FROM_BYTES);
+    const outputs = ['1', '2'].map((t) => emFit([utf16, '--var', 'x', '--init', 'start', '--max-iter', '5', '--json', '--no-responsibilities', '--threads', t]));
+    for (const o of outputs) expect(o.code, o.stderr).toBe(0);
+    expect(outputs[1].stdout).toBe(outputs[0].stdout);
+    const report = JSON.parse(outputs[0].stdout);
+    const utf8 = `${utf16.slice(0, -4)}-utf8.csv`;
+    writeFileSync(utf8, text);
+    const plain = emFit([utf8, '--var', 'x', '--init', 'start', '--max-iter', '5', '--json', '--no-responsibilities']);
+    expect({ ...JSON.parse(plain.stdout), file: utf16 }).toEqual(report);
+    expect(report.n).toBe(ROWS);
+    expect(report.components.map((c: { label: string }) => c.label)).toEqual(['α', 'β', 'γ']);
+  });
+});
+
 describe('streamed output', () => {
   it('JSON with 300,000 responsibility rows parses and matches the fitted parameters', () => {
     const result = fit('--json');

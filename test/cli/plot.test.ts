@@ -39,11 +39,11 @@ describe('--plot', () => {
     expect(readFileSync(predicted, 'utf8')).toContain('mixture');
   });
 
-  it('refuses a path it cannot write, with exit 3', () => {
+  it('refuses a path in a directory that does not exist before fitting, with exit 2', () => {
     const result = emFit([fixture('seed.csv'), '--var', 'Var', '--init', 'partition1', '--plot', join(dir, 'no', 'such', 'dir.svg')]);
-    expect(result.code).toBe(3);
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('cannot write the plot');
+    expect(result.stderr).toContain(`--plot ${join(dir, 'no', 'such', 'dir.svg')}: the directory ${join(dir, 'no', 'such')} does not exist; create it first`);
   });
 });
 

@@ -35,6 +35,7 @@ describe('names and labels from the file', () => {
       source: 'proto.csv',
       header: true,
       delimiter: ',',
+      encoding: 'utf8',
       missing: 'error',
       columns: { var: '__proto__', init: 'constructor' },
     });

@@ -7,6 +7,7 @@ const options = (over: Partial<ReadOptions> = {}): ReadOptions => ({
   source: 'test.csv',
   header: true,
   delimiter: ',',
+  encoding: 'utf8',
   missing: 'error',
   columns: { var: 'x', init: 'g' },
   ...over,

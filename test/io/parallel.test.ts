@@ -3,7 +3,7 @@
  * last row, label code and line number. The worker threads run compiled code, so this test
  * uses the build (dist/), which `npm test` makes first.
  */
-import { createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ const options = (over: Partial<ReadOptions> = {}): ReadOptions => ({
   source: 'data.csv',
   header: true,
   delimiter: ',',
+  encoding: 'utf8',
   missing: 'skip',
   columns: { var: 'x', init: 'label', weight: 'w', by: 'group' },
   ...over,
@@ -43,7 +44,7 @@ const size = (path: string): number => statSync(path).size;
 
 async function both(path: string, opts: ReadOptions, threads: number) {
   const serial = await readTable(createReadStream(path), opts);
-  const parallel = await readFileParallel(path, size(path), opts, threads);
+  const parallel = await readFileParallel(openSync(path, 'r'), size(path), opts, threads);
   return { serial, parallel };
 }
 
@@ -67,14 +68,55 @@ describe('readFileParallel', () => {
     const path = write('bad.csv', 50_000, { bad: 45_000 });
     const opts = options();
     const serialError = await readTable(createReadStream(path), opts).catch((e: Error) => e.message);
-    const parallelError = await readFileParallel(path, size(path), opts, 3).catch((e: Error) => e.message);
+    const parallelError = await readFileParallel(openSync(path, 'r'), size(path), opts, 3).catch((e: Error) => e.message);
     expect(serialError).toMatch(/^data\.csv, line \d+: column "x" holds "oops"/);
     expect(parallelError).toBe(serialError);
+  });
+
+  it('decodes Latin-1 (--encoding latin1) in every stretch as one reader does', async () => {
+    const utf8 = readFileSync(write('latin1-source.csv', 50_000), 'utf8').replace(/L(\d)/g, (_, d: string) => ['café', 'cafè', 'Grüße', 'naïve', 'Åsa'][Number(d)]);
+    const path = join(dir, 'latin1.csv');
+    writeFileSync(path, Buffer.from(utf8, 'latin1'));
+    const { serial, parallel } = await both(path, options({ encoding: 'latin1' }), 3);
+    expect(parallel).not.toBeNull();
+    expect(parallel).toEqual(serial);
+    expect(new Set(serial.labels?.names)).toEqual(new Set(['café', 'cafè', 'Grüße', 'naïve', 'Åsa']));
+  });
+
+  it('names the same line as one reader for bytes that are not UTF-8 in a later stretch', async () => {
+    const lines = readFileSync(write('invalid-source.csv', 50_000), 'utf8').split('\n');
+    lines[45_000] = `${lines[45_000]}\xff`;
+    const path = join(dir, 'invalid.csv');
+    writeFileSync(path, Buffer.from(lines.join('\n'), 'latin1'));
+    const opts = options();
+    const serialError = await readTable(createReadStream(path), opts).catch((e: Error) => e.message);
+    const parallelError = await readFileParallel(openSync(path, 'r'), size(path), opts, 3).catch((e: Error) => e.message);
+    expect(serialError).toMatch(/^data\.csv, line \d+: bytes that are not UTF-8 \(0xFF\)/);
+    expect(parallelError).toBe(serialError);
+  });
+
+  it('skips a UTF-8 byte-order mark before the first stretch of a file without a header', async () => {
+    const plain = write('bom-source.csv', 40_000, { header: false });
+    const path = join(dir, 'bom.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), readFileSync(plain)]));
+    const opts = options({ header: false, columns: { var: '2', init: '3', weight: '4', by: '5' } });
+    const { serial, parallel } = await both(path, opts, 3);
+    expect(parallel).toEqual(serial);
+    expect(serial.values[0]).toBe((await readTable(createReadStream(plain), opts)).values[0]);
+  });
+
+  it('gives up (null) on UTF-16, whose line breaks are two bytes', async () => {
+    const path = join(dir, 'utf16.csv');
+    writeFileSync(path, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(write('utf16-source.csv', 30_000), 'utf8'), 'utf16le')]));
+    expect(await readFileParallel(openSync(path, 'r'), size(path), options(), 2)).toBeNull();
   });
 
   it('gives up (null) on a file with quotes, where a line break may sit inside a field', async () => {
     const path = join(dir, 'quoted.csv');
     writeFileSync(path, `x,label\n${Array.from({ length: 30_000 }, (_, i) => `${i},"a${i % 3}"`).join('\n')}\n`);
-    expect(await readFileParallel(path, size(path), options({ columns: { var: 'x', init: 'label' } }), 2)).toBeNull();
+    const fd = openSync(path, 'r');
+    expect(await readFileParallel(fd, size(path), options({ columns: { var: 'x', init: 'label' } }), 2)).toBeNull();
+    // The stretches stopped at the quote; the descriptor, which one reader uses next, is still open.
+    expect(fstatSync(fd).size).toBe(size(path));
   });
 });
