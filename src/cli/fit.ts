@@ -417,20 +417,39 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     const model = request.initModel === undefined ? null : readModel(request.initModel);
     const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
     const clock = [performance.now()];
-    const table = await readInput(input, options, threadsAsked(request) ?? cores());
-    clock.push(performance.now());
-    if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
-    return await runOne(request, table, input, options, model, version, clock);
+    // A search's worker threads take about as long to start as a 5,000-row file takes to
+    // read: they start now, and whatever the rows turn out to be, they are closed below.
+    const early = earlyJobs(request, input, model);
+    try {
+      const table = await readInput(input, options, threadsAsked(request) ?? cores());
+      clock.push(performance.now());
+      if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
+      const jobs = early !== null && table.labels === null && searchThreads(request, table.values.length) === early.threads ? early : null;
+      return await runOne(request, table, input, options, model, version, clock, jobs);
+    } finally {
+      await early?.close();
+    }
   } finally {
     closeInput(input);
   }
 }
 
+/** Bytes of input from which a search's threads are started before the rows are read (see searchThreads). */
+const EARLY_JOBS_FROM_BYTES = SEARCH_THREADS_FROM_ROWS * 8;
+
+/** The pool of a model search started ahead of reading, when the request and the file's size call for one. */
+function earlyJobs(request: FitRequest, input: Input, model: ModelFile | null): JobPool | null {
+  if (request.init !== undefined || model !== null || request.by !== undefined) return null;
+  if (input.size === null || input.size < EARLY_JOBS_FROM_BYTES) return null;
+  const threads = threadsAsked(request) ?? cores();
+  return threads > 1 ? JobPool.create(threads) : null;
+}
+
 /** Fits the whole table and reports it. */
-async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[]): Promise<ExitCode> {
+async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[], jobs: JobPool | null): Promise<ExitCode> {
   const data = { x: table.values, w: table.weights };
   announce('fitting');
-  const outcome = await fitData(request, data, table.labels, table.decimals, model);
+  const outcome = await fitData(request, data, table.labels, table.decimals, model, { jobs });
   clock.push(performance.now());
   const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
   const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });

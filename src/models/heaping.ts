@@ -51,32 +51,49 @@ export function detectHeaping(compact: Data, resolution: number): Heaping | null
   if (m < 3 || !(resolution > 0)) return null;
   const span = (x[m - 1] - x[0]) / resolution;
   if (!(span <= MAX_POINTS)) return null;
-  // Weight by lattice index, relative to the smallest value.
-  const weight = new Map<number, number>();
+  // Weight by lattice index, relative to the smallest value: the occupied indices ascending
+  // (x is sorted; values that round to one index are merged) and their weights.
+  const index = new Float64Array(m);
+  const weight = new Float64Array(m);
+  let occupied = 0;
   let total = 0;
   for (let i = 0; i < m; i++) {
     const wi = w === null ? 1 : w[i];
     const j = Math.round((x[i] - x[0]) / resolution);
-    weight.set(j, (weight.get(j) ?? 0) + wi);
+    if (occupied > 0 && index[occupied - 1] === j) weight[occupied - 1] += wi;
+    else {
+      index[occupied] = j;
+      weight[occupied++] = wi;
+    }
     total += wi;
   }
-  const at = (j: number): number => weight.get(j) ?? 0;
   let best: (Heaping & { z: number }) | null = null;
   for (const c of GRID_MULTIPLES) {
     const grid = c * resolution;
     if (grid > (x[m - 1] - x[0]) * 2) break;
     let heaped = 0;
     let expected = 0;
-    // Grid points k·Δ within the data's range that lie on the values' lattice.
-    const last = Math.floor(x[m - 1] / grid + 0.25 / c);
-    for (let k = Math.ceil(x[0] / grid - 0.25 / c); k <= last; k++) {
-      const g = k * grid;
-      const j = Math.round((g - x[0]) / resolution);
-      if (!(Math.abs(g - x[0] - j * resolution) <= 0.25 * resolution)) continue;
-      const neighbours = at(j - 2) + at(j - 1) + at(j + 1) + at(j + 2);
-      if (neighbours === 0) continue;
-      heaped += at(j);
-      expected += neighbours / 4;
+    // Lattice points on the grid with weight within 2 steps: only those next to a value
+    // count, so visit each value's neighbourhood once, ascending (rather than every grid
+    // point of the range, which full-precision data make millions), with `from` the first
+    // occupied index at least j − 2.
+    let done = -Infinity;
+    let from = 0;
+    for (let i = 0; i < occupied; i++) {
+      for (let j = Math.max(index[i] - 2, done + 1); j <= index[i] + 2; j++) {
+        done = j;
+        if (!onGrid(x[0] + j * resolution, grid, resolution)) continue;
+        while (index[from] < j - 2) from++;
+        let here = 0;
+        let neighbours = 0;
+        for (let p = from; p < occupied && index[p] <= j + 2; p++) {
+          if (index[p] === j) here = weight[p];
+          else neighbours += weight[p];
+        }
+        if (neighbours === 0) continue;
+        heaped += here;
+        expected += neighbours / 4;
+      }
     }
     const z = (heaped - expected) / Math.sqrt(expected + 1);
     if (heaped >= MIN_RATIO * expected && z >= MIN_Z && (best === null || z > best.z)) {
