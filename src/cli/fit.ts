@@ -18,7 +18,6 @@ import type { ReportContext } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { firstUnscored, type RowSet } from '../report/rows.js';
-import { writeText } from '../report/text.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, partitionStart, totalWeight } from '../select/fit.js';
 import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
@@ -463,11 +462,17 @@ async function runOne(request: FitRequest, table: Table, input: Input, options: 
   else if (request.format === 'csv') {
     await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
     input.checkUnchanged('while the CSV report read its rows again');
-  } else await writeText(ctx, colours(process.stdout), request.rows, sink);
+  } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink);
   clock.push(performance.now());
   if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);
   return strictCode(request, 1, outcome.fit.converged ? 0 : 1, outcome.fit.iterations);
 }
+
+/**
+ * The text report's module, loaded when a run writes one: it brings cli-table3, which a run
+ * writing JSON or CSV need not load (start-up counts when a shell loop fits many files).
+ */
+export const textReport = (): Promise<typeof import('../report/text.js')> => import('../report/text.js');
 
 /** One line of timings from the clock readings before and after reading, fitting and writing. */
 function timings(clock: number[], outcome: Outcome): string {

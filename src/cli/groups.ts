@@ -16,10 +16,9 @@ import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
-import { writeText } from '../report/text.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
-import { context, fitData, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, threadCount, threadsAsked, workEstimate } from './fit.js';
+import { context, fitData, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
 import { announce, colours, type Input, say, warn } from './io.js';
 import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
@@ -205,7 +204,7 @@ export async function runGroups(
         else if (csv !== null) await csv.groupDone(g, { model: { theta: ctx.fit.theta, variance: ctx.fit.variance, floor: ctx.fit.floor }, labels: ctx.fit.labels });
         else {
           sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n`);
-          await writeText(ctx, c, request.rows, sink);
+          await (await textReport()).writeText(ctx, c, request.rows, sink);
           sink.push('\n');
           await sink.flush();
         }

@@ -11,14 +11,14 @@ import { shown } from '../text.js';
 import { runFit } from './fit.js';
 import { say } from './io.js';
 import { parseArgs } from './options.js';
-import { runPredict } from './predict.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export async function main(argv: string[]): Promise<ExitCode> {
   const parsed = parseArgs(argv, VERSION);
   if (parsed.kind === 'done') return EXIT.ok;
-  if (parsed.kind === 'predict') return runPredict(parsed.request);
+  // Loaded when asked for, as the text report (see textReport).
+  if (parsed.kind === 'predict') return (await import('./predict.js')).runPredict(parsed.request);
   return runFit(parsed.request, VERSION);
 }
 

@@ -121,7 +121,7 @@ function loopUnweighted(m: number, x: Float64Array, start: number, end: number, 
         const a = t[j];
         const e = a === top ? 1 : expNonPositive(a - top);
         t[m + j] = e;
-        sum = j === 0 ? e : sum + e;
+        sum += e;
       }
       const q = 1 / sum;
       for (let j = 0; j < m; j++) {
@@ -176,7 +176,7 @@ function loopWeighted(m: number, x: Float64Array, w: Float64Array, start: number
         const a = t[j];
         const e = a === top ? 1 : expNonPositive(a - top);
         t[m + j] = e;
-        sum = j === 0 ? e : sum + e;
+        sum += e;
       }
       const q = wi / sum;
       for (let j = 0; j < m; j++) {

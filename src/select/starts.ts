@@ -87,12 +87,62 @@ function seedKmeansPlusPlus(data: Data, k: number, random: () => number): Float6
   return centres;
 }
 
-/** Lloyd's k-means from the given centres; returns the final partition, or null if a group empties. */
-function lloyd(data: Data, centres: Float64Array, codes: Int32Array): boolean {
+/** Prefix sums of the sorted values less the smallest (so that an offset costs no precision), computed once per array. */
+const prefixSums = new WeakMap<Float64Array, Float64Array>();
+
+function prefixOf(sorted: Float64Array): Float64Array {
+  let prefix = prefixSums.get(sorted);
+  if (prefix === undefined) {
+    prefix = new Float64Array(sorted.length + 1);
+    for (let i = 0; i < sorted.length; i++) prefix[i + 1] = prefix[i] + (sorted[i] - sorted[0]);
+    prefixSums.set(sorted, prefix);
+  }
+  return prefix;
+}
+
+/** The first index of the sorted values at or above v. */
+function lowerBound(sorted: Float64Array, v: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The group means of the partition by `cuts` (a value on a cut goes above it), from the
+ * sorted values and their prefix sums: K binary searches rather than a pass over the rows.
+ * False when a group is empty.
+ */
+function sortedGroupMeans(sorted: Float64Array, cuts: Float64Array, centres: Float64Array): boolean {
+  const prefix = prefixOf(sorted);
+  let from = 0;
+  for (let j = 0; j < centres.length; j++) {
+    const to = j < cuts.length ? lowerBound(sorted, cuts[j]) : sorted.length;
+    if (!(to > from)) return false;
+    centres[j] = sorted[0] + (prefix[to] - prefix[from]) / (to - from);
+    from = to;
+  }
+  return true;
+}
+
+/**
+ * Lloyd's k-means from the given centres, into the partition `codes`; false if a group
+ * empties. Without weights the iterations run on the sorted values (`sorted`) by prefix
+ * sums, and only the final partition visits the rows.
+ */
+function lloyd(data: Data, sorted: Float64Array, centres: Float64Array, codes: Int32Array): boolean {
   for (let iteration = 0; iteration < LLOYD_ITERATIONS; iteration++) {
-    partitionByCuts(data.x, midpoints(centres), codes);
     const before = Float64Array.from(centres).sort();
-    if (!groupMeans(data, codes, centres)) return false;
+    if (data.w === null) {
+      if (!sortedGroupMeans(sorted, midpoints(centres), centres)) return false;
+    } else {
+      partitionByCuts(data.x, midpoints(centres), codes);
+      if (!groupMeans(data, codes, centres)) return false;
+    }
     const after = Float64Array.from(centres).sort();
     if (after.every((c, j) => c === before[j])) break;
   }
@@ -120,7 +170,7 @@ export function startingPartition(data: Data, sorted: Float64Array, k: number, m
   if (k === 1) return codes;
   if (method === 'kmeans++') {
     const centres = seedKmeansPlusPlus(data, k, random);
-    if (centres === null || !lloyd(data, centres, codes)) return null;
+    if (centres === null || !lloyd(data, sorted, centres, codes)) return null;
   } else if (method === 'quantiles') {
     const levels = Array.from({ length: k - 1 }, (_, j) => (restart === 0 ? (j + 1) / k : random())).sort((a, b) => a - b);
     partitionByCuts(data.x, Float64Array.from(levels, (p) => quantile(sorted, p)), codes);
