@@ -23,7 +23,7 @@ import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
-import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
+import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, textWidth, warn } from './io.js';
 import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
 import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -352,6 +352,7 @@ export function context(
     rows: { ...rows, model: fit, labels: fit.labels, logDensity: false },
     weights: data.w,
     textPlotWidth: textPlotWidth(request),
+    textWidth: textWidth(),
     skipped: extra.skipped,
     zeroWeight: extra.zeroWeight,
     group: extra.group,

@@ -16,6 +16,7 @@ import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
+import { truncate } from '../report/width.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
 import { context, fitData, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
@@ -203,7 +204,7 @@ export async function runGroups(
         if (request.format === 'json') await writeJson(ctx, sink, false);
         else if (csv !== null) await csv.groupDone(g, { model: { theta: ctx.fit.theta, variance: ctx.fit.variance, floor: ctx.fit.floor }, labels: ctx.fit.labels });
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n`);
+          sink.push(`${c.bold.inverse(` group ${truncate(shown(name), ctx.textWidth - 8)} `)}\n`);
           await (await textReport()).writeText(ctx, c, request.rows, sink);
           sink.push('\n');
           await sink.flush();

@@ -16,7 +16,7 @@ import { histogramBlock, predictionText, writeResponsibilities } from '../report
 import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
-import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
+import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth, textWidth } from './io.js';
 import { checkWeights } from './limits.js';
 import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -103,12 +103,12 @@ async function score(
     input.checkUnchanged('while the CSV report read its rows again');
   } else {
     const c = colours(process.stdout);
-    sink.push(predictionText(summary, theta, c));
+    sink.push(predictionText(summary, theta, c, textWidth()));
     sink.push(histogramBlock("Histogram and the model's density", data, theta, labels, model.resolution, textPlotWidth(request), c));
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');
-      await writeResponsibilities(rows, c, request.rows, sink);
+      await writeResponsibilities(rows, c, request.rows, sink, textWidth());
     }
   }
   return EXIT.ok;

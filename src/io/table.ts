@@ -11,6 +11,7 @@
 import { inputError } from '../errors.js';
 import { plural, quote } from '../text.js';
 import type { Encoding } from './decode.js';
+import { missingColumn, numberHint } from './hints.js';
 import { parseDecimal, type ParsedNumber } from './number.js';
 
 export type MissingPolicy = 'error' | 'skip';
@@ -28,6 +29,8 @@ export interface ReadOptions {
   source: string;
   header: boolean;
   delimiter: string;
+  /** Numbers are written with a decimal comma (`1,5`), and a point in one is an error. */
+  decimalComma?: boolean;
   /** The encoding of a file without a byte-order mark (see decode.ts). */
   encoding: Encoding;
   missing: MissingPolicy;
@@ -98,6 +101,13 @@ const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'na', '#N/A', 'null', 'NULL']);
  */
 export const isBlank = (fields: string[], width: number): boolean => width !== 1 && fields.length === 1 && fields[0] === '';
 
+/**
+ * A number written with a decimal comma as parseDecimal reads it: the comma made a point. A
+ * point in it (a thousands separator in such locales, or a decimal point by mistake) makes it
+ * no number, so that `1.234` is never read as 1.234 where it meant 1234.
+ */
+const commaToPoint = (text: string): string => (text.includes('.') ? '' : text.replace(',', '.'));
+
 /** Resolves the requested columns against the first record (the header, or a data row without one). */
 export function resolveLayout(fields: string[], options: ReadOptions, line: number): Layout {
   if (fields.some((f) => BINARY.test(f))) {
@@ -120,10 +130,7 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
     header.forEach((name, i) => {
       if (name === wanted.trim()) matches.push(i);
     });
-    if (matches.length === 0) {
-      const list = header.length > 12 ? `${header.slice(0, 12).map(quote).join(', ')}, … (${header.length} in all)` : header.map(quote).join(', ');
-      throw inputError(`${options.source}: no column named ${quote(wanted)} (--${role}); the columns are ${list}`);
-    }
+    if (matches.length === 0) throw inputError(`${options.source}: ${missingColumn(wanted, `--${role}`, header, options.delimiter)}`);
     if (matches.length > 1) {
       throw inputError(
         `${options.source}: the header names ${quote(wanted)} ${matches.length} times (columns ${matches.map((m) => m + 1).join(', ')}); rename one, or use --no-header and column numbers`,
@@ -200,6 +207,7 @@ export class TableBuilder {
   private records = 0;
   private decimals = -Infinity;
   private readonly scan: ParsedNumber = { value: 0, decimals: 0 };
+  private readonly decimalComma: boolean;
 
   /** `layout` is given when another reader has resolved the first record (a later stretch). */
   constructor(
@@ -207,6 +215,7 @@ export class TableBuilder {
     layout: Layout | null = null,
   ) {
     this.layout = layout;
+    this.decimalComma = options.decimalComma === true;
     this.labelCodes = options.columns.init !== undefined ? int32(1024) : null;
     this.groupCodes = options.columns.by !== undefined ? int32(1024) : null;
     if (options.columns.weight !== undefined) this.weights = sharedFloat64(1024);
@@ -255,14 +264,14 @@ export class TableBuilder {
       return;
     }
     const scan = this.scan;
-    if (!parseDecimal(xText, scan)) {
-      throw new RecordError(line, `column ${this.columnName(cols.var)} holds ${quote(xText)}, which is not a finite number`);
+    if (!parseDecimal(this.decimalComma ? commaToPoint(xText) : xText, scan)) {
+      throw new RecordError(line, `column ${this.columnName(cols.var)} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma)}`);
     }
     const x = scan.value;
     const decimals = scan.decimals;
     let weight = 1;
     if (this.weights !== null) {
-      if (!parseDecimal(weightText, scan) || scan.value < 0) {
+      if (!parseDecimal(this.decimalComma ? commaToPoint(weightText) : weightText, scan) || scan.value < 0) {
         throw new RecordError(line, `weight column ${this.columnName(cols.weight)} holds ${quote(weightText)}; weights must be finite numbers ≥ 0`);
       }
       weight = scan.value;

@@ -20,6 +20,7 @@ import type { Data } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import { short, shown } from '../text.js';
 import { curveGrid, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
+import { displayWidth, glyphs, truncate } from './width.js';
 
 /** Wraps text in colour codes (a Chalk function fits); the identity by default. */
 export type Paint = (text: string) => string;
@@ -36,7 +37,7 @@ export interface TerminalHistogramOptions {
 export const MIN_WIDTH = 24;
 /** Longest y label: short(v, 2) of a positive number, e.g. "1.2e-100". */
 const LABEL_MAX = 8;
-/** Longest component label shown under the axis, in code points; longer ones are cut. */
+/** Longest component label shown under the axis, in columns; longer ones are cut. */
 const NAME_MAX = 12;
 /** ' ' and the eighths of a character cell, from empty to full. */
 const BLOCKS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -48,8 +49,6 @@ const DOTS = [
 
 const identity: Paint = (text) => text;
 
-/** Code points of a string: its width in a terminal, for the text em-fit writes. */
-const length = (text: string): number => [...text].length;
 
 /**
  * The plot as height + 2 lines (no final newline), none wider than `width` code points
@@ -74,7 +73,7 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
   for (const d of hist.density) ymax = Math.max(ymax, d);
   for (const x of curveGrid(theta, lo, hi, 400)) ymax = Math.max(ymax, mixtureDensity(theta, x));
   const label = short(ymax, 2);
-  const gutter = length(label);
+  const gutter = displayWidth(label);
   const columns = width - gutter - 2;
   const dx = (hi - lo) / columns;
   const bars = new Float64Array(columns);
@@ -137,16 +136,14 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
   const column = (x: number): number => Math.max(0, Math.min(columns - 1, Math.floor(((x - lo) / (hi - lo)) * columns)));
   const rule = new Line(columns, '─');
   labels.forEach((label, k) => {
-    const name = shown(label);
-    const chars = [...name];
-    const cut = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('')}…` : name;
-    rule.place(cut, column(theta.mean[k]) - (length(cut) >> 1));
+    const cut = truncate(shown(label), NAME_MAX);
+    rule.place(cut, column(theta.mean[k]) - (displayWidth(cut) >> 1));
   });
   const under = new Line(columns, ' ');
   const { range } = hist;
   under.place(short(range.lo), column(range.lo));
   const maxText = short(range.hi);
-  under.place(maxText, column(range.hi) - length(maxText) + 1);
+  under.place(maxText, column(range.hi) - displayWidth(maxText) + 1);
   lines.push(axis(`${'0'.padStart(gutter)} ┼${rule.text()}`));
   lines.push(axis(`${' '.repeat(gutter + 2)}${under.text()}`.trimEnd()));
   return lines.join('\n');
@@ -167,7 +164,8 @@ class Line {
    * would touch, or come within one column of, a text already written.
    */
   place(text: string, at: number): void {
-    const chars = [...text];
+    // A wide character (CJK) takes two cells: itself, and an empty one after it.
+    const chars = glyphs(text).flatMap(({ glyph, width }) => (width === 2 ? [glyph, ''] : [glyph]));
     const columns = this.cells.length;
     if (chars.length > columns) return;
     const start = Math.max(0, Math.min(columns - chars.length, at));

@@ -4,7 +4,6 @@
  * colour comes from the Chalk instance given, which is colourless off a terminal.
  */
 import type { ChalkInstance } from 'chalk';
-import Table from 'cli-table3';
 import type { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
@@ -14,6 +13,7 @@ import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
 import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
+import { abbreviate, type Column, displayWidth, droppedNote, fittedTable, type TableRow, wrap, wrapLines } from './width.js';
 
 /** Rows of the iteration table kept at each end of a long trace. */
 const TRACE_ENDS = 8;
@@ -30,26 +30,41 @@ export function num(v: number, digits: number): string {
   return v.toExponential(digits - 1);
 }
 
-function table(c: ChalkInstance, head: string[], aligns: ('left' | 'right')[]) {
-  return new Table({
-    head: head.map((h) => c.bold(h)),
-    colAligns: aligns,
-    style: { head: [], border: [], compact: true },
-  });
-}
+/** How the fitted tables paint their heads and the chosen row. */
+const painting = (c: ChalkInstance) => ({ head: (text: string) => c.bold(text), bold: (text: string) => c.bold(text) });
+
+/** Where the columns a table leaves out can be read. */
+const EVERY_COLUMN = '--json has them all';
 
 const percent = (share: number): string => `${(100 * share).toFixed(share < 0.1 ? 1 : 0)}%`;
 
-/** A bold title, then `name  value` lines. */
-const keyValues = (title: string, pairs: [string, string][]): string => [title, ...pairs.map(([key, value]) => `  ${key.padEnd(16)}${value}`)].join('\n');
+/** Width of the keys of a `name  value` block, and the indent of its wrapped values. */
+const KEY_WIDTH = 16;
 
-/** The parameter table: one row per component, with ± standard errors when given. */
-function componentsTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance): string {
+/** A bold title, then `name  value` lines, each wrapped to `width` columns. */
+const keyValues = (title: string, pairs: [string, string][], width: number): string =>
+  [wrap(title, width), ...pairs.map(([key, value]) => wrap(`  ${key.padEnd(KEY_WIDTH)}${value}`, width, KEY_WIDTH + 2))].join('\n');
+
+/**
+ * The parameter table: one row per component, with ± standard errors when given. To fit the
+ * width, sd goes first (it is √variance), then the errors of the variances and the weights;
+ * a long label is wrapped onto several lines.
+ */
+function componentsTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance, width: number): string {
+  const error = (of: string, drop: number): Column[] => (se === null ? [] : [{ head: '± se', name: `the standard error of the ${of}`, align: 'right', drop }]);
+  const columns: Column[] = [
+    { head: 'component', align: 'left', wrapTo: 9 },
+    { head: 'weight', align: 'right' },
+    ...error('weight', 3),
+    { head: 'mean', align: 'right' },
+    ...error('mean', 4),
+    { head: 'variance', align: 'right' },
+    ...error('variance', 2),
+    { head: 'sd', align: 'right', drop: 1 },
+  ];
   const pm = (v: number): string[] => (se === null ? [] : [`± ${num(v, 3)}`]);
-  const head = ['component', 'weight', ...(se ? ['± se'] : []), 'mean', ...(se ? ['± se'] : []), 'variance', ...(se ? ['± se'] : []), 'sd'];
-  const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
-  labels.forEach((label, k) => {
-    t.push([
+  const rows = labels.map((label, k) => ({
+    cells: [
       printable(label),
       num(theta.weight[k], 6),
       ...pm(se?.weight[k] ?? 0),
@@ -58,9 +73,10 @@ function componentsTable(labels: readonly string[], theta: GaussianMixture, se: 
       num(theta.variance[k], 7),
       ...pm(se?.variance[k] ?? 0),
       num(Math.sqrt(theta.variance[k]), 7),
-    ]);
-  });
-  return t.toString();
+    ],
+  }));
+  const fitted = fittedTable(columns, rows, width, painting(c));
+  return fitted.text + droppedNote(fitted.dropped, width, EVERY_COLUMN);
 }
 
 export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
@@ -87,83 +103,140 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
     ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor)})`],
     ['variance floor', floor],
-  ]);
+  ], ctx.textWidth);
 }
 
-/** The candidates compared, the chosen one marked. */
+/**
+ * The candidates compared, the chosen one marked. To fit the width, the criteria other than
+ * the one that chose go first (ICL, AIC, BIC), then heads and the mark are shortened, then
+ * the parameter count and the convergence go.
+ */
 export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   const selection = ctx.selection;
   if (selection === null) return '';
   const grouped = selection.heaping !== null;
-  const head = ['K', 'variance', grouped ? 'grouped ℓ' : 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
-  const t = table(c, head, ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
-  for (const fit of selection.candidates) {
+  const criterion = selection.criterion;
+  const criteria: { name: 'bic' | 'aic' | 'icl'; drop: number }[] = [
+    { name: 'bic', drop: 3 },
+    { name: 'aic', drop: 2 },
+    { name: 'icl', drop: 1 },
+  ];
+  const columns: Column[] = [
+    { head: 'K', align: 'right' },
+    { head: 'variance', align: 'left' },
+    { head: grouped ? 'grouped ℓ' : 'log-likelihood', short: grouped ? 'grouped ℓ' : 'loglik', shortAt: 3, align: 'right' },
+    { head: 'params', align: 'right', drop: 4 },
+    ...criteria.map(({ name, drop }): Column => ({ head: name.toUpperCase(), align: 'right', ...(name === criterion ? {} : { drop }) })),
+    { head: 'converged', short: 'conv.', shortAt: 3, align: 'left', drop: 5 },
+    { head: '', align: 'left', shortAt: 3, compact: (cell) => (cell === '' ? '' : '←') },
+  ];
+  const rows = selection.candidates.map((fit) => {
     const chosen = fit === selection.best;
-    const row = [String(fit.labels.length), fit.variance, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
-    t.push(chosen ? row.map((cell) => c.bold(cell)) : row);
-  }
+    const cells = [String(fit.labels.length), fit.variance, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${criterion.toUpperCase()}` : ''];
+    return { cells, bold: chosen };
+  });
+  const fitted = fittedTable(columns, rows, ctx.textWidth, painting(c));
   const heap = selection.heaping;
   const note =
     heap === null
       ? ''
-      : `\nHeaping: ${percent(heap.share)} of the weight sits on multiples of ${short(heap.grid)}, where the neighbouring values make ${percent(heap.expected)} expected; those values were fitted as intervals of width ${short(heap.grid)}, the others as intervals of the resolution, and the criteria use that grouped log-likelihood.`;
-  return `${c.bold('Models compared')}\n${t.toString()}${note}\n\n`;
+      : `\n${wrapLines(`Heaping: ${percent(heap.share)} of the weight sits on multiples of ${short(heap.grid)}, where the neighbouring values make ${percent(heap.expected)} expected; those values were fitted as intervals of width ${short(heap.grid)}, the others as intervals of the resolution, and the criteria use that grouped log-likelihood.`, ctx.textWidth)}`;
+  return `${c.bold('Models compared')}\n${fitted.text}${droppedNote(fitted.dropped, ctx.textWidth, EVERY_COLUMN)}${note}\n\n`;
 }
 
+/** The iteration table; to fit the width, its first head is shortened, then the change goes, then the ELBO. */
 export function traceText(ctx: ReportContext, c: ChalkInstance): string {
   const squarem = ctx.fit.accel === 'squarem';
-  const head = ['iteration', 'log-likelihood', 'change', 'ELBO', ...(squarem ? ['step'] : [])];
-  const t = table(c, head, head.map((_, i) => (i < 4 ? 'right' : 'left')));
+  const columns: Column[] = [
+    { head: 'iteration', short: 'iter.', shortAt: 1, align: 'right' },
+    { head: 'log-likelihood', align: 'right' },
+    { head: 'change', align: 'right', drop: 1 },
+    { head: 'ELBO', align: 'right', drop: 2 },
+    ...(squarem ? [{ head: 'step', align: 'left' } as Column] : []),
+  ];
   const trace = ctx.fit.trace;
   const elide = trace.length > 2 * TRACE_ENDS + 1;
+  const rows: TableRow[] = [];
   trace.forEach((entry, i) => {
-    if (elide && i === TRACE_ENDS) t.push([{ colSpan: head.length, content: c.dim(`… ${plural(trace.length - 2 * TRACE_ENDS, 'iteration')} not shown …`), hAlign: 'center' }]);
+    if (elide && i === TRACE_ENDS) rows.push({ span: c.dim(`… ${plural(trace.length - 2 * TRACE_ENDS, 'iteration')} not shown …`) });
     if (elide && i >= TRACE_ENDS && i < trace.length - TRACE_ENDS) return;
     const change = i === 0 ? '' : num(entry.loglik - trace[i - 1].loglik, 3);
-    t.push([entry.iteration, num(entry.loglik, 12), change, entry.elbo === null ? '' : num(entry.elbo, 12), ...(squarem ? [entry.step] : [])]);
+    rows.push({ cells: [String(entry.iteration), num(entry.loglik, 12), change, entry.elbo === null ? '' : num(entry.elbo, 12), ...(squarem ? [entry.step] : [])] });
   });
-  return t.toString();
+  const fitted = fittedTable(columns, rows, ctx.textWidth, painting(c));
+  return fitted.text + droppedNote(fitted.dropped, ctx.textWidth, EVERY_COLUMN);
 }
 
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
-  const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(`No standard errors: ${ctx.standardErrors}.`)}` : '';
-  return componentsTable(ctx.fit.labels, ctx.fit.theta, se, c) + note;
+  const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(wrap(`No standard errors: ${ctx.standardErrors}.`, ctx.textWidth))}` : '';
+  return componentsTable(ctx.fit.labels, ctx.fit.theta, se, c, ctx.textWidth) + note;
 }
 
-/** The first `limit` rows of the responsibility table, written a block of rows at a time. */
-export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
+/** Narrowest responsibility a column shows: 0.1234. */
+const P_WIDTH = 6;
+
+/**
+ * The columns of the responsibility table within `width`: the labels as they fit (shortened
+ * down to 3 columns, still told apart), and how many of the K p(label) columns fit after the
+ * row, the value and before the component (and log-density): the last ones are left out when
+ * even the shortest labels do not fit. Widths include the space each side of a cell.
+ */
+function responsibilityColumns(labels: string[], rowWidth: number, valueWidth: number, logDensity: boolean, width: number) {
+  const longest = labels.reduce((a, l) => Math.max(a, displayWidth(l)), 0);
+  const total = (labelWidth: number, shown: number): number =>
+    1 + (rowWidth + 3) + (valueWidth + 3) + shown * (Math.max(P_WIDTH, labelWidth + 3) + 3) + (Math.max(9, labelWidth) + 3) + (logDensity ? 14 : 0);
+  let labelWidth = longest;
+  while (labelWidth > 3 && total(labelWidth, labels.length) > width) labelWidth--;
+  let shown = labels.length;
+  while (shown > 1 && total(labelWidth, shown) > width) shown--;
+  const names = abbreviate(labels, labelWidth);
+  const nameWidth = names.reduce((a, l) => Math.max(a, displayWidth(l)), 0);
+  return {
+    names,
+    shortened: names.some((n, j) => n !== labels[j]),
+    shown,
+    widths: [rowWidth + 2, valueWidth + 2, ...names.slice(0, shown).map((l) => Math.max(P_WIDTH, displayWidth(l) + 3) + 2), Math.max(9, nameWidth) + 2, ...(logDensity ? [13] : [])],
+  };
+}
+
+/**
+ * The first `limit` rows of the responsibility table, written a block of rows at a time, at
+ * most `width` columns wide (see responsibilityColumns).
+ */
+export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink, width: number): Promise<void> {
   const { x } = rows;
-  const labels = rows.labels.map(printable);
-  const k = labels.length;
+  const k = rows.labels.length;
   const shown = Math.min(limit, x.length);
-  const head = ['row', 'value', ...labels.map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
-  const aligns: ('left' | 'right')[] = ['right', 'right', ...labels.map(() => 'right' as const), 'left', 'right'];
   let valueWidth = 'value'.length;
   for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, String(x[i]).length);
-  const widths = [
-    Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0) + 2,
-    valueWidth + 2,
-    ...labels.map((l) => Math.max(6, width(l) + 3) + 2),
-    labels.reduce((a, l) => Math.max(a, width(l)), 9) + 2,
-    ...(rows.logDensity ? [13] : []),
-  ];
+  const rowWidth = Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0);
+  const layout = responsibilityColumns(rows.labels.map(printable), rowWidth, valueWidth, rows.logDensity, width);
+  const { names, widths } = layout;
+  const m = layout.shown;
+  const head = ['row', 'value', ...names.slice(0, m).map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
+  const aligns: ('left' | 'right')[] = ['right', 'right', ...names.slice(0, m).map(() => 'right' as const), 'left', 'right'];
   const record = recordNumbers(rows);
   const title = shown < x.length ? `Responsibilities: first ${shown} of ${x.length} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(x.length, 'row')}`;
-  sink.push(`${c.bold(title)}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
+  sink.push(`${c.bold(wrap(title, width))}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
   for (const block of rowBlocks(rows.model, x, shown)) {
     const lines: string[] = [];
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
       const row = [String(record(i)), String(x[i])];
-      for (let j = 0; j < k; j++) row.push(block.r[offset + j].toFixed(4));
-      row.push(labels[argmax(block.r, offset, k)]);
+      for (let j = 0; j < m; j++) row.push(block.r[offset + j].toFixed(4));
+      row.push(names[argmax(block.r, offset, k)]);
       if (rows.logDensity) row.push(num(block.logDensity[i - block.start], 6));
       lines.push(gridRow(row, widths, aligns));
     }
     if (sink.push(`${lines.join('\n')}\n`)) await sink.flush();
   }
   sink.push(`${rule('└', '┴', '┘', widths)}\n`);
+  const notes = [
+    ...(m < k ? [`p(${names[m]})${m + 1 < k ? ` to p(${names[k - 1]})` : ''} not shown, to fit ${width} columns; --format csv and --json have them all.`] : []),
+    ...(layout.shortened ? [`Labels shortened to fit ${width} columns; the parameter table has them whole.`] : []),
+  ];
+  if (notes.length > 0) sink.push(`${notes.map((n) => wrap(n, width)).join('\n')}\n`);
   await sink.flush();
 }
 
@@ -174,12 +247,9 @@ export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limi
  */
 const rule = (left: string, mid: string, right: string, widths: number[]): string => left + widths.map((w) => '─'.repeat(w)).join(mid) + right;
 
-/** Display width, counting code points. */
-const width = (text: string): number => [...text].length;
-
 function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[], style: (s: string) => string = (s) => s): string {
   const padded = cells.map((cell, i) => {
-    const space = ' '.repeat(Math.max(0, widths[i] - 2 - width(cell)));
+    const space = ' '.repeat(Math.max(0, widths[i] - 2 - displayWidth(cell)));
     return ` ${style(aligns[i] === 'right' ? space + cell : cell + space)} `;
   });
   return `│${padded.join('│')}│`;
@@ -200,14 +270,14 @@ export interface PredictionSummary {
   components: { label: string; weight: number; mean: number; variance: number }[];
 }
 
-export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance): string {
+export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance, width: number): string {
   const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
-  ]);
-  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(s.components.map((m) => m.label), theta, null, c)}\n`;
+  ], width);
+  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(s.components.map((m) => m.label), theta, null, c, width)}\n`;
 }
 
 /**
@@ -229,7 +299,7 @@ export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: numb
   sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n${histogramText(ctx, c)}`);
   if (ctx.responsibilities && rows > 0) {
     sink.push('\n');
-    await writeResponsibilities(ctx.rows, c, rows, sink);
+    await writeResponsibilities(ctx.rows, c, rows, sink, ctx.textWidth);
   }
   await sink.flush();
 }
