@@ -80,3 +80,6 @@ export function fitFromPartition<P extends MixtureParams>(cf: ComponentFamily<P>
   const run = drain(emSteps(adapted.family, serialRunner(adapted.family, data), start, options));
   return { ...run, start, extraPasses: adapted.extraPasses() };
 }
+
+/** θ as plain arrays, keyed by parameter name. */
+export const plain = (theta: MixtureParams): Record<string, number[]> => Object.fromEntries(Object.entries(theta).map(([k, v]) => [k, [...(v as Float64Array)]]));
