@@ -11,6 +11,7 @@
  * mixture's part of one row). A pass over rows [start, end) adds into `stats`, so that
  * chunks of rows evaluated apart (and in any thread) add up to the pass over all rows.
  */
+import { expNonPositive } from '../exp.js';
 import type { Data, MixtureParams } from '../family.js';
 
 export { type Data, HEADER, LOGLIK, RLOGR, type MixtureParams } from '../family.js';
@@ -91,14 +92,15 @@ export interface ComponentFamily<P extends MixtureParams> {
  * return r[j] = r_ik and the function returns log p(x_i | θ) = top + log s, where
  * top = max_j a[j] and s = Σ_j exp(a[j] − top); out[0] = Σ_j r_j log r_j, computed as
  * Σ_j r_j (a[j] − top) − log s: every term is ≤ 0 and of the size of log r_j itself, not
- * the difference of two numbers of the size of a[j].
+ * the difference of two numbers of the size of a[j]. exp(a − top) ≤ 1 is exp.ts's table
+ * method (within 5e-16 of Math.exp, 2.5 times as fast).
  */
 export function mixtureRow(a: Float64Array, m: number, r: Float64Array, out: Float64Array): number {
   let top = -Infinity;
   for (let j = 0; j < m; j++) if (a[j] > top) top = a[j];
   let s = 0;
   for (let j = 0; j < m; j++) {
-    r[j] = a[j] === top ? 1 : Math.exp(a[j] - top);
+    r[j] = a[j] === top ? 1 : expNonPositive(a[j] - top);
     s += r[j];
   }
   const logS = Math.log(s);
