@@ -1,84 +1,27 @@
 /**
- * Runs a family of src/models/families through the EM loop of src/em/em.ts, unchanged: the
- * adapter below is all a ComponentFamily needs to be a Family of today's engine (the spec,
- * which only the worker pool reads, is left out, so runs here are single-threaded).
+ * Runs a family through the EM loop of src/em/em.ts the way a fit does: the family from its
+ * spec by the registry's makeFamily (the one adapter from a ComponentFamily to the loop's
+ * Family that the CLI, the search and the worker threads use), θ(0) from the registry's
+ * M-step on the partition. Single-threaded: one serial runner over all the rows.
  */
 import { drain, type EmOptions, type EmRun, emSteps } from '../../src/em/em.js';
 import { serialRunner } from '../../src/em/chunks.js';
-import type { Data, Family, MixtureParams } from '../../src/models/family.js';
-import type { ComponentFamily } from '../../src/models/families/component.js';
-import type { WeibullFamily, WeibullMixture } from '../../src/models/families/weibull.js';
-
-/** Extra passes the M-steps made (the Weibull's re-expansions), counted per adapter. */
-export interface Adapted<P extends MixtureParams> {
-  family: Family<P>;
-  extraPasses: () => number;
-  /** The bound bits of the last M-step, per component. */
-  lastBounded: Uint8Array;
-}
-
-export function adapt<P extends MixtureParams>(cf: ComponentFamily<P>, data: Data): Adapted<P> {
-  const K = cf.k;
-  const bounded = new Uint8Array(K);
-  let extra = 0;
-  const weibull = cf.name === 'weibull' ? (cf as unknown as WeibullFamily) : null;
-  const expand =
-    weibull === null
-      ? undefined
-      : (theta: P, expansion: Float64Array, stats: Float64Array): void => {
-          stats.fill(0);
-          weibull.passAt(data, theta as unknown as WeibullMixture, expansion, stats, 0, data.x.length);
-        };
-  const r = new Float64Array(K);
-  const family: Family<P> = {
-    name: cf.name,
-    spec: undefined as never,
-    k: K,
-    statsLength: cf.statsLength,
-    nParams: cf.nParams,
-    paramsLength: cf.freeLength,
-    create: () => cf.create(),
-    copy: (from, to) => cf.copy(from, to),
-    toVector: (theta, out) => cf.toFree(theta, out),
-    fromVector: (v, theta) => cf.fromFree(v, theta),
-    toFree: (theta, out) => cf.toFree(theta, out),
-    fromFree: (u, theta) => cf.fromFree(u, theta),
-    pass: (d, theta, stats, start, end) => cf.pass(d, theta, stats, start, end),
-    partitionStats: (d, labels, at, stats) => cf.partitionStats(d, labels, at, stats),
-    mStep(stats, at, next, floored) {
-      extra += cf.mStep(stats, at, next, bounded, expand);
-      for (let k = 0; k < K; k++) floored[k] = bounded[k] === 0 ? 0 : 1;
-    },
-    expectedLogJoint: (stats, at, theta) => cf.expectedLogJoint(stats, at, theta),
-    componentWeight: (stats, k) => cf.componentWeight(stats, k),
-    posterior(x, theta, start, end, resp, logDensity) {
-      for (let i = start; i < end; i++) {
-        let top = -Infinity;
-        for (let k = 0; k < K; k++) {
-          r[k] = Math.log(theta.weight[k]) + cf.logDensity(x[i], theta, k);
-          top = Math.max(top, r[k]);
-        }
-        let s = 0;
-        for (let k = 0; k < K; k++) s += Math.exp(r[k] - top);
-        for (let k = 0; k < K; k++) resp[(i - start) * K + k] = Math.exp(r[k] - top) / s;
-        logDensity[i - start] = top + Math.log(s);
-      }
-    },
-  };
-  return { family, extraPasses: () => extra, lastBounded: bounded };
-}
+import type { Data, MixtureParams } from '../../src/models/family.js';
+import { type FamilySpec, makeFamily, startFromPartition } from '../../src/models/registry.js';
 
 export interface FamilyFit<P> extends EmRun<P> {
+  /** θ(0): the M-step on the partition. */
   start: P;
-  extraPasses: number;
+  /** The components the family's bounds held at the start. */
+  floored: Uint8Array;
 }
 
-/** EM from the M-step on a hard partition (labels 0..K−1), through src/em/em.ts. */
-export function fitFromPartition<P extends MixtureParams>(cf: ComponentFamily<P>, data: Data, labels: Int32Array, options: EmOptions): FamilyFit<P> {
-  const start = cf.start(data, labels);
-  const adapted = adapt(cf, data);
-  const run = drain(emSteps(adapted.family, serialRunner(adapted.family, data), start, options));
-  return { ...run, start, extraPasses: adapted.extraPasses() };
+/** EM from the M-step on a hard partition (labels 0..K−1) for the family of `spec`, through src/em/em.ts. */
+export function fitFromPartition(spec: FamilySpec, data: Data, labels: Int32Array, options: EmOptions): FamilyFit<MixtureParams> {
+  const { theta: start, floored } = startFromPartition(spec, data, labels);
+  const family = makeFamily(spec, data);
+  const run = drain(emSteps(family, serialRunner(family, data), start, options));
+  return { ...run, start, floored };
 }
 
 /** θ as plain arrays, keyed by parameter name. */

@@ -7,9 +7,10 @@
  * 1,096 rows.
  */
 import { describe, expect, it } from 'vitest';
-import { poissonFamily } from '../../../src/models/families/poisson.js';
+import type { PoissonMixture } from '../../../src/models/families/poisson.js';
+import type { FamilySpec } from '../../../src/models/registry.js';
 import { anchors, cases, dataOf } from '../../helpers/family-fixtures.js';
-import { fitFromPartition, plain } from '../../helpers/family-run.js';
+import { type FamilyFit, fitFromPartition, plain } from '../../helpers/family-run.js';
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
@@ -42,7 +43,7 @@ const expected: Record<string, { logliks: Record<string, number>; params?: { sou
 
 describe.each(cases)('$name against R', (c) => {
   it('converges from the partition to a log-likelihood at least every anchor’s (1e-8 relative)', () => {
-    const fit = fitFromPartition(c.make(2), dataOf(c.x), Int32Array.from(c.labels), { maxIter: 100000, rtol: 1e-15, accel: 'squarem' });
+    const fit = fitFromPartition(c.spec(2), dataOf(c.x), Int32Array.from(c.labels), { maxIter: 100000, rtol: 1e-15, accel: 'squarem' });
     expect(fit.converged).toBe(true);
     const { logliks, params } = expected[c.name];
     for (const [source, value] of Object.entries(logliks)) {
@@ -61,13 +62,13 @@ describe.each(cases)('$name against R', (c) => {
 describe('Hasselblad (1969): deaths a day among London women aged 80 and over', () => {
   const { deaths, days } = anchors.poisson.data as { deaths: number[]; days: number[] };
   const expanded = deaths.flatMap((d, i) => Array(days[i]).fill(d));
-  const family = poissonFamily({ k: 2 });
+  const family: FamilySpec = { family: 'poisson', k: 2 };
   const cut = (d: number): number => (d <= 2 ? 0 : 1);
 
   it('fits the same mixture from ten weighted rows and from 1,096 rows', () => {
     const options = { maxIter: 200, rtol: 0 };
-    const weighted = fitFromPartition(family, dataOf(deaths, days), Int32Array.from(deaths.map(cut)), options);
-    const rows = fitFromPartition(family, dataOf(expanded), Int32Array.from(expanded.map(cut)), options);
+    const weighted = fitFromPartition(family, dataOf(deaths, days), Int32Array.from(deaths.map(cut)), options) as FamilyFit<PoissonMixture>;
+    const rows = fitFromPartition(family, dataOf(expanded), Int32Array.from(expanded.map(cut)), options) as FamilyFit<PoissonMixture>;
     weighted.trace.forEach((entry, t) => expect(rel(entry.loglik, rows.trace[t].loglik)).toBeLessThan(1e-12));
     for (let k = 0; k < 2; k++) {
       expect(rel(weighted.theta.weight[k], rows.theta.weight[k])).toBeLessThan(1e-12);
@@ -78,7 +79,7 @@ describe('Hasselblad (1969): deaths a day among London women aged 80 and over', 
   it('converges to ℓ = −1989.945859883, π = 0.3598854, λ = 1.256095 and 2.663404, as R does', () => {
     // Plain EM run past the convergence of ℓ to the fixed point of its parameters, as R's below:
     // along this likelihood's ridge ℓ stops changing (to 1e-15) while λ still moves by 1e-6.
-    const fit = fitFromPartition(family, dataOf(deaths, days), Int32Array.from(deaths.map(cut)), { maxIter: 20000, rtol: -1 });
+    const fit = fitFromPartition(family, dataOf(deaths, days), Int32Array.from(deaths.map(cut)), { maxIter: 20000, rtol: -1 }) as FamilyFit<PoissonMixture>;
     // R: a plain EM on the ten weighted rows, run until its parameters stop changing (anchors.R).
     const r = anchors.poisson.em_R;
     expect(rel(fit.loglik, r.loglik)).toBeLessThan(1e-13);

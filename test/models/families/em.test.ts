@@ -1,5 +1,6 @@
 /**
- * Each family through the unchanged EM loop of src/em/em.ts, from the M-step on a hard
+ * Each family through the unchanged EM loop of src/em/em.ts (built from its spec by the
+ * registry, as a fit builds it), from the M-step on a hard
  * partition, against the independent plain EM of test/helpers/naive-families.ts: the start,
  * ℓ and the ELBO at every iteration to 1e-12, the parameters after 25 iterations to 1e-9;
  * and, run to convergence, the EM chain ℓ(t−1) ≤ ELBO(t) ≤ ℓ(t) at every iteration.
@@ -48,9 +49,8 @@ describe.each(cases)('$name family in the EM loop', (c) => {
   const labels = Int32Array.from(c.labels);
 
   it('retraces the plain EM from the partition: ℓ and ELBO per iteration to 1e-12', () => {
-    const family = c.make(2);
     const iterations = 25;
-    const fit = fitFromPartition(family, data, labels, { maxIter: iterations, rtol: 0 });
+    const fit = fitFromPartition(c.spec(2), data, labels, { maxIter: iterations, rtol: 0 });
     const start = naiveStart(c, 2);
     for (const [name, values] of Object.entries(plain(fit.start))) values.forEach((v, k) => expect(rel(v, start[name][k])).toBeLessThan(1e-12));
     const run = naiveFamilyEm(naive[c.name], c.x, c.x.map(() => 1), start, iterations);
@@ -63,7 +63,7 @@ describe.each(cases)('$name family in the EM loop', (c) => {
   });
 
   it('never lets ℓ fall, and keeps ℓ(t−1) ≤ ELBO(t) ≤ ℓ(t), up to 1e-12 relative, to convergence', () => {
-    const fit = fitFromPartition(c.make(2), data, labels, { maxIter: 5000, rtol: 1e-14 });
+    const fit = fitFromPartition(c.spec(2), data, labels, { maxIter: 5000, rtol: 1e-14 });
     expect(fit.converged).toBe(true);
     for (let t = 1; t < fit.trace.length; t++) {
       const before = fit.trace[t - 1].loglik;

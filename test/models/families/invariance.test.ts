@@ -24,8 +24,8 @@ describe.each(cases)('$name: invariance', (c) => {
     const w = c.x.map(() => 1 + Math.floor(random() * 3));
     const xs = c.x.flatMap((v, i) => Array(w[i]).fill(v));
     const ls = c.labels.flatMap((l, i) => Array(w[i]).fill(l));
-    const weighted = fitFromPartition(c.make(2), dataOf(c.x, w), Int32Array.from(c.labels), options);
-    const duplicated = fitFromPartition(c.make(2), dataOf(xs), Int32Array.from(ls), options);
+    const weighted = fitFromPartition(c.spec(2), dataOf(c.x, w), Int32Array.from(c.labels), options);
+    const duplicated = fitFromPartition(c.spec(2), dataOf(xs), Int32Array.from(ls), options);
     weighted.trace.forEach((e, t) => expect(rel(e.loglik, duplicated.trace[t].loglik)).toBeLessThan(1e-12));
     const a = plain(weighted.theta);
     const b = plain(duplicated.theta);
@@ -39,8 +39,8 @@ describe.each(cases)('$name: invariance', (c) => {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    const fit = fitFromPartition(c.make(2), dataOf(c.x), Int32Array.from(c.labels), options);
-    const shuffled = fitFromPartition(c.make(2), dataOf(order.map((i) => c.x[i])), Int32Array.from(order.map((i) => c.labels[i])), options);
+    const fit = fitFromPartition(c.spec(2), dataOf(c.x), Int32Array.from(c.labels), options);
+    const shuffled = fitFromPartition(c.spec(2), dataOf(order.map((i) => c.x[i])), Int32Array.from(order.map((i) => c.labels[i])), options);
     fit.trace.forEach((e, t) => expect(rel(e.loglik, shuffled.trace[t].loglik)).toBeLessThan(1e-12));
     const a = plain(fit.theta);
     const b = plain(shuffled.theta);
