@@ -16,6 +16,7 @@ import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
+import { errorText } from '../report/notes.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
 import { context, fitData, fitMoments, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, structureCount, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
@@ -216,13 +217,14 @@ export async function runGroups(
       } catch (error) {
         if (!(error instanceof EmFitError) || error.exitCode === EXIT.usage || error.exitCode === EXIT.output) throw error;
         failure ??= error;
-        warn(request, [`group ${quote(name)} was not fitted: ${error.message}`]);
+        const message = errorText(error);
+        warn(request, [`group ${quote(name)} was not fitted: ${message}`]);
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ group: name, error: error.message })}\n`);
+          sink.push(`${JSON.stringify({ group: name, error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(error.message)}`)}\n\n`);
+          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(message)}`)}\n\n`);
           await sink.flush();
         }
       }

@@ -39,6 +39,14 @@ export function candidateName(k: number, structure: Structure | null): string {
 
 const consider = 'consider fewer components';
 
+/**
+ * An error's message followed by the reasons its notes carry, in words: "no candidate model
+ * could be fitted: K = 2 was not fitted: the data hold 1 distinct value, …".
+ */
+export function errorText(error: { message: string; notes: readonly object[] }): string {
+  return error.notes.length === 0 ? error.message : `${error.message}: ${(error.notes as readonly Note[]).map(noteText).join('; ')}`;
+}
+
 export function noteText(note: Note): string {
   switch (note.code) {
     case 'bound': {
