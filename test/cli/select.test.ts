@@ -22,7 +22,7 @@ describe('em-fit --k', () => {
     expect(out.bic).toBeCloseTo(2090.43, 2);
     expect(out.guard).toBe('reject');
     expect(out.selection).toHaveLength(12);
-    expect(Object.keys(out.selection[0])).toEqual(['k', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged', 'starts', 'degenerate_starts']);
+    expect(Object.keys(out.selection[0])).toEqual(['k', 'family', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged', 'starts', 'degenerate_starts']);
     expect(out.selection.map((s: any) => s.k)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
     const chosen = out.selection.find((s: any) => s.k === 2 && s.variance === 'equal');
     expect(chosen.bic).toBe(out.bic);
