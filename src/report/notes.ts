@@ -126,6 +126,8 @@ function notFittedText(k: number, reason: NotFitted): string {
       return `no start gave ${k} non-empty groups in ${plural(reason.attempts, 'attempt')}`;
     case 'degenerate-on-more-rows':
       return 'its proper fits turned degenerate when run on more rows';
+    case 'degenerate-to-rtol':
+      return 'its best start turned degenerate when run on to --rtol';
     case 'domain':
       return `its family does not hold the value ${short(reason.value, 8)} of data row ${reason.row} (it ${reason.reason})`;
     case 'degenerate-starts': {
