@@ -7,7 +7,8 @@
  */
 import { inputError } from '../errors.js';
 import type { Sink } from '../io/sink.js';
-import { gaussianFamily } from '../models/gaussian.js';
+import type { Family, MixtureParams } from '../models/family.js';
+import { densitySpec, makeFamily } from '../models/registry.js';
 import { argmax, type Model, type RowBlock, type RowSet, rowBlocks } from './rows.js';
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
@@ -70,7 +71,7 @@ export class GroupsCsv {
   private readonly column: Map<string, number>;
   /** Each group's model while rows of it remain to be written; null once done or when not fitted. */
   private readonly models: (GroupModel | null)[];
-  private readonly families = new Map<GroupModel, ReturnType<typeof gaussianFamily>>();
+  private readonly families = new Map<GroupModel, Family<MixtureParams>>();
   private readonly remaining: Int32Array;
   private pending: string[] | null = null;
   private record = 0;
@@ -148,7 +149,7 @@ export class GroupsCsv {
     if (fitted !== null) {
       let family = this.families.get(fitted);
       if (family === undefined) {
-        family = gaussianFamily({ k: fitted.labels.length, variance: fitted.model.variance, floor: fitted.model.floor.floor });
+        family = makeFamily(densitySpec(fitted.model.spec));
         this.families.set(fitted, family);
       }
       const k = fitted.labels.length;

@@ -5,10 +5,12 @@
  */
 import type { ChalkInstance } from 'chalk';
 import type { Sink } from '../io/sink.js';
-import type { Data } from '../models/family.js';
+import type { Data, MixtureParams } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
-import { resolutionWords } from '../select/fit.js';
+import { describe, type FamilySpec, familyName, type Structure, structureName } from '../models/registry.js';
+import { drawnMixture } from './bins.js';
+import { resolutionWords } from './notes.js';
 import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
@@ -46,11 +48,47 @@ const keyValues = (title: string, pairs: [string, string][], width: number): str
   [wrap(title, width), ...pairs.map(([key, value]) => wrap(`  ${key.padEnd(KEY_WIDTH)}${value}`, width, KEY_WIDTH + 2))].join('\n');
 
 /**
- * The parameter table: one row per component, with ± standard errors when given. To fit the
- * width, sd goes first (it is √variance), then the errors of the variances and the weights;
- * a long label is wrapped onto several lines.
+ * The parameter table: one row per component. A Gaussian's weight, mean, variance and sd,
+ * with ± standard errors when given; another family's weight, its parameters by name, and
+ * the component's mean and sd where they exist.
  */
-function componentsTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance, width: number): string {
+function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance, width: number): string {
+  const fitted = familyName(spec) === 'gaussian' ? gaussianTable(labels, theta as GaussianMixture, se, c, width) : familyTable(labels, spec, theta, c, width);
+  return fitted.text + droppedNote(fitted.dropped, width, EVERY_COLUMN);
+}
+
+/** Another family's table; to fit the width, sd goes first, then the mean (both follow from the parameters); a long label is wrapped. */
+function familyTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number) {
+  const description = describe(spec);
+  const names = description.parameterNames;
+  const columns: Column[] = [
+    { head: 'component', align: 'left', wrapTo: 9 },
+    { head: 'weight', align: 'right' },
+    ...names.map((name): Column => ({ head: name, align: 'right' })),
+    { head: 'mean', align: 'right', drop: 2 },
+    { head: 'sd', align: 'right', drop: 1 },
+  ];
+  const maybe = (v: number): string => (Number.isFinite(v) ? num(v, 7) : v === Infinity ? '∞' : '–');
+  const rows = labels.map((label, k) => {
+    const parameters = description.parameters(theta, k);
+    const { mean, variance } = description.moments(theta, k);
+    return { cells: [printable(label), num(theta.weight[k], 6), ...names.map((name) => num(parameters[name], 7)), maybe(mean), maybe(Math.sqrt(variance))] };
+  });
+  return fittedTable(columns, rows, width, painting(c));
+}
+
+/** A candidate's structure in the summary: "unequal variances", "gamma", "t (df each)". */
+export function structureWords(s: Structure, k: number): string {
+  if (s.family === 'gaussian') return `${s.variance} variance${k === 1 ? '' : 's'}`;
+  const option = structureName(s);
+  return option === '' ? s.family : `${s.family} (${option})`;
+}
+
+/**
+ * A Gaussian's table, with ± standard errors when given. To fit the width, sd goes first (it
+ * is √variance), then the errors of the variances and the weights; a long label is wrapped.
+ */
+function gaussianTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance, width: number) {
   const error = (of: string, drop: number): Column[] => (se === null ? [] : [{ head: '± se', name: `the standard error of the ${of}`, align: 'right', drop }]);
   const columns: Column[] = [
     { head: 'component', align: 'left', wrapTo: 9 },
@@ -75,8 +113,7 @@ function componentsTable(labels: readonly string[], theta: GaussianMixture, se: 
       num(Math.sqrt(theta.variance[k]), 7),
     ],
   }));
-  const fitted = fittedTable(columns, rows, width, painting(c));
-  return fitted.text + droppedNote(fitted.dropped, width, EVERY_COLUMN);
+  return fittedTable(columns, rows, width, painting(c));
 }
 
 export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
@@ -93,7 +130,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const zero = ctx.zeroWeight ? `, ${ctx.zeroWeight} of weight 0 left out` : '';
   return keyValues(c.bold(printable(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`)), [
     ['rows', `${fit.n} used, ${ctx.skipped} skipped${zero}${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${printable(ctx.weightName)})`}`],
-    ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
+    ['components', `${k}, ${structureWords(fit.structure, k)}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
     ...(fit.groupedLoglik === null ? [] : [['grouped', `${num(fit.groupedLoglik, 10)} (the criteria's, see below)`] as [string, string]]),
@@ -101,7 +138,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['AIC', num(fit.aic, 8)],
     ['estimation', estimation],
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
-    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor)})`],
+    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`],
     ['variance floor', floor],
   ], ctx.textWidth);
 }
@@ -116,6 +153,8 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   if (selection === null) return '';
   const grouped = selection.heaping !== null;
   const criterion = selection.criterion;
+  // Gaussians alone: their variance model; other families: the family and its option.
+  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian');
   const criteria: { name: 'bic' | 'aic' | 'icl'; drop: number }[] = [
     { name: 'bic', drop: 3 },
     { name: 'aic', drop: 2 },
@@ -123,7 +162,7 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   ];
   const columns: Column[] = [
     { head: 'K', align: 'right' },
-    { head: 'variance', align: 'left' },
+    { head: families ? 'model' : 'variance', align: 'left' },
     { head: grouped ? 'grouped ℓ' : 'log-likelihood', short: grouped ? 'grouped ℓ' : 'loglik', shortAt: 3, align: 'right' },
     { head: 'params', align: 'right', drop: 4 },
     ...criteria.map(({ name, drop }): Column => ({ head: name.toUpperCase(), align: 'right', ...(name === criterion ? {} : { drop }) })),
@@ -132,7 +171,9 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   ];
   const rows = selection.candidates.map((fit) => {
     const chosen = fit === selection.best;
-    const cells = [String(fit.labels.length), fit.variance, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${criterion.toUpperCase()}` : ''];
+    const option = structureName(fit.structure);
+    const model = families ? (fit.structure.family === 'gaussian' ? `gaussian, ${option}` : option === '' ? fit.structure.family : `${fit.structure.family}, ${option}`) : option;
+    const cells = [String(fit.labels.length), model, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${criterion.toUpperCase()}` : ''];
     return { cells, bold: chosen };
   });
   const fitted = fittedTable(columns, rows, ctx.textWidth, painting(c));
@@ -170,7 +211,7 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
   const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(wrap(`No standard errors: ${ctx.standardErrors}.`, ctx.textWidth))}` : '';
-  return componentsTable(ctx.fit.labels, ctx.fit.theta, se, c, ctx.textWidth) + note;
+  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c, ctx.textWidth) + note;
 }
 
 /** Narrowest responsibility a column shows: 0.1234. */
@@ -264,35 +305,33 @@ export interface PredictionSummary {
   skipped: number;
   total_weight: number;
   k: number;
-  variance: string;
   loglik: number;
   mean_loglik: number;
-  components: { label: string; weight: number; mean: number; variance: number }[];
 }
 
-export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance, width: number): string {
+export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number): string {
   const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
-    ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
+    ['components', `${s.k}, ${structureWords(structure, s.k)}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
   ], width);
-  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(s.components.map((m) => m.label), theta, null, c, width)}\n`;
+  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, width)}\n`;
 }
 
 /**
  * The histogram of the data with the mixture's density over it, under a title, or '' when
  * not asked for (width null) or the terminal is too narrow.
  */
-export function histogramBlock(title: string, data: Data, theta: GaussianMixture, labels: readonly string[], resolution: number | null, width: number | null, c: ChalkInstance): string {
+export function histogramBlock(title: string, data: Data, spec: FamilySpec, theta: MixtureParams, labels: readonly string[], resolution: number | null, width: number | null, c: ChalkInstance): string {
   if (width === null || width < MIN_WIDTH) return '';
-  const plot = terminalHistogram(data, theta, labels, width, { resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
+  const plot = terminalHistogram(data, drawnMixture(spec, theta), labels, width, { resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
   return `\n${c.bold(title)}\n${plot}\n`;
 }
 
 export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
-  return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
+  return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.spec, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
