@@ -10,7 +10,7 @@ import { LOGLIK } from '../models/family.js';
 import { describe, makeFamily } from '../models/registry.js';
 import { finite } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
-import { componentKeys, structureKeys, writeJsonDocument } from '../report/json.js';
+import { componentKeys, PREDICT_FORMAT, structureKeys, writeJsonDocument } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
@@ -82,9 +82,10 @@ async function score(
     logDensity: true,
   };
   const summary = {
+    format: PREDICT_FORMAT,
     model: request.model,
     file: request.file,
-    var: table.varName,
+    column: table.varName,
     n: table.values.length,
     skipped: table.skippedRecords.length - table.zeroWeight,
     ...(table.weightName === null ? {} : { zero_weight: table.zeroWeight, weight: table.weightName }),
@@ -95,6 +96,7 @@ async function score(
     loglik,
     mean_loglik: finite(loglik / total, 'log-likelihood per unit weight'),
     components: model.components.map((c, j) => ({ label: c.label, weight: c.weight, ...componentKeys(scoring, j) })),
+    warnings: [] as string[],
   };
   const labels = rows.labels;
   const floor = { resolution: model.resolution };

@@ -300,7 +300,7 @@ function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[]
 export interface PredictionSummary {
   model: string;
   file: string;
-  var: string;
+  column: string;
   n: number;
   skipped: number;
   total_weight: number;
@@ -310,7 +310,7 @@ export interface PredictionSummary {
 }
 
 export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number): string {
-  const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
+  const summary = keyValues(c.bold(printable(`${s.column} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${structureWords(structure, s.k)}`],
     ['log-likelihood', num(s.loglik, 10)],

@@ -115,7 +115,7 @@ describe('every family from a partition, through every output and a saved model'
     const fit = emFitJson([path, '--var', 'x', '--init', 'g', '--family', family, ...extra, '--save-model', model]);
     expect(fit.family).toBe(family);
     const saved = JSON.parse(readFileSync(model, 'utf8'));
-    expect(saved.version).toBe(2);
+    expect(saved.format).toBe('em-fit.model/2');
     expect(saved.family).toBe(family);
     const predicted = emFitJson(['predict', model, path]);
     expect(predicted.family).toBe(family);
