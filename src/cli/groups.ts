@@ -15,13 +15,13 @@ import { type ModelFile, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
-import { writeJson } from '../report/json.js';
+import { FIT_FORMAT, writeJson } from '../report/json.js';
 import { errorText } from '../report/notes.js';
-import { truncate } from '../report/width.js';
+import { truncate, wrap } from '../report/width.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
 import { context, fitData, fitMoments, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, structureCount, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
-import { announce, colours, type Input, say, warn } from './io.js';
+import { announce, colours, type Input, say, textWidth, warn } from './io.js';
 import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
 import { checkOutputs, groupPaths, type Output, type ReadFile } from './outputs.js';
@@ -221,11 +221,11 @@ export async function runGroups(
         const message = errorText(error);
         warn(request, [`group ${quote(name)} was not fitted: ${message}`]);
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ group: name, error: message })}\n`);
+          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, column: table.varName, error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(message)}`)}\n\n`);
+          sink.push(`${c.bold.inverse(` group ${truncate(shown(name), textWidth() - 8)} `)}\n${c.red(wrap(`not fitted: ${shown(message)}`, textWidth()))}\n\n`);
           await sink.flush();
         }
       }

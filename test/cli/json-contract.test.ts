@@ -50,6 +50,8 @@ const file = (name: string, text: string): string => {
 const weighted = file('weighted.csv', 'x,w\n1,1\n1.5,2\n2,0\n8,1\n8.5,3\n9,1\n2.5,1\n7.5,2\n');
 const counts = file('counts.csv', `n\n${[0, 1, 1, 2, 2, 2, 3, 3, 4, 6, 7, 8, 8, 9, 9, 10, 11, 12].join('\n')}\n`);
 const grouped = file('grouped.csv', `g,x\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? 'a' : 'b'},${(i * 7) % 23}.${i % 10}`).join('\n')}\n`);
+// Group c has one row: two components cannot be fitted to it.
+const withFailure = file('with-failure.csv', `${readFileSync(grouped, 'utf8')}c,4.5\n`);
 
 describe('the fit report validates against schemas/fit.schema.json', () => {
   it.each([
@@ -89,6 +91,16 @@ describe('the fit report validates against schemas/fit.schema.json', () => {
       expect(line).toBe(JSON.stringify(doc));
       expectValid('fit', doc);
     }
+  });
+
+  it('--by writes a group that could not be fitted as a line of its own, valid too', () => {
+    const result = emFit([withFailure, '--var', 'x', '--by', 'g', '--k', '2', '--json', '--no-responsibilities']);
+    expect(result.code).toBe(4);
+    const docs = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(docs.map((d) => d.group)).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(docs[2])).toEqual(['format', 'group', 'file', 'column', 'error']);
+    for (const doc of docs) expectValid('fit', doc);
+    expect(validators.fit?.({ ...docs[2], k: 2 })).toBe(false);
   });
 
   it('a schema refuses what it does not list: the names of version 1 and a key too many', () => {
