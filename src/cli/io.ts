@@ -10,7 +10,7 @@ import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../
 import { type ColorMode, COMMANDS, type CommonRequest } from './options.js';
 import { readingProgress, StatusLine } from './progress.js';
 import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
-import { shown } from '../text.js';
+import { quote, shown } from '../text.js';
 import { suggestion } from '../io/hints.js';
 
 /** The --color setting of the run, set once by main() after parsing. */
@@ -83,11 +83,20 @@ export function say(text: string): void {
  * the data or a file name are escaped (see shown): a label must not move the cursor, set the
  * terminal's title, or hide the difference between two labels.
  */
-export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
+/**
+ * Writes warnings on stderr, one line each, `em-fit: warning: <about>: <text>`: `about` names
+ * what the warning concerns (see about()), so that a loop over many files tells them apart;
+ * null for warnings about the options themselves.
+ */
+export function warn(request: { quiet: boolean }, warnings: readonly string[], concerning: string | null = null): void {
   if (request.quiet || warnings.length === 0) return;
   const c = colours(process.stderr);
-  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${shown(w)}\n`);
+  const prefix = concerning === null ? '' : `${shown(concerning)}: `;
+  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${prefix}${shown(w)}\n`);
 }
+
+/** What a warning or message concerns: the input as named ("standard input" for -), and the --by group. */
+export const about = (file: string, group: string | null = null): string => `${file === '-' ? 'standard input' : file}${group === null ? '' : `, group ${quote(group)}`}`;
 
 /**
  * With EM_FIT_TEST_ANNOUNCE=1, says on stderr when a stage of the run begins ("reading",

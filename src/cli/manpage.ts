@@ -54,7 +54,7 @@ export function manPage(fit: Command, predict: Command, version: string, text: M
   return `.\\" The manual page of em-fit, written by \`em-fit man\` from its option definitions.
 .TH EM\\-FIT 1 "" "em\\-fit ${roff(version)}" "User Commands"
 .SH NAME
-em\\-fit \\- fit a finite Gaussian mixture by EM to a column of a CSV file
+em\\-fit \\- fit a finite mixture by EM to a column of a CSV file
 .SH SYNOPSIS
 ${literal(text.usage)}
 .SH DESCRIPTION

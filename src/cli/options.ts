@@ -115,6 +115,9 @@ export const COMMANDS = ['predict', 'help', 'completion', 'man'] as const;
 /** Shells `em-fit completion` writes a script for. */
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
+/** What em-fit does, in the usage, the help and the manual page. */
+const DESCRIPTION = 'Fit a finite mixture by EM to a numeric column of a CSV file: Gaussian components, or\nanother family (--family poisson, exponential, lognormal, gamma, weibull, t).';
+
 export const USAGE = `Usage: em-fit <file|-> --var <column> [options]
        em-fit predict <model.json> <file|-> [options]
        em-fit help [predict] | completion bash|zsh|fish | man`;
@@ -133,7 +136,7 @@ fit is impossible, 5 output (a full disk), 130 interrupted.`;
 
 /** What `em-fit` alone prints, on stderr: the usage and where to read more. */
 export const shortUsage = (): string =>
-  `${USAGE}\n\nFit a finite Gaussian mixture by EM to a numeric column of a CSV file.\n${EXAMPLES}\n\nem-fit --help lists the options; em-fit man prints the manual page.\n`;
+  `${USAGE}\n\n${DESCRIPTION}\n${EXAMPLES}\n\nem-fit --help lists the options; em-fit man prints the manual page.\n`;
 
 /**
  * Options that must be given, shown as such in the help and the manual page. Checked after
@@ -207,7 +210,7 @@ const finish = (cmd: Command, after: string): Command =>
 export function program(version: string): Command {
   const cmd = new Command('em-fit')
     .usage(USAGE.replace(/^Usage: em-fit /, ''))
-    .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit help predict).')
+    .description(`${DESCRIPTION}\nAlso: em-fit predict MODEL.json <file|-> (em-fit help predict).`)
     .version(version, '-V, --version')
     .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
     .addOption(required(new Option('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')))
@@ -429,6 +432,14 @@ function ignoredOutputOptions(cmd: Command, request: CommonRequest): string[] {
   return warnings;
 }
 
+/** The request names one family and one model of it (one variance model for the Gaussian), so that a search over one K has one candidate. */
+function oneStructure(request: FitRequest): boolean {
+  const families = request.families;
+  if (families === 'auto' || (families !== null && families.length > 1)) return false;
+  const gaussian = families === null || families[0] === 'gaussian';
+  return !gaussian || request.variances?.length === 1;
+}
+
 function ignoredFitOptions(cmd: Command, request: FitRequest): string[] {
   const warnings = ignoredOutputOptions(cmd, request);
   const start = request.init !== undefined ? '--init' : request.initModel !== undefined ? '--init-model' : null;
@@ -439,6 +450,9 @@ function ignoredFitOptions(cmd: Command, request: FitRequest): string[] {
     if (given(cmd, 'criterion') && request.variances?.length !== 2) {
       warnings.push(`--criterion ranks candidate models, but with ${start} and one variance model there is one fit; ignored (--variance both compares two)`);
     }
+  }
+  if (start === null && given(cmd, 'criterion') && request.k?.length === 1 && oneStructure(request)) {
+    warnings.push(`--criterion ranks candidate models, but --k ${request.k[0]} with one family and one variance model is one candidate; ignored`);
   }
   if (request.se && request.format === 'csv') warnings.push('--se: standard errors are not part of CSV output (text and JSON output have them); ignored');
   return warnings;

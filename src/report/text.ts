@@ -334,8 +334,25 @@ export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.spec, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 
-export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {
-  sink.push(`${summaryText(ctx, c)}\n\n${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n${histogramText(ctx, c)}`);
+/**
+ * The warnings in a block of their own under the summary, so that a report read later (or
+ * written to a file) keeps them; '' when there are none.
+ */
+export function warningsText(warnings: readonly string[], c: ChalkInstance, width: number): string {
+  if (warnings.length === 0) return '';
+  return `${c.bold.yellow('Warnings')}\n${warnings.map((w) => wrap(`  - ${printable(w)}`, width, 4)).join('\n')}\n\n`;
+}
+
+/**
+ * The text report. `summaryOnly` (a fit refused by --strict) writes the summary and the
+ * warnings alone: the numbers of a fit that did not converge are not a result.
+ */
+export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink, summaryOnly = false): Promise<void> {
+  if (summaryOnly) {
+    sink.push(`${summaryText(ctx, c)}\n\n${warningsText(ctx.warnings, c, ctx.textWidth)}`);
+    return sink.flush();
+  }
+  sink.push(`${summaryText(ctx, c)}\n\n${warningsText(ctx.warnings, c, ctx.textWidth)}${selectionText(ctx, c)}${c.bold('Iterations')}\n${traceText(ctx, c)}\n\n${c.bold('Components')}\n${componentsText(ctx, c)}\n${histogramText(ctx, c)}`);
   if (ctx.responsibilities && rows > 0) {
     sink.push('\n');
     await writeResponsibilities(ctx.rows, c, rows, sink, ctx.textWidth);

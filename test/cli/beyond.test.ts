@@ -87,9 +87,9 @@ describe('--by', () => {
       expect(line.responsibilities).toEqual(alone.responsibilities);
     }
     // The one-row group cannot have two components: an error line, and exit 4.
-    expect(lines[2]).toEqual({ group: 'west', error: expect.stringContaining('the data hold 1 distinct value') });
+    expect(lines[2]).toEqual({ format: 'em-fit.fit/2', group: 'west', file: expect.any(String), column: 'x', error: expect.stringContaining('the data hold 1 distinct value') });
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain('group "west" was not fitted');
+    expect(result.stderr).toContain(', group "west": not fitted: ');
   });
 
   it('exits 0 when every group is fitted, and works with --init and --weight', () => {

@@ -265,6 +265,9 @@ describe('the manual page', () => {
     expect(result.stdout).toMatch(/^\.\\" /);
     expect(result.stdout).toMatch(/^\.TH EM\\-FIT 1/m);
     for (const flag of everyFlag()) expect(result.stdout, flag).toContain(`\\fB${flag.replace(/-/g, '\\-')}\\fR`);
+    // The options of the families, from the same definitions.
+    expect(result.stdout).toContain('\\fB\\-\\-family\\fR \\fIname\\fR');
+    expect(result.stdout).toContain('\\fB\\-\\-df\\fR \\fIdf\\fR');
     for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'OPTIONS', 'COMMANDS', 'ENVIRONMENT', '"EXIT STATUS"', 'EXAMPLES']) {
       expect(result.stdout).toContain(`.SH ${section}\n`);
     }

@@ -60,12 +60,15 @@ describe('off a terminal: 80 columns', () => {
     expectAligned(result.stdout);
   });
 
-  it('with standard errors, AIC as the criterion, all rows, predict: no line over 80', () => {
+  it('with standard errors, AIC as the criterion, all rows, predict, the families: no line over 80', () => {
     const model = join(dir, 'faithful.json');
     for (const args of [
       [faithful, '--var', 'waiting', '--k', '2', '--se', '--criterion', 'aic', '--save-model', model],
       [faithful, '--var', 'waiting', '--k', '1:3', '--rows', 'all', '--criterion', 'icl'],
       ['predict', model, faithful],
+      // The families: their parameter tables, and the models compared across families.
+      [faithful, '--var', 'waiting', '--family', 'auto', '--k', '1:3', '--rows', '3'],
+      [faithful, '--var', 'waiting', '--family', 't', '--k', '2', '--rows', '3'],
     ]) {
       const result = emFit(args);
       expect(result.code, result.stderr).toBe(0);
