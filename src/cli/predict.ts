@@ -16,7 +16,7 @@ import { histogramBlock, predictionText, writeResponsibilities } from '../report
 import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
-import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth, textWidth } from './io.js';
+import { about, announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth, textWidth, warn } from './io.js';
 import { checkWeights } from './limits.js';
 import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -39,6 +39,13 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
   } finally {
     closeInput(input);
   }
+}
+
+/** What the model file's record of its fit says against using it: a fit that had not converged. */
+function modelWarnings(model: ReturnType<typeof readModel>): string[] {
+  const { converged, iterations } = model.fit;
+  if (converged !== false) return [];
+  return [`the model was saved from a fit that had not converged${typeof iterations === 'number' ? ` after ${iterations} iterations` : ''}; refit it with a larger --max-iter`];
 }
 
 async function score(
@@ -96,8 +103,9 @@ async function score(
     loglik,
     mean_loglik: finite(loglik / total, 'log-likelihood per unit weight'),
     components: model.components.map((c, j) => ({ label: c.label, weight: c.weight, ...componentKeys(scoring, j) })),
-    warnings: [] as string[],
+    warnings: modelWarnings(model),
   };
+  warn(request, summary.warnings, about(request.model));
   const labels = rows.labels;
   const floor = { resolution: model.resolution };
   announce('writing');

@@ -307,6 +307,7 @@ export interface PredictionSummary {
   k: number;
   loglik: number;
   mean_loglik: number;
+  warnings: string[];
 }
 
 export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number): string {
@@ -316,7 +317,7 @@ export function predictionText(s: PredictionSummary, labels: readonly string[], 
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
   ], width);
-  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, width)}\n`;
+  return `${summary}\n\n${warningsText(s.warnings, c, width)}${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, width)}\n`;
 }
 
 /**

@@ -46,6 +46,17 @@ describe('warnings', () => {
     expect(result.stderr).toContain(`em-fit: warning: ${path}, group "b": not fitted: `);
   });
 
+  it('predict: a model saved from a fit that had not converged, named by its file', () => {
+    const model = join(dir, 'not-converged.json');
+    expect(emFit([...NOT_CONVERGED, '--save-model', model, '--json', '-q']).code).toBe(0);
+    const text = emFit(['predict', model, seed]);
+    expect(text.code).toBe(0);
+    expect(text.stderr).toBe(`em-fit: warning: ${model}: the model was saved from a fit that had not converged after 5 iterations; refit it with a larger --max-iter\n`);
+    expect(text.stdout).toMatch(/\nWarnings\n {2}- the model was saved from a fit that had not converged/);
+    const json = JSON.parse(emFit(['predict', model, seed, '--json', '-q']).stdout);
+    expect(json.warnings).toEqual([expect.stringContaining('had not converged after 5 iterations')]);
+  });
+
   it('about the options alone name no file', () => {
     const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--n-init', '5', '--json']);
     expect(result.stderr).toMatch(/^em-fit: warning: --n-init applies to a model search only/);
