@@ -4,11 +4,13 @@
  * options.ts is completed and documented without another edit.
  *
  * Completed: the commands (predict, help, completion, man), every option of the command
- * being typed, the values of options with choices (--format text|json|csv), file names for
+ * being typed, the values of options with choices (--format text|json|csv) and the names
+ * an open value takes (--family gaussian|…|auto, --df each|shared), file names for
  * the file arguments and for options whose value is a <file>. A column name is not
  * completed (the shell would have to read the file's header).
  */
 import type { Command, Option } from 'commander';
+import { valuesToComplete } from './options.js';
 
 /** An option as the completion scripts and the manual page need it. */
 export interface OptionSpec {
@@ -16,6 +18,7 @@ export interface OptionSpec {
   short: string | null;
   /** The value's name in the flags (`column` for `--var <column>`), or null for a flag. */
   value: string | null;
+  /** The values offered: the choices, or the names an open value takes (--family). */
   choices: readonly string[] | null;
   /** The value is a file name. */
   file: boolean;
@@ -34,7 +37,7 @@ export function optionSpecs(cmd: Command): OptionSpec[] {
         long: option.long ?? '',
         short: option.short ?? null,
         value,
-        choices: option.argChoices ?? null,
+        choices: valuesToComplete(option),
         file: value === 'file',
         description: option.description,
         option,

@@ -147,6 +147,19 @@ const requiredOptions = new WeakSet<Option>();
 
 export const isRequired = (option: Option): boolean => requiredOptions.has(option);
 
+/**
+ * Words the completion scripts offer for an option whose value is not limited to choices
+ * (--family also takes lists, --df a number): the names among its values.
+ */
+const suggestedValues = new WeakMap<Option, readonly string[]>();
+
+export const valuesToComplete = (option: Option): readonly string[] | null => option.argChoices ?? suggestedValues.get(option) ?? null;
+
+function suggesting(option: Option, values: readonly string[]): Option {
+  suggestedValues.set(option, values);
+  return option;
+}
+
 function required(option: Option): Option {
   requiredOptions.add(option);
   return option;
@@ -217,8 +230,8 @@ export function program(version: string): Command {
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
     .addOption(new Option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C').default(undefined, '1:9'))
-    .addOption(new Option('--family <name>', `component family: ${FAMILY_NAMES.join(', ')}; a list (a,b) or auto to compare them by the criterion`).default(undefined, 'gaussian'))
-    .addOption(new Option('--df <df>', 'degrees of freedom of the t family: each (one per component), shared (one for all), or a number to fix them').default(undefined, 'each'))
+    .addOption(suggesting(new Option('--family <name>', `component family: ${FAMILY_NAMES.join(', ')}; a list (a,b) or auto to compare them by the criterion`).default(undefined, 'gaussian'), [...FAMILY_NAMES, 'auto']))
+    .addOption(suggesting(new Option('--df <df>', 'degrees of freedom of the t family: each (one per component), shared (one for all), or a number to fix them').default(undefined, 'each'), ['each', 'shared']))
     .addOption(new Option('--variance <model>', 'variance model: one per component (unequal), one pooled (equal), or fit both and compare').choices(['unequal', 'equal', 'both']).default(undefined, 'unequal with --init, both in a search'))
     .addOption(new Option('--criterion <name>', 'criterion that ranks the candidates (lower is better)').choices(['bic', 'aic', 'icl']).default('bic'))
     .addOption(new Option('--init-method <method>', 'random starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))

@@ -229,6 +229,8 @@ describe('completion', () => {
     expect(bashComplete(['data.csv', '--for'])).toEqual(['--format']);
     expect(bashComplete(['data.csv', '--format', ''])).toEqual(['text', 'json', 'csv']);
     expect(bashComplete(['data.csv', '--variance', 'e'])).toEqual(['equal']);
+    expect(bashComplete(['data.csv', '--family', 'ga'])).toEqual(['gaussian', 'gamma']);
+    expect(bashComplete(['data.csv', '--df', 's'])).toEqual(['shared']);
     expect(bashComplete(['data.csv', '--plot', 'da'])).toEqual(['data.csv']);
     expect(bashComplete(['data.csv', '--var', ''])).toEqual([]);
     expect(bashComplete(['predict', 'm.json', '--k'])).toEqual([]);
