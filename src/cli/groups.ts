@@ -203,7 +203,7 @@ export async function runGroups(
         if (modelPaths !== null && !summaryOnly) writeModel(modelPaths[g], modelFile(ctx, version), fitMoments(ctx.fit));
         if (plotPaths !== null && !summaryOnly) await writePlot(plotPaths[g], plotInput(ctx));
         if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, false);
-        else if (csv !== null) await csv.groupDone(g, { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
+        else if (csv !== null) await csv.groupDone(g, summaryOnly ? null : { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
         else {
           sink.push(`${c.bold.inverse(` group ${truncate(shown(name), ctx.textWidth - 8)} `)}\n`);
           await (await textReport()).writeText(ctx, c, request.rows, sink, summaryOnly);

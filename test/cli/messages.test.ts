@@ -87,6 +87,24 @@ describe('--strict', () => {
     expect(csv.stdout).toBe('');
   });
 
+  it('--by: the groups that did not converge get their summary alone, the others their whole report', () => {
+    const path = join(dir, 'strict-groups.csv');
+    const rows = readFileSync(seed, 'utf8').trim().split('\n').slice(1);
+    // Group a: the seed rows (not converged in 5 iterations); group b: two well-separated pairs (converged at once).
+    writeFileSync(path, `g,Var,partition1\n${rows.map((r) => `a,${r.split(',').slice(0, 2).join(',')}`).join('\n')}\nb,0,1\nb,0.1,1\nb,10,2\nb,10.1,2\n`);
+    const args = [path, '--var', 'Var', '--init', 'partition1', '--by', 'g', '--max-iter', '5', '--strict'];
+    const json = emFit([...args, '--json']);
+    expect(json.code).toBe(4);
+    const [a, b] = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect([a.group, a.converged, 'responsibilities' in a]).toEqual(['a', false, false]);
+    expect([b.group, b.converged, 'responsibilities' in b]).toEqual(['b', true, true]);
+    expect(json.stderr).toContain(`em-fit: ${path}: 1 group not converged (--strict); only the summary is written for those, and no model file or picture`);
+    const csv = emFit([...args, '--format', 'csv']).stdout.trim().split('\n');
+    expect(csv).toHaveLength(rows.length + 5);
+    expect(csv[1]).toMatch(/^a,[^,]*,[^,]*,a,,,$/);
+    expect(csv[csv.length - 1]).toMatch(/^b,10\.1,2,b,[\d.e-]+,[\d.e-]+,2$/);
+  });
+
   it('a fit that converged is reported whole, exit 0', () => {
     const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--strict']);
     expect(result.code).toBe(0);
