@@ -47,8 +47,9 @@ export interface ManText {
 export function manPage(fit: Command, predict: Command, version: string, text: ManText): string {
   const fitSpecs = optionSpecs(fit);
   const shared = new Map(fitSpecs.map((s) => [s.long, fit.createHelp().optionDescription(s.option)]));
-  const predictOwn = optionSpecs(predict).filter((s) => shared.get(s.long) !== predict.createHelp().optionDescription(s.option));
-  const predictShared = optionSpecs(predict)
+  const predictSpecs = optionSpecs(predict);
+  const predictOwn = predictSpecs.filter((s) => shared.get(s.long) !== predict.createHelp().optionDescription(s.option));
+  const predictShared = predictSpecs
     .filter((s) => !predictOwn.includes(s) && s.long !== '--help')
     .map((s) => `\\fB${roff(s.long)}\\fR`);
   return `.\\" The manual page of em-fit, written by \`em-fit man\` from its option definitions.

@@ -176,14 +176,14 @@ function inputOptions(cmd: Command): Command {
     .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does: stop with an error, or skip the row').choices(['error', 'skip']).default('error'));
 }
 
-/** Output options, the same for fit and predict. */
-function outputOptions(cmd: Command): Command {
+/** Output options, the same for fit and predict (`groups`: the command has --by). */
+function outputOptions(cmd: Command, groups: boolean): Command {
   return cmd
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
     .option('--json', 'same as --format json')
     .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
     .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
-    .option('--plot <file>', 'write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json (with --by, one file per group)')
+    .option('--plot <file>', `write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json${groups ? ' (with --by, one file per group)' : ''}`)
     .option('--no-plot', 'no histogram of the fit in text output')
     .addOption(new Option('--color <when>', 'colour in text output and messages; auto: on a terminal, unless NO_COLOR is set or TERM=dumb (FORCE_COLOR forces it)').choices(['auto', 'always', 'never']).default('auto'))
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)');
@@ -245,7 +245,7 @@ export function program(version: string): Command {
     .addOption(new Option('--resolution <delta>', 'the recording resolution of the values').default(undefined, 'from the values and their written decimals'))
     .addOption(new Option('--min-variance <v>', 'variance floor').default(undefined, 'resolution²/12'))
     .addOption(new Option('--guard <guard>', 'against spurious components: reject (degenerate fits rejected), penalty (also a penalty on small variances), none, or auto: reject in a model search, none from --init or --init-model').choices(['auto', 'reject', 'penalty', 'none']).default('auto'));
-  outputOptions(cmd)
+  outputOptions(cmd, true)
     .option('--se', 'standard errors of the weights, means and variances, from the observed information')
     .option('--save-model <file>', 'write the fitted model to this JSON file (with --by, one file per group)')
     .option('--strict', 'exit 4 when EM has not converged')
@@ -269,7 +269,7 @@ export function predictProgram(): Command {
     .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
     .addOption(new Option('--var <column>', 'numeric column').default(undefined, 'the column the model was fitted to'));
   inputOptions(cmd);
-  outputOptions(cmd);
+  outputOptions(cmd, false);
   return finish(cmd, `${PREDICT_EXAMPLES}\n\n${EXIT_CODES}`);
 }
 

@@ -65,6 +65,10 @@ describe('em-fit alone and help', () => {
     expect(emFit(['predict', '--help']).stdout).toBe(help.stdout.replace(/\n\nExamples:[^]*$/, '\n').replace(/\n+$/, '\n') + help.stdout.slice(help.stdout.indexOf('\nExamples:')));
   });
 
+  it('the help of predict mentions no option predict lacks', () => {
+    expect(emFit(['help', 'predict']).stdout).not.toContain('--by');
+  });
+
   it('em-fit predict alone prints its usage on stderr and exits 2', () => {
     const result = emFit(['predict']);
     expect(result.code).toBe(2);
@@ -267,6 +271,11 @@ describe('the manual page', () => {
     expect(result.stdout).toMatch(/^\.\\" /);
     expect(result.stdout).toMatch(/^\.TH EM\\-FIT 1/m);
     for (const flag of everyFlag()) expect(result.stdout, flag).toContain(`\\fB${flag.replace(/-/g, '\\-')}\\fR`);
+    // predict's options: those it shares with a fit named once, its own (--var, --plot without --by) described.
+    const shared = /It takes (.*) as a fit does, and:/.exec(result.stdout)?.[1] ?? '';
+    expect(shared).toContain('\\fB\\-\\-weight\\fR');
+    expect(shared).not.toContain('\\fB\\-\\-var\\fR');
+    expect(shared).not.toContain('\\fB\\-\\-plot\\fR');
     // The options of the families, from the same definitions.
     expect(result.stdout).toContain('\\fB\\-\\-family\\fR \\fIname\\fR');
     expect(result.stdout).toContain('\\fB\\-\\-df\\fR \\fIdf\\fR');
