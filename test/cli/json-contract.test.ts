@@ -60,7 +60,7 @@ describe('the fit report validates against schemas/fit.schema.json', () => {
     ['a search over K and both variance models', [faithful, '--var', 'waiting', '--k', '1:3']],
     ['a penalized search', [faithful, '--var', 'waiting', '--k', '2', '--variance', 'unequal', '--guard', 'penalty', '--no-responsibilities']],
     ['a grouped fit of heaped values', [eruptions, '--var', 'eruptions', '--k', '1:2', '--no-responsibilities']],
-    ['frequency weights with a row of weight 0 and a missing value skipped', [weighted, '--var', 'x', '--weight', 'w', '--k', '2']],
+    ['frequency weights with a row of weight 0, and a missing value skipped', [file('weighted-missing.csv', 'x,w\n1,1\n1.5,2\n2,0\n,1\n8,1\n8.5,3\n9,1\n2.5,1\n7.5,2\n'), '--var', 'x', '--weight', 'w', '--missing', 'skip', '--k', '2']],
     ['no iterations (--max-iter 0) and not converged', [seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '0']],
     ['SQUAREM from a partition', [seed, '--var', 'Var', '--init', 'partition1', '--accel', 'squarem', '--no-responsibilities']],
   ])('%s', (_, args) => {
@@ -153,6 +153,15 @@ describe('model files and predict', () => {
       expect(predicted.variance_model).toBe(fit.variance_model);
       expect(predicted.components).toEqual(fit.components);
     }
+  });
+
+  it('predict with frequency weights and a missing value skipped', () => {
+    const path = join(dir, 'weighted.model.json');
+    run([weighted, '--var', 'x', '--weight', 'w', '--k', '2', '--save-model', path, '--json', '--no-responsibilities']);
+    const scored = file('scored.csv', 'x,w\n1,1\n,2\n8,0\n9,2\n');
+    const predicted = JSON.parse(run(['predict', path, scored, '--weight', 'w', '--missing', 'skip', '--json']));
+    expect([predicted.n, predicted.skipped, predicted.zero_weight]).toEqual([2, 1, 1]);
+    expectValid('predict', predicted);
   });
 
   it('a model file of each --by group validates and records its group', () => {
