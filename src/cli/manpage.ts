@@ -72,7 +72,9 @@ ${fitSpecs.map((s) => optionEntry(s, fit)).join('\n')}
 \\fBem\\-fit predict\\fR \\fImodel.json\\fR [\\fIfile\\fR]
 ${roff(predict.description())}
 It takes ${predictShared.join(', ')} as a fit does, and:
+.RS
 ${predictOwn.map((s) => optionEntry(s, predict)).join('\n')}
+.RE
 .TP
 \\fBem\\-fit help\\fR [\\fIcommand\\fR]
 The help of em\\-fit, or of one of the commands ${text.commands.map((c) => `\\fB${roff(c)}\\fR`).join(', ')}.
