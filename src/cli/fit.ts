@@ -527,7 +527,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     // read: they start now, and whatever the rows turn out to be, they are closed below.
     const early = earlyJobs(request, input, model);
     try {
-      const table = await readInput(input, options, threadsAsked(request) ?? cores());
+      const table = await readInput(input, options, threadsAsked(request) ?? cores(), request.fileGiven);
       clock.push(performance.now());
       if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
       const jobs = early !== null && table.labels === null && searchThreads(request, table.values.length) === early.threads ? early : null;

@@ -215,7 +215,20 @@ export function closeInput(input: Input): void {
 }
 
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
-export async function readInput(input: Input, options: ReadOptions, threads: number): Promise<Table> {
+/**
+ * Reads the table. `fileGiven` false (standard input read for want of a file argument): an
+ * empty input says so, for the run that forgot its file with nothing piped in.
+ */
+export async function readInput(input: Input, options: ReadOptions, threads: number, fileGiven = true): Promise<Table> {
+  try {
+    return await readTableOf(input, options, threads);
+  } catch (error) {
+    if (fileGiven || !(error instanceof EmFitError) || !error.message.endsWith(': the file is empty')) throw error;
+    throw new EmFitError(`${error.message}: no file argument was given, so em-fit read standard input; give a CSV file, or pipe the data in`, error.exitCode);
+  }
+}
+
+async function readTableOf(input: Input, options: ReadOptions, threads: number): Promise<Table> {
   announce('reading');
   let table: Table | null = null;
   if (input.fd !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {

@@ -26,6 +26,8 @@ export type ColorMode = 'auto' | 'always' | 'never';
 /** Options shared by `em-fit` (fit) and `em-fit predict`: how to read, what to print. */
 export interface CommonRequest {
   file: string;
+  /** The file argument was given; false when standard input was read for want of one. */
+  fileGiven: boolean;
   header: boolean;
   delimiter: string;
   /** Numbers are written with a decimal comma, `1,5` (--decimal-comma). */
@@ -401,12 +403,14 @@ function inputFile(file: string | undefined, stdinIsTerminal: boolean, help: str
 const given = (cmd: Command, key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
 
 /** The options common to fit and predict, checked. */
-function common(cmd: Command, file: string, plot: { file?: string; noHistogram: boolean }): CommonRequest {
+function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal: boolean, help: string, plot: { file?: string; noHistogram: boolean }): CommonRequest {
+  const file = inputFile(fileArgument, stdinIsTerminal, help);
   const o = cmd.opts();
   const header = o.header as boolean;
   if (o.json && given(cmd, 'format') && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}; give one of them`);
   const request: CommonRequest = {
     file,
+    fileGiven: fileArgument !== undefined,
     header,
     delimiter: resolveDelimiter(o, file),
     decimalComma: Boolean(o.decimalComma),
@@ -498,7 +502,7 @@ export function parseArgs(argv: string[], version: string, stdinIsTerminal = tru
     const command = cmd.args.length === 1 && !/[./\\]/.test(cmd.args[0]) ? suggestion(cmd.args[0], COMMANDS, (c) => `em-fit ${c}`) : '';
     throw usageError(`--var <column> is required: the numeric column to fit (em-fit --help lists the options)${command}`);
   }
-  const base = common(cmd, inputFile(cmd.args[0], stdinIsTerminal, 'em-fit --help'), plot);
+  const base = common(cmd, cmd.args[0], stdinIsTerminal, 'em-fit --help', plot);
   const request: FitRequest = {
     ...base,
     var: column(o.var, '--var', base.header),
@@ -550,7 +554,7 @@ function parsePredict(args: string[], stdinIsTerminal: boolean): Parsed {
   const plot = plotEvents(cmd);
   if (parseWith(cmd, args, 'em-fit predict --help') === null) return { kind: 'done' };
   const o = cmd.opts();
-  const request: PredictRequest = { ...common(cmd, inputFile(cmd.args[1], stdinIsTerminal, 'em-fit predict --help'), plot), model: cmd.args[0] };
+  const request: PredictRequest = { ...common(cmd, cmd.args[1], stdinIsTerminal, 'em-fit predict --help', plot), model: cmd.args[0] };
   if (o.var !== undefined) request.var = column(o.var, '--var', request.header);
   return { kind: 'predict', request, warnings: ignoredOutputOptions(cmd, request) };
 }

@@ -34,7 +34,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
       throw usageError(`with --no-header, give the column to score as a number (--var N): the model was fitted to the column ${quote(model.column)}, which a file without a header cannot name`);
     }
     const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
-    const table = await readInput(input, options, availableParallelism());
+    const table = await readInput(input, options, availableParallelism(), request.fileGiven);
     return await score(request, model, table, input, options);
   } finally {
     closeInput(input);

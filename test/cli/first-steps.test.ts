@@ -78,6 +78,13 @@ describe('em-fit alone and help', () => {
 });
 
 describe('standard input without -', () => {
+  it('read for want of a file argument and empty: the message says why it was read', () => {
+    const result = emFit(['--var', 'x'], { input: '' });
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe('em-fit: standard input: the file is empty: no file argument was given, so em-fit read standard input; give a CSV file, or pipe the data in\n');
+    expect(emFit(['-', '--var', 'x'], { input: '' }).stderr).toBe('em-fit: standard input: the file is empty\n');
+  });
+
   it('is read when no file is given and it is not a terminal', () => {
     const piped = emFit(['--var', 'Var', '--init', 'partition1', '--json'], { input: '' + spawnSync('cat', [seed]).stdout });
     const named = emFit([seed, '--var', 'Var', '--init', 'partition1', '--json']);
