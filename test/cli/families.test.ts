@@ -144,6 +144,16 @@ describe('every family from a partition, through every output and a saved model'
     expect(by.code).toBe(0);
     expect(by.stdout.trim().split('\n').map((l) => JSON.parse(l).family)).toEqual(['gamma', 'gamma']);
   });
+  it('names the family’s own bound in the text summary, not the Gaussian’s variance floor', () => {
+    const gamma = emFit([column('gamma-bound', anchors.gamma.x, anchors.gamma.labels), '--var', 'x', '--init', 'g', '--family', 'gamma', '--no-responsibilities']).stdout;
+    expect(gamma).toMatch(/largest shape +\S+ \(from the resolution\)/);
+    expect(gamma).not.toMatch(/variance floor/);
+    const poisson = emFit([deathsWeighted, '--var', 'deaths', '--weight', 'days', '--family', 'poisson', '--k', '2', '--no-responsibilities']).stdout;
+    expect(poisson).toMatch(/components +2, poisson/);
+    expect(poisson).not.toMatch(/floor|largest/);
+    const gaussian = emFit([fixture('faithful.csv'), '--var', 'waiting', '--k', '2', '--no-responsibilities']).stdout;
+    expect(gaussian).toMatch(/variance floor +0\.08333 \(resolution²\/12\)/);
+  });
   it('draws the picture of a family (SVG)', () => {
     const svg = join(dir, 'gamma.svg');
     const out = emFit([column('gamma-svg', anchors.gamma.x, anchors.gamma.labels), '--var', 'x', '--init', 'g', '--family', 'gamma', '--plot', svg, '-q', '--json', '--no-responsibilities']);
