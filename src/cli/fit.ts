@@ -20,7 +20,7 @@ import { writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
-import { noteText } from '../report/notes.js';
+import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short } from '../text.js';
@@ -454,7 +454,7 @@ export function context(
     skipped: extra.skipped,
     zeroWeight: extra.zeroWeight,
     group: extra.group,
-    warnings: [...extra.warnings, ...outcome.notes, ...[...(outcome.selection?.skipped ?? []), ...fit.notes, ...(outcome.selection?.notes ?? [])].map(noteText)],
+    warnings: [...extra.warnings, ...outcome.notes, ...noteTexts([...(outcome.selection?.skipped ?? []), ...fit.notes, ...(outcome.selection?.notes ?? [])])],
     notes: [...(outcome.selection?.skipped ?? []), ...fit.notes, ...(outcome.selection?.notes ?? [])],
     responsibilities: request.responsibilities,
     settings: { rtol: request.rtol, maxIter: request.maxIter },

@@ -47,6 +47,38 @@ export function errorText(error: { message: string; notes: readonly object[] }):
   return error.notes.length === 0 ? error.message : `${error.message}: ${(error.notes as readonly Note[]).map(noteText).join('; ')}`;
 }
 
+/**
+ * The notes in words, one line each, except that candidates not fitted for the same reason
+ * (every refined start degenerate, typically the larger K of an overfitted family) share one
+ * line per structure when there are several: "K = 5, 6 and 7 (equal variances) were not
+ * fitted: …, e.g. K = 5: …".
+ */
+export function noteTexts(notes: readonly Note[]): string[] {
+  const out: string[] = [];
+  const groups = new Map<string, Extract<Note, { code: 'not-fitted' }>[]>();
+  for (const note of notes) {
+    if (note.code === 'not-fitted' && note.reason.why === 'degenerate-starts') {
+      const key = JSON.stringify(note.structure);
+      const group = groups.get(key);
+      if (group === undefined) {
+        groups.set(key, [note]);
+        out.push(key);
+      } else group.push(note);
+    } else out.push(noteText(note));
+  }
+  return out.map((line) => {
+    const group = groups.get(line);
+    if (group === undefined) return line;
+    if (group.length === 1) return noteText(group[0]);
+    const ks = group.map((n) => n.k);
+    const list = `${ks.slice(0, -1).join(', ')} and ${ks[ks.length - 1]}`;
+    const first = group[0];
+    const reason = first.reason as Extract<NotFitted, { why: 'degenerate-starts' }>;
+    const example = reason.example === null ? '' : `, e.g. for K = ${first.k} ${exampleText(reason.example)}`;
+    return `${candidateName(0, first.structure).replace('K = 0', `K = ${list}`)} were not fitted: the best starts of each ended with a degenerate component${example}`;
+  });
+}
+
 export function noteText(note: Note): string {
   switch (note.code) {
     case 'bound': {
@@ -94,6 +126,8 @@ function notFittedText(k: number, reason: NotFitted): string {
       return `no start gave ${k} non-empty groups in ${plural(reason.attempts, 'attempt')}`;
     case 'degenerate-on-more-rows':
       return 'its proper fits turned degenerate when run on more rows';
+    case 'degenerate-to-rtol':
+      return 'its best start turned degenerate when run on to --rtol';
     case 'domain':
       return `its family does not hold the value ${short(reason.value, 8)} of data row ${reason.row} (it ${reason.reason})`;
     case 'degenerate-starts': {

@@ -261,9 +261,14 @@ function meanOrder(spec: FamilySpec, theta: MixtureParams): number[] {
   return Array.from(key, (_, k) => k).sort((a, b) => key[a] - key[b] || a - b);
 }
 
-/** Reorders the components of a run (every parameter array, and their floor records) by `order`, in place. */
+/**
+ * Reorders the components of a run (every per-component parameter array, and their floor
+ * records) by `order`, in place. Arrays of another length hold parameters of the whole
+ * mixture (the grouped Gaussian's heap share p, of length 1) and stay as they are.
+ */
 function reorder(run: EmRun<MixtureParams>, initialFloored: Uint8Array, order: number[]): void {
-  const arrays = [...Object.values(run.theta as unknown as Record<string, Float64Array>), run.floorCount, initialFloored];
+  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length === order.length);
+  const arrays = [...perComponent, run.floorCount, initialFloored];
   for (const a of arrays) {
     const copy = a.slice();
     order.forEach((from, to) => {

@@ -51,6 +51,8 @@ export type NotFitted =
   | { why: 'degenerate-starts'; refined: number; starts: number; example: DegenerateExample | null }
   /** Its proper fits turned degenerate on more rows. */
   | { why: 'degenerate-on-more-rows' }
+  /** Its best fit turned degenerate when run on to --rtol. */
+  | { why: 'degenerate-to-rtol' }
   /** The family's domain does not hold the data. */
   | { why: 'domain'; row: number; value: number; reason: string };
 

@@ -566,13 +566,32 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     if (candidates.length === 0) {
       throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
     }
-    // To --rtol: the candidates within CONTENDING of the best, which more precision could reorder.
-    const first = bestBy(candidates.map((c) => c.fit), settings.criterion);
-    const contending = loose === rtol ? [] : candidates.filter((c) => criterionOf(c.fit, settings.criterion) - 2 * remainingGain(c.fit) <= criterionOf(first, settings.criterion) + CONTENDING);
-    const more = count(yield* batch(contending.map((c) => finalJob(c.from, c.fit.theta, rtol)), `${plural(contending.length, 'candidate')} to --rtol on all ${n} rows`));
-    contending.forEach((c, i) => {
-      c.fit = continued(c.fit, more[i]);
-    });
+    // To --rtol: first the best, until one stays proper (a candidate that goes on to turn
+    // degenerate, a component sliding onto a few values as it converges, is rejected as at
+    // every other step); then the rest that more precision could make better than it.
+    const onward = function* (list: typeof candidates): Generator<SearchProgress, void> {
+      if (list.length === 0) return;
+      const more = count(yield* batch(list.map((c) => finalJob(c.from, c.fit.theta, rtol)), `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`));
+      list.forEach((c, i) => {
+        if (rejects(more[i], settings.guard) || more[i].stopReason === 'abandoned') {
+          candidates.splice(candidates.indexOf(c), 1);
+          skipped.push({ code: 'not-fitted', k: c.from.k, structure: c.from.m.structure, reason: { why: 'degenerate-to-rtol' } });
+        } else c.fit = continued(c.fit, more[i]);
+      });
+    };
+    if (loose !== rtol) {
+      const done = new Set<(typeof candidates)[number]>();
+      for (;;) {
+        if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
+        const first = candidates.find((c) => c.fit === bestBy(candidates.map((d) => d.fit), settings.criterion)) as (typeof candidates)[number];
+        if (done.has(first)) break;
+        done.add(first);
+        yield* onward([first]);
+      }
+      const best = bestBy(candidates.map((c) => c.fit), settings.criterion);
+      yield* onward(candidates.filter((c) => !done.has(c) && criterionOf(c.fit, settings.criterion) - 2 * remainingGain(c.fit) <= criterionOf(best, settings.criterion) + CONTENDING));
+      if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
+    }
   } finally {
     // The pool is the caller's; the data sets are let go.
     jobs?.load([]);
@@ -604,21 +623,27 @@ function selectionNotes(best: Fit, settings: SearchSettings, data: Data, perWeig
  * How much more a run's objective could still rise, by Aitken's extrapolation of its last
  * two gains d₁, d₂ (Böhning et al. 1994, AISM 46, 373–388; McNicholas et al. 2010 for its
  * use in stopping EM): with a = d₂/d₁ the gains shrink geometrically, leaving d₂·a/(1 − a).
- * Infinite when the rate is unknown or near 1 (a run that still crawls may go far).
+ * Where the last gains do not shrink geometrically at a rate below 0.99 (SQUAREM's
+ * extrapolations, or a crawl), the rate is taken to be 0.999: 999 more gains like the last.
+ * Infinite for a run that has not converged.
  */
 export function remainingGain(fit: Fit): number {
   const t = fit.trace;
   if (!fit.converged) return Infinity;
-  if (t.length < 3) return t.length === 1 ? 0 : Infinity;
-  const d1 = t[t.length - 2].objective - t[t.length - 3].objective;
+  if (t.length < 2) return 0;
   const d2 = t[t.length - 1].objective - t[t.length - 2].objective;
   if (!(d2 > 0)) return 0;
-  const a = d2 / d1;
-  return a > 0 && a < MAX_RATE ? (d2 * a) / (1 - a) : Infinity;
+  // One gain only (a fit that arrived converged): no rate to read, so the slow one.
+  const a = t.length < 3 ? SLOW : d2 / (t[t.length - 2].objective - t[t.length - 3].objective);
+  // Outside the geometric regime (SQUAREM's steps, or a crawl), the gain of a rate of SLOW.
+  const rate = a > 0 && a < MAX_RATE ? a : SLOW;
+  return (d2 * rate) / (1 - rate);
 }
 
-/** The largest rate of convergence whose extrapolation remainingGain trusts. */
+/** The largest rate of convergence whose extrapolation remainingGain trusts... */
 const MAX_RATE = 0.99;
+/** ... and the rate it assumes otherwise: 999 more gains like the last. */
+const SLOW = 0.999;
 
 /** The candidate with the lowest criterion; on a tie, the one with fewer parameters. */
 export function bestBy(candidates: Fit[], criterion: Criterion): Fit {

@@ -57,6 +57,33 @@ describe('a vanishing component', () => {
   });
 });
 
+describe('components ordered by mean', () => {
+  it('keeps a parameter of the whole mixture (a grouped fit\'s heap share) when the components are reordered', () => {
+    // Values on 0.1, with a heap on the whole numbers; the start puts the larger mean first.
+    const x = Float64Array.from([0.3, 0.8, 1, 1, 1.2, 1.7, 2, 2, 2.4, 6.1, 6.6, 7, 7, 7.3, 7.9, 8, 8.2, 8.5]);
+    const theta0 = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(7.5, 1.5), variance: Float64Array.of(0.6, 0.6) };
+    const settings = {
+      maxIter: 50,
+      rtol: 1e-10,
+      structure: { family: 'gaussian', variance: 'unequal' } as const,
+      floor: varianceFloor(fromDecimals(1), maxAbs(x)),
+      largest: maxAbs(x),
+      coarsening: { step: 0.1, grid: 1 },
+    };
+    type Grouped = GaussianMixture & { heap: Float64Array };
+    const asIs = drain(fitFrom({ x, w: null }, theta0, ['1', '2'], settings, new Uint8Array(2))) as Fit<Grouped>;
+    const ordered = drain(fitFrom({ x, w: null }, theta0, ['1', '2'], { ...settings, orderByMean: true }, new Uint8Array(2))) as Fit<Grouped>;
+    expect(asIs.spec.family).toBe('gaussian-grouped');
+    expect(asIs.theta.mean[0]).toBeGreaterThan(asIs.theta.mean[1]);
+    expect([...ordered.theta.mean]).toEqual([...asIs.theta.mean].reverse());
+    expect([...ordered.theta.variance]).toEqual([...asIs.theta.variance].reverse());
+    expect([...ordered.theta.weight]).toEqual([...asIs.theta.weight].reverse());
+    expect(asIs.theta.heap[0]).toBeGreaterThan(0);
+    expect(asIs.theta.heap[0]).toBeLessThan(1);
+    expect([...ordered.theta.heap]).toEqual([...asIs.theta.heap]);
+  });
+});
+
 describe('checkScale and checkFittable', () => {
   const data = (x: number[]) => ({ x: Float64Array.from(x), w: null });
   /** The error `check` throws (the test fails if it throws none). */

@@ -12,7 +12,7 @@ import { fromDecimals } from '../../src/models/resolution.js';
 import type { GaussianMixture, VarianceModel } from '../../src/models/gaussian.js';
 import { noteText } from '../../src/report/notes.js';
 import { type Fit, fitFrom } from '../../src/select/fit.js';
-import { type SearchSettings, searchModels } from '../../src/select/search.js';
+import { remainingGain, type SearchSettings, searchModels } from '../../src/select/search.js';
 import { fixture } from '../helpers/cli.js';
 import { sampleMixture } from '../helpers/mixture.js';
 
@@ -171,5 +171,24 @@ describe('the search on other data', () => {
     const selection = drain(searchModels({ x, w: null }, settings({ ks: [1, 2, 3, 4], structures: [gaussian('unequal')], largest: maxAbs(x) })));
     expect(selection.candidates.map((f) => f.labels.length)).toEqual([1, 2, 3]);
     expect(selection.skipped.map(noteText)).toEqual(['K = 4 was not fitted: the data hold 3 distinct values, fewer than the 4 components asked for; use at most 3 components']);
+  });
+});
+
+describe('remainingGain: what more iterations could still add to ℓ', () => {
+  const fit = (objectives: number[], converged = true) =>
+    ({ converged, trace: objectives.map((objective, iteration) => ({ iteration, loglik: objective, objective, elbo: null, step: 'em' })) }) as unknown as Parameters<typeof remainingGain>[0];
+  it("is Aitken's geometric tail d₂·a/(1 − a) when the gains shrink at a rate a below 0.99", () => {
+    // Gains 1, 0.5: a = 0.5, so 0.5·0.5/0.5 = 0.5 more (0.25 + 0.125 + … by hand).
+    expect(remainingGain(fit([0, 1, 1.5]))).toBeCloseTo(0.5, 12);
+  });
+  it('takes the slow rate 0.999 for one gain only, for growing gains and for a crawl', () => {
+    expect(remainingGain(fit([0, 0.01]))).toBeCloseTo(0.01 * 999, 9);
+    expect(remainingGain(fit([0, 0.01, 0.03]))).toBeCloseTo(0.02 * 999, 9);
+    expect(remainingGain(fit([0, 1, 1.995]))).toBeCloseTo(0.995 * 999, 6);
+  });
+  it('is 0 once ℓ stops rising, and unbounded for a run that has not converged', () => {
+    expect(remainingGain(fit([0, 1, 1]))).toBe(0);
+    expect(remainingGain(fit([5]))).toBe(0);
+    expect(remainingGain(fit([0, 1, 1.5], false))).toBe(Infinity);
   });
 });
