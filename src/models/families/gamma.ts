@@ -39,6 +39,8 @@ import {
   weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
+import { increasingRoot } from './solve.js';
+import { lgamma, logMinusDigamma, logMinusDigammaPrime } from './special.js';
 
 /**
  * l = log x (exp.ts's table log), a = log π + α log β − log Γ(α) + (α − 1) l − β x;
@@ -57,8 +59,6 @@ export const GAMMA_KERNEL: KernelSpec = {
     ${n.add(1, `${n.v('v')} * (xi - ${n.p('mean')})`)}
     ${n.add(2, `${n.v('v')} * (lx - ${n.p('logMean')})`)}`,
 };
-import { increasingRoot } from './solve.js';
-import { lgamma, logMinusDigamma, logMinusDigammaPrime } from './special.js';
 
 export interface GammaMixture extends MixtureParams {
   /** π_k, shape (K,). */

@@ -27,6 +27,7 @@
  */
 import { KERNEL_TABLES, expNonPositiveSource, logPositiveSource } from '../exp.js';
 import { LOGLIK, RLOGR } from '../family.js';
+import { blockSize, GENERATED_FROM_ROWS } from '../gaussian-kernel.js';
 
 /** How one family's code refers to its values, in the generated (unrolled) or the loop kernel. */
 export interface Names {
@@ -56,8 +57,8 @@ export interface KernelSpec {
   readonly rowSums: readonly string[];
   /**
    * Statements for one component that declare v('a') = log π_k + log f(x_i | θ_k). The names
-   * a, e, g, gap and v (through v()) and b, i, j, m, q, s, t, w, wi, x, xi, top, out, packed
-   * are the kernel's own.
+   * a, e, g, gap and v (through v()) and b, block, i, j, m, q, s, stop, t, w, wi, x, xi, top,
+   * out, packed are the kernel's own.
    */
   density(n: Names): string;
   /** Values of `density` that `statistics` uses (kept per component between the two). */
@@ -80,16 +81,7 @@ export interface KernelSpec {
 type Generated = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array) => void;
 type Loop = (m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, scratch: Float64Array) => void;
 
-/** Rows from which a pass uses the kernel generated for its m; below, the loop kernel (as for the Gaussian). */
-export const GENERATED_FROM_ROWS = 16_384;
-
 export const outLength = (spec: KernelSpec, m: number): number => 3 + spec.rowSums.length + spec.statCount * m;
-
-/** Rows per block: Π s_i over a block stays below m^BLOCK ≤ e^600 (gaussian-kernel.ts). */
-function blockSize(m: number): number {
-  return m < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(m)));
-}
-
 
 /** The body shared by both kernels; `loop` writes the per-component parts inside loops over j. */
 function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): string {
@@ -142,7 +134,7 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
     const g = ${each((n) => n.v('g'), ' + ')};`;
   const range = (from: number, to: number): string => (loop ? `t.fill(0, ${from} * m, ${to} * m);` : '');
   const sums = (prefix: string): string => (loop ? '' : each((_, j) => `let ${Array.from({ length: S }, (_, s) => `${prefix}${s}_${j} = 0`).join(', ')};`));
-  const block = loop ? 'blockSize' : String(blockSize(m));
+  const block = loop ? 'block' : String(blockSize(m));
   const rows = spec.rowSums.map((_, r) => r);
   return `
 ${loop ? '' : js.map(params).join('\n')}
@@ -196,7 +188,7 @@ export function kernelSource(spec: KernelSpec, m: number, weighted: boolean): st
 
 /** The source of the loop kernel. */
 export function loopKernelSource(spec: KernelSpec, weighted: boolean): string {
-  return `const blockSize = m < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(m)));\n${body(spec, weighted, true, 0)}`;
+  return `const block = blockSize(m);\n${body(spec, weighted, true, 0)}`;
 }
 
 /** log x_i of the rows of a block (≤ 4096 rows), for specs with logX. */
@@ -207,7 +199,7 @@ const loops = new Map<string, Loop>();
 let scratch = new Float64Array(64);
 
 function compile<F>(spec: KernelSpec, name: string, args: string, source: string): F {
-  const bound = { ...KERNEL_TABLES, LOG_X, ...spec.bindings };
+  const bound = { ...KERNEL_TABLES, LOG_X, blockSize, ...spec.bindings };
   const make = new Function(...Object.keys(bound), `return function ${name}(${args}) {${source}};`);
   return make(...Object.values(bound)) as F;
 }
