@@ -38,61 +38,54 @@ export function expNonPositive(v: number): number {
 }
 
 /**
- * expNonPositive as statements for generated code (see gaussian-kernel.ts): sets the declared
- * variable `out` to exp(`v`), the same operations in the same order (so the same bits), with
- * the tables bound to TWO_J and TWO_M. Calling the function instead costs 20–27% of a pass
- * once V8 stops inlining it into a large kernel (measured from 6 components up).
+ * Tang's method as statements for generated code: sets the declared variable `out` to exp(`v`)
+ * for v ≥ −708 that `inRange` admits, the same operations in the same order as expNonPositive
+ * (so the same bits), with 2^m from the table named `twoM`; `outside` is the statement for
+ * the other arguments.
  */
-export function expNonPositiveSource(v: string, out: string): string {
+function tangSource(v: string, out: string, inRange: string, outside: string, twoM: string): string {
   const [t, n, r, ni] = [`${out}t`, `${out}n`, `${out}r`, `${out}i`];
-  return `if (!(${v} >= -708)) ${out} = ${v} === ${v} ? 0 : ${v};
+  return `if (!(${inRange})) ${outside}
     else {
       const ${t} = ${v} * ${INV_LN2} + ${ROUND};
       const ${n} = ${t} - ${ROUND};
       const ${r} = ${v} - ${n} * ${LN2_HI} - ${n} * ${LN2_LO};
       const ${ni} = ${n} | 0;
-      ${out} = TWO_J[${ni} & ${STEPS - 1}] * TWO_M[(${ni} >> 8) - ${MIN_EXPONENT}] * (1 + ${r} * (1 + ${r} * (0.5 + ${r} * (${1 / 6} + ${r} * ${1 / 24}))));
+      ${out} = TWO_J[${ni} & ${STEPS - 1}] * ${twoM}[(${ni} >> 8) - ${MIN_EXPONENT}] * (1 + ${r} * (1 + ${r} * (0.5 + ${r} * (${1 / 6} + ${r} * ${1 / 24}))));
     }`;
+}
+
+/**
+ * expNonPositive as statements for generated code (see gaussian-kernel.ts): sets the declared
+ * variable `out` to exp(`v`), the same bits, with the tables bound to TWO_J and TWO_M. Calling
+ * the function instead costs 20–27% of a pass once V8 stops inlining it into a large kernel
+ * (measured from 6 components up).
+ */
+export function expNonPositiveSource(v: string, out: string): string {
+  return tangSource(v, out, `${v} >= -708`, `${out} = ${v} === ${v} ? 0 : ${v};`, 'TWO_M');
+}
+
+const MAX_EXPONENT = 1023;
+/** 2^m for m = −1023..1023: expSource's table, indexed by m + 1023. */
+export const TWO_M_ALL = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
+for (let m = MIN_EXPONENT; m <= MAX_EXPONENT; m++) TWO_M_ALL[m - MIN_EXPONENT] = 2 ** m;
+
+/**
+ * exp(v) for any v as statements for generated code: Tang's method as above over [−708, 709],
+ * where 2^m has a table entry (TWO_M_ALL), and Math.exp beyond (subnormal results, +∞, NaN).
+ * For the Weibull pass, where (x/σ)^κ = exp(κ log(x/σ)) has either sign: about 3 ns against
+ * Math.exp's 7–14 ns, and within 5e-16 relative of it (test/models/exp.test.ts).
+ */
+export function expSource(v: string, out: string): string {
+  return tangSource(v, out, `${v} >= -708 && ${v} <= 709`, `${out} = Math.exp(${v});`, 'TWO_M_ALL');
 }
 
 /** log(2π), the constant of the Gaussian log-density. */
 export const LOG_2PI = Math.log(2 * Math.PI);
 
 /**
- * exp(v) for any v, Tang's method as expNonPositive over the arguments where it has a table
- * entry, [−708, 709], and Math.exp beyond (the subnormal results below, +∞ above, NaN for
- * NaN). For the Weibull pass, where (x/σ)^κ = exp(κ y) has either sign: about 3 ns against
- * Math.exp's 7–14 ns, and within 5e-16 relative of it.
- */
-const MAX_EXPONENT = 1023;
-export const TWO_M_ALL = new Float64Array(MAX_EXPONENT - MIN_EXPONENT + 1);
-for (let m = MIN_EXPONENT; m <= MAX_EXPONENT; m++) TWO_M_ALL[m - MIN_EXPONENT] = 2 ** m;
-
-export function expTable(v: number): number {
-  if (!(v >= -708 && v <= 709)) return Math.exp(v);
-  const t = v * INV_LN2 + ROUND;
-  const n = t - ROUND;
-  const r = v - n * LN2_HI - n * LN2_LO;
-  const ni = n | 0;
-  const p = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
-  return TWO_J[ni & (STEPS - 1)] * TWO_M_ALL[(ni >> 8) - MIN_EXPONENT] * p;
-}
-
-/** expTable as statements for generated code, like expNonPositiveSource (tables bound to TWO_J and TWO_M_ALL). */
-export function expTableSource(v: string, out: string): string {
-  const [t, n, r, ni] = [`${out}t`, `${out}n`, `${out}r`, `${out}i`];
-  return `if (!(${v} >= -708 && ${v} <= 709)) ${out} = Math.exp(${v});
-    else {
-      const ${t} = ${v} * ${INV_LN2} + ${ROUND};
-      const ${n} = ${t} - ${ROUND};
-      const ${r} = ${v} - ${n} * ${LN2_HI} - ${n} * ${LN2_LO};
-      const ${ni} = ${n} | 0;
-      ${out} = TWO_J[${ni} & ${STEPS - 1}] * TWO_M_ALL[(${ni} >> 8) - ${MIN_EXPONENT}] * (1 + ${r} * (1 + ${r} * (0.5 + ${r} * (${1 / 6} + ${r} * ${1 / 24}))));
-    }`;
-}
-
-/**
- * log(v) for v > 0, by a table as for exp (Tang, ACM TOMS 16, 1990, in a simpler form):
+ * log(v) for v > 0 as statements for generated code, by a table as for exp (Tang, ACM TOMS 16,
+ * 1990, in a simpler form):
  * v = 2^e · m with m ∈ [1, 2) read from the bits of v, F = 1 + j/256 the table point nearest
  * m (j = 0..256), and
  *   log v = e log 2 + log F + log1p(r),   r = (m − F)/F,  |r| ≤ 1/512,
@@ -100,9 +93,8 @@ export function expTableSource(v: string, out: string): string {
  * F ≥ √2 the table holds log(F/2) and e counts one more, so that the terms never cancel
  * beyond a factor of 2; next to v = 1 (F = 1 or F/2 = 1), e log 2 = log F = 0 and r = m − F
  * exactly, so log v keeps its relative precision there. m − F is exact (Sterbenz); the
- * rounding of e log 2, log F and 1/F leaves the result within about 2 ulps of Math.log
- * (tested: src/models/exp.ts is covered by test/models/exp.test.ts only for the exps; the
- * family tests check ℓ to 1e-12). Zero, subnormals, negatives, ∞ and NaN go to Math.log.
+ * rounding of e log 2, log F and 1/F leaves the result within 2 ulps of Math.log
+ * (test/models/exp.test.ts). Zero, subnormals, negatives, ∞ and NaN go to Math.log.
  * About 3.5 ns against Math.log's 8–15 ns (measured on the 2-core VM, Node 20).
  */
 const LOG_STEPS = 256;
@@ -126,18 +118,7 @@ export const BITS_U32 = new Uint32Array(BITS_F64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 const HIGH = LITTLE_ENDIAN ? 1 : 0;
 
-export function logPositive(v: number): number {
-  BITS_F64[0] = v;
-  const hi = BITS_U32[HIGH];
-  const b = hi >>> 20;
-  if ((b - 1) >>> 0 >= 0x7fe) return Math.log(v);
-  const j = ((hi & 0xfffff) + 0x800) >>> 12;
-  const r = (v * UNSCALE[b] - (1 + j * (1 / LOG_STEPS))) * INV_F[j];
-  const p = r - r * r * (0.5 - r * (1 / 3 - r * (0.25 - r * (0.2 - r * (1 / 6)))));
-  return E_LN2[b + ((SQRT2_STEP - 1 - j) >>> 31)] + LOG_F[j] + p;
-}
-
-/** logPositive as statements for generated code (tables bound to BITS_F64, BITS_U32, UNSCALE, INV_F, E_LN2, LOG_F). */
+/** Sets the declared variable `out` to log(`v`), as above (tables bound to BITS_F64, BITS_U32, UNSCALE, INV_F, E_LN2, LOG_F). */
 export function logPositiveSource(v: string, out: string): string {
   const [hi, b, j, r] = [`${out}h`, `${out}b`, `${out}j`, `${out}r`];
   return `BITS_F64[0] = ${v};

@@ -56,9 +56,10 @@ export interface KernelSpec {
   /** r-free sums over rows: out[3 + t] += Σ w_i · rowSums[t], expressions in the row's values. */
   readonly rowSums: readonly string[];
   /**
-   * Statements for one component that declare v('a') = log π_k + log f(x_i | θ_k). The names
-   * a, e, g, gap and v (through v()) and b, block, i, j, m, q, s, stop, t, w, wi, x, xi, top,
-   * out, packed are the kernel's own.
+   * Statements for one component that declare v('a') = log π_k + log f(x_i | θ_k). Names are
+   * identifiers without `_` or `$`, which p() and v() suffix per component; a, e, g, gap and v
+   * (through v()) and b, block, i, j, m, q, s, stop, t, w, wi, x, xi, top, out, packed are the
+   * kernel's own.
    */
   density(n: Names): string;
   /** Values of `density` that `statistics` uses (kept per component between the two). */
@@ -94,11 +95,11 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
   const names = (j: number): Names =>
     loop
       ? { p: (name) => `${name}_p`, v: (name) => `${name}_j`, add: (s, e) => `t[${SUMS + s} * m + j] += ${e};` }
-      : { p: (name) => `${name}${j}`, v: (name) => `${name}${j}`, add: (s, e) => `b${s}_${j} += ${e};` };
+      : { p: (name) => `${name}_p${j}`, v: (name) => `${name}_${j}`, add: (s, e) => `$b${s}_${j} += ${e};` };
   const js = loop ? [0] : Array.from({ length: m }, (_, j) => j);
   const each = (f: (n: Names, j: number) => string, sep = '\n'): string => js.map((j) => f(names(j), j)).join(sep);
   const params = (j: number): string =>
-    spec.params.map((name, p) => (loop ? `const ${name}_p = packed[${p} * m + j];` : `const ${name}${j} = packed[${p * m + j}];`)).join('\n');
+    spec.params.map((name, p) => (loop ? `const ${name}_p = packed[${p} * m + j];` : `const ${name}_p${j} = packed[${p * m + j}];`)).join('\n');
   const density = (n: Names, j: number): string => `${loop ? params(j) : ''}
       ${spec.density(n)}
       ${loop ? `t[j] = a_j;\n${spec.carry.map((c, ci) => `t[${2 + ci} * m + j] = ${n.v(c)};`).join('\n')}` : ''}
@@ -133,7 +134,7 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
     const s = ${each((n) => n.v('e'), ' + ')};
     const g = ${each((n) => n.v('g'), ' + ')};`;
   const range = (from: number, to: number): string => (loop ? `t.fill(0, ${from} * m, ${to} * m);` : '');
-  const sums = (prefix: string): string => (loop ? '' : each((_, j) => `let ${Array.from({ length: S }, (_, s) => `${prefix}${s}_${j} = 0`).join(', ')};`));
+  const sums = (prefix: string): string => (loop ? '' : each((_, j) => `let ${Array.from({ length: S }, (_, s) => `$${prefix}${s}_${j} = 0`).join(', ')};`));
   const block = loop ? 'block' : String(blockSize(m));
   const rows = spec.rowSums.map((_, r) => r);
   return `
@@ -171,13 +172,13 @@ for (let b = start; b < end; b += ${block}) {
   sumLogS += ${weighted ? 'logs_' : 'Math.log(prod_)'};
   sumG += g_;
   ${rows.map((r) => `sumRow${r} += row${r}_;`).join(' ')}
-  ${loop ? `for (let k = ${SUMS} * m; k < ${TOTALS} * m; k++) t[k + ${S} * m] += t[k];` : each((_, j) => Array.from({ length: S }, (_, s) => `n${s}_${j} += b${s}_${j};`).join(' '))}
+  ${loop ? `for (let k = ${SUMS} * m; k < ${TOTALS} * m; k++) t[k + ${S} * m] += t[k];` : each((_, j) => Array.from({ length: S }, (_, s) => `$n${s}_${j} += $b${s}_${j};`).join(' '))}
 }
 out[0] += sumTop;
 out[1] += sumLogS;
 out[2] += sumG;
 ${rows.map((r) => `out[${3 + r}] += sumRow${r};`).join('\n')}
-${loop ? `for (let k = 0; k < ${S} * m; k++) out[${head} + k] += t[${TOTALS} * m + k];` : each((_, j) => Array.from({ length: S }, (_, s) => `out[${head + s * m + j}] += n${s}_${j};`).join(' '))}
+${loop ? `for (let k = 0; k < ${S} * m; k++) out[${head} + k] += t[${TOTALS} * m + k];` : each((_, j) => Array.from({ length: S }, (_, s) => `out[${head + s * m + j}] += $n${s}_${j};`).join(' '))}
 `;
 }
 
