@@ -31,7 +31,7 @@
  * expectedLogJoint − Σ w r log r, as for the other families, and equals ℓ at the θ of the
  * pass); see componentLogJoint.
  */
-import { LOG_2PI, logPositiveSource } from '../exp.js';
+import { LOG_2PI } from '../exp.js';
 import {
   type ComponentFamily,
   type Data,
@@ -78,9 +78,9 @@ export interface TOptions {
 /**
  * Per row and component: δ² = (x − μ)²/σ², z = δ²/ν, L = log(1 + z) = log1p(z), a = log π +
  * constant − (ν+1)/2 · L; u = ((ν+1)/ν)/(1 + z) and log u = log1p(1/ν) − L. L is exp.ts's
- * table log of 1 + z (rounded) plus the rounding error of 1 + z over 1 + z, which makes it
- * log1p(z) to within a few ulps (and keeps its relative precision for z → 0), at one
- * division per row and component, shared with u.
+ * table log of 1 + z (rounded; taken in kernel.ts's loop of logs) plus the rounding error of
+ * 1 + z over 1 + z, which makes it log1p(z) to within a few ulps (and keeps its relative
+ * precision for z → 0), at one division per row and component, shared with u.
  * Statistics v, v u, v u (x − μ), v u (x − μ)², v (u − 1 − log u), with u − 1 =
  * (1/ν − z)/(1 + z) written without the subtraction from 1.
  */
@@ -89,12 +89,11 @@ export const T_KERNEL: KernelSpec = {
   params: ['mu', 'c', 'inv', 'half', 'a0', 'inu', 'logA0'],
   row: '',
   rowSums: [],
+  componentLog: { name: 'lu', of: (n) => `1 + (xi - ${n.p('mu')}) * (xi - ${n.p('mu')}) * ${n.p('inv')}` },
   density: (n) => `const ${n.v('d')} = xi - ${n.p('mu')};
     const ${n.v('z')} = ${n.v('d')} * ${n.v('d')} * ${n.p('inv')};
     const ${n.v('u1')} = 1 + ${n.v('z')};
     const ${n.v('iz')} = 1 / ${n.v('u1')};
-    let ${n.v('lu')} = 0;
-    ${logPositiveSource(n.v('u1'), n.v('lu'))}
     const ${n.v('L')} = ${n.v('lu')} + (${n.v('z')} - (${n.v('u1')} - 1)) * ${n.v('iz')};
     const ${n.v('a')} = ${n.p('c')} - ${n.p('half')} * ${n.v('L')};`,
   carry: ['d', 'z', 'iz', 'L'],

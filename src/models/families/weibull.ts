@@ -93,7 +93,8 @@ const MAX_EXPANSIONS = 40;
  * z = e^(κy) (exp.ts's table exp, either sign), a = log π + log κ − log σ + (κ − 1) y − z;
  * statistics v, v y, M_j = v z_e y^j for j = 0..J, and P = v |y|^(J+1) z_e^(3/2 or 1/2),
  * where z_e = z, or e^(κ_e y) when `expanded` (passAt with another expansion shape κ_e).
- * Rows with v = 0 add nothing (z may have overflowed there).
+ * Rows with v = 0 add nothing (z may have overflowed there). z_e^(3/2 or 1/2) is √z_e · max(z_e, 1),
+ * as z_e > 1 exactly when y > 0: a select, not a branch that the sign of y mispredicts.
  */
 function weibullKernel(expanded: boolean): KernelSpec {
   const moments = Array.from({ length: ORDER + 1 }, (_, j) => j);
@@ -119,7 +120,7 @@ function weibullKernel(expanded: boolean): KernelSpec {
         let ${p} = ${v} * ${ze};
         ${moments.map((j) => (j === 0 ? n.add(2, p) : `${p} *= ${y};\n${n.add(2 + j, p)}`)).join('\n')}
         const ${n.v('yy')} = ${y} * ${y}, ${n.v('y4')} = ${n.v('yy')} * ${n.v('yy')}, ${n.v('root')} = Math.sqrt(${ze});
-        ${n.add(3 + ORDER, `${v} * ${n.v('y4')} * ${n.v('y4')} * Math.abs(${y}) * (${y} > 0 ? ${ze} * ${n.v('root')} : ${n.v('root')})`)}`;
+        ${n.add(3 + ORDER, `${v} * ${n.v('y4')} * ${n.v('y4')} * Math.abs(${y}) * (${n.v('root')} * Math.max(${ze}, 1))`)}`;
     },
     skipZero: true,
   };
