@@ -13,9 +13,9 @@
  *   α     = the root of log α − ψ(α) = s,   β = α / x̄.
  * Centring makes both terms of s of the size of the component's coefficient of variation c,
  * where uncentred they are of the size of log x̄ while s ≈ c²/2: at x ≈ 1000 ± 0.1 that
- * keeps 9 more digits of s. What remains is the rounding of each log x_i, about
- * ε·|log x_i| absolute in s: a component with c below about 1e-6 gets its shape to fewer
- * than 16 digits whatever is done with the sums.
+ * keeps 9 more digits of s. What remains is the rounding of each log x_i (exp.ts's table
+ * log, within 2 ulps), about 2ε·|log x_i| absolute in s: a component with c below about
+ * 1e-6 gets its shape to fewer than 16 digits whatever is done with the sums.
  * The root: log α − ψ(α) decreases from +∞ to 0 and lies between 1/(2α) and 1/α, so
  * α ∈ [1/(2s), 1/s]; Newton safeguarded by bisection (solve.ts) from Minka's approximation
  * (3 − s + √((s − 3)² + 24s)) / (12s) ("Estimating a gamma distribution", 2002) reaches it

@@ -10,13 +10,18 @@
  * and the family's statistics, sums over rows of v_j times functions of x_i (`statistics`),
  * plus sums of w_i times functions of x_i alone (`rowSums`: a Jacobian, log x!).
  *
- * What makes it fast (each measured on the cost test, see README "Cost per pass"):
+ * What makes it fast (each measured with the cost test, see families/README.md "Cost per pass"):
  * - generated code with one variable per component, so that per-component values stay in
- *   registers (or the stack) instead of typed arrays read and written on every row;
- * - no log per row: without weights Σ_i log s_i is the log of a running product per block
- *   of rows (1 ≤ s_i ≤ m, and m^BLOCK stays far below overflow);
- * - the largest term's exp is skipped (it is 1), the others use exp.ts's table exp; logs of
- *   the data use exp.ts's table log (logPositive), 2–4 times as fast as Math.log;
+ *   registers (or the stack) instead of typed arrays read and written on every row (the
+ *   t's pass at 1M rows: 2.5× the Gaussian's generated, 4.2× as a loop kernel);
+ * - the per-component constants (log π, log-normalisers, lgamma terms) computed once per
+ *   pass by the family into `packed`, and what a row shares between components (log x,
+ *   log x!) once per row;
+ * - no log per row for the mixture: without weights Σ_i log s_i is the log of a running
+ *   product per block of rows (1 ≤ s_i ≤ m, and m^BLOCK stays far below overflow);
+ * - the largest term's exp is skipped (it is 1), the others use exp.ts's table exp; logs use
+ *   exp.ts's table log, about half the time of Math.log, and are taken in a loop of their
+ *   own per block (logX, componentLog), where they overlap instead of stalling the row;
  * - statistics summed per block of rows first, which also keeps their rounding error small.
  *
  * Each family has two kernels from one spec: the generated one for m live components, and a
@@ -47,14 +52,17 @@ export interface KernelSpec {
   /**
    * The name under which the row's code sees log x_i, if it uses it. The logs of a block of
    * rows are taken first, in a loop of their own (exp.ts's table log), and read back per row:
-   * in the row loop, with its long body, each log's latency stalls the row (measured: 20–25 ns
-   * a row against 4 ns in a loop of logs alone).
+   * in the row loop, with its long body, each log's latency stalls the row (measured
+   * interleaved on a loaded machine: the log-normal's pass 1.6–1.7× the Gaussian's so, 2.2–2.3×
+   * with the same log or Math.log in the row loop, 1.2× with log x read from an array).
    */
   readonly logX?: string;
   /**
    * A log per row and component, taken as logX is, in the loop of logs: `density` sees
    * v(name) = log(of(n)), where `of` is an expression in xi and the component's parameters
-   * (> 0). The t's log(1 + (x − μ)²/(νσ²)): 3 ns a log there against 18 in the row loop.
+   * (> 0). For the t's log(1 + (x − μ)²/(νσ²)), three a row: its pass went from 3.0–3.2× to
+   * 2.4–2.8× the Gaussian's (measured interleaved). Not for the Weibull's exps, which cost
+   * more there (3.6–3.8× against 3.4× in the row loop).
    */
   readonly componentLog?: { readonly name: string; of(n: Names): string };
   /** Statements per row after `const xi = x[i];` (values of the row used by every component). */
