@@ -5,7 +5,8 @@
  * iterations and passes, the milliseconds per pass per million rows, and the peak RSS.
  *
  * Then the default model search beside R's Mclust(x) (search-speed.mjs), and the memory of
- * --by on 20,000 groups of 3 rows (groups.mjs).
+ * --by on 20,000 groups of 3 rows (groups.mjs), and each family's pass against the Gaussian's
+ * (families.mjs; BENCH_FAMILIES=0 leaves it out).
  *
  * The data are written once to bench/data/ (about 200 MB for 1e7 rows) and reused.
  *   BENCH_SIZES=1e5,1e6 npm run bench     # fewer sizes
@@ -19,6 +20,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 import { benchGroups } from './groups.mjs';
+import { benchFamilies } from './families.mjs';
 import { searchSpeed } from './search-speed.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -55,4 +57,5 @@ for (const n of sizes) {
 }
 
 await searchSpeed();
+if (process.env.BENCH_FAMILIES !== '0') benchFamilies();
 if (process.env.BENCH_GROUPS !== '0') benchGroups();

@@ -122,9 +122,10 @@ export function structureKeys(s: Structure): Record<string, unknown> {
 }
 
 /** A note as JSON: as the core gives it, a candidate's structure under the names of structureKeys. */
-function noteJson(note: Note): Note | Record<string, unknown> {
+function noteJson(note: Note): object {
   if (note.code !== 'not-fitted' || note.structure === null) return note;
-  return { ...note, structure: { family: note.structure.family, ...structureKeys(note.structure) } };
+  const structure: Record<string, unknown> = { family: note.structure.family, ...structureKeys(note.structure) };
+  return { ...note, structure };
 }
 
 const sameStructure = (a: Structure, b: Structure): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -122,7 +122,6 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const accel = fit.accel === 'squarem' ? ` (SQUAREM: ${plural(fit.passes, 'pass')} over the data, ${fit.rejected} proposals rejected)` : '';
   const status =
     (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
-  const floor = fit.floor.source === 'user' ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution²/12)`;
   const estimation = fit.penalty === null ? 'maximum likelihood' : `penalized likelihood, a_n = ${short(fit.penalty.strength)} on S_x = ${short(fit.penalty.scale)} (Chen, Tan and Zhang 2008)`;
   const rejected = ctx.selection?.searched.reduce((a, s) => a + s.degenerate, 0) ?? 0;
   const guard = ctx.guard === 'none' ? 'none: degenerate fits are not rejected' : `degenerate fits rejected${ctx.selection === null || ctx.selection.searched.length === 0 ? '' : ` (${plural(rejected, 'start')})`}`;
@@ -139,8 +138,29 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['estimation', estimation],
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
     ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`],
-    ['variance floor', floor],
+    ...boundLines(fit.spec, fit.floor),
   ], ctx.textWidth);
+}
+
+/** The bound the family's M-step holds its components within, as the summary's line: the Gaussian's variance floor, or its counterpart. */
+function boundLines(spec: FamilySpec, floor: { floor: number; source: string }): [string, string][] {
+  const source = floor.source === 'user' ? '--min-variance' : 'resolution²/12';
+  switch (spec.family) {
+    case 'gaussian':
+    case 'gaussian-grouped':
+      return [['variance floor', `${short(floor.floor)} (${source})`]];
+    case 't':
+      return [['scale floor', `${short(spec.scaleFloor)} (the square root of ${source})`]];
+    case 'lognormal':
+      return [['sdlog floor', `${short(spec.sdlogFloor)} (from the resolution)`]];
+    case 'exponential':
+      return [['largest rate', `${short(spec.maxRate)} (from the resolution)`]];
+    case 'gamma':
+    case 'weibull':
+      return [['largest shape', `${short(spec.maxShape)} (from the resolution)`]];
+    case 'poisson':
+      return [];
+  }
 }
 
 /**

@@ -62,6 +62,7 @@ describe('the fit report validates against schemas/fit.schema.json', () => {
     ['a grouped fit of heaped values', [eruptions, '--var', 'eruptions', '--k', '1:2', '--no-responsibilities']],
     ['frequency weights with a row of weight 0, and a missing value skipped', [file('weighted-missing.csv', 'x,w\n1,1\n1.5,2\n2,0\n,1\n8,1\n8.5,3\n9,1\n2.5,1\n7.5,2\n'), '--var', 'x', '--weight', 'w', '--missing', 'skip', '--k', '2']],
     ['no iterations (--max-iter 0) and not converged', [seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '0']],
+    ['families compared on heaped values (the note that they were fitted as recorded)', [fixture('real/rivers.csv'), '--var', 'x', '--family', 'auto', '--k', '1:2', '--no-responsibilities']],
     ['SQUAREM from a partition', [seed, '--var', 'Var', '--init', 'partition1', '--accel', 'squarem', '--no-responsibilities']],
   ])('%s', (_, args) => {
     const doc = JSON.parse(run([...args, '--json']));
