@@ -8,7 +8,7 @@ import { EmFitError, inputError } from '../errors.js';
 import { fileProblem, type FileIdentity, identityOf, readAt, unchanged } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import type { CommonRequest } from './options.js';
-import { readingProgress, StatusLine } from './progress.js';
+import { readingProgress, readingText, StatusLine } from './progress.js';
 import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
 import { shown } from '../text.js';
 
@@ -167,9 +167,9 @@ export async function readInput(input: Input, options: ReadOptions, threads: num
   let table: Table | null = null;
   if (input.fd !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
     const status = new StatusLine();
-    status.update(`reading ${input.source} on ${threads} threads`);
+    const size = input.size;
     try {
-      table = await readFileParallel(input.fd, input.size, options, threads);
+      table = await readFileParallel(input.fd, size, options, threads, (bytes) => status.update(readingText(input.source, bytes, size, threads)));
     } finally {
       status.clear();
     }
@@ -178,7 +178,7 @@ export async function readInput(input: Input, options: ReadOptions, threads: num
     const stream = input.stream();
     const done = readingProgress(stream, input.source, input.size);
     try {
-      table = await readTable(stream, options);
+      table = await readTable(stream, options, input.size);
     } finally {
       done();
     }

@@ -38,6 +38,13 @@ export function bar(fraction: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%`;
 }
 
+/** The progress line of a read: a bar when the input's size is known, and the threads reading. */
+export function readingText(name: string, bytes: number, size: number | null, threads = 1): string {
+  const mb = (b: number): string => (b / 1e6).toFixed(0);
+  const on = threads > 1 ? ` on ${threads} threads` : '';
+  return size ? `reading ${name}${on} ${bar(bytes / size)} ${mb(bytes)} of ${mb(size)} MB` : `reading ${name}${on}: ${mb(bytes)} MB`;
+}
+
 /**
  * Shows how much of the input has been read, as a bar when its size is known. Returns a
  * function that clears the line once reading is done.
@@ -46,13 +53,12 @@ export function readingProgress(stream: NodeJS.ReadableStream, name: string, siz
   const status = new StatusLine();
   let bytes = 0;
   let last = 0;
-  const mb = (b: number): string => (b / 1e6).toFixed(0);
   stream.on('data', (chunk: Buffer | string) => {
     bytes += chunk.length;
     const now = performance.now();
     if (now - last < 100) return;
     last = now;
-    status.update(size ? `reading ${name} ${bar(bytes / size)} ${mb(bytes)} of ${mb(size)} MB` : `reading ${name}: ${mb(bytes)} MB`);
+    status.update(readingText(name, bytes, size));
   });
   return () => status.clear();
 }
