@@ -6,8 +6,11 @@
  * records are counted against the rows as they come.
  */
 import { inputError } from '../errors.js';
-import type { Sink } from '../io/sink.js';
+import type { DataRecords } from '../io/csv.js';
+import { fieldTexts, type RecordSink } from '../io/scan.js';
+import { ByteText, type Sink } from '../io/sink.js';
 import { gaussianFamily } from '../models/gaussian.js';
+import { numberText } from './format.js';
 import { argmax, type Model, type RowBlock, type RowSet, rowBlocks } from './rows.js';
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
@@ -18,37 +21,90 @@ export const csvField = (text: string): string => (NEEDS_QUOTES.test(text) ? `"$
 /** The input read again does not match the rows of the fit: it changed in between. */
 const changed = (source: string, what: string): Error => inputError(`${source} changed after it was read (${what}); run em-fit again on a file that stays as it is`);
 
-/** The input's columns, then p_<label> per component, the component and, for predict, log_density. */
-export async function writeCsv(rows: RowSet, header: string[], records: AsyncIterable<string[]>, sink: Sink, source: string): Promise<void> {
+/**
+ * The input's columns, then p_<label> per component, the component and, for predict,
+ * log_density.
+ *
+ * The input's records come from the reader (DataRecords, io/csv.ts), one chunk of the
+ * input at a time, and the lines of a chunk are written as one string. A record of the
+ * fast path whose fields need no quotes is written as its bytes: with a comma for a
+ * delimiter and no spaces trimmed around its fields (the usual file), the line of the
+ * input itself, from its first field to its last. Any other record is written field by
+ * field, quoted as csvField quotes.
+ */
+export async function writeCsv(rows: RowSet, header: string[], records: DataRecords, sink: Sink, source: string): Promise<void> {
   const k = rows.labels.length;
   const n = rows.x.length;
   const columns = [...header, ...rows.labels.map((l) => `p_${l}`), 'component', ...(rows.logDensity ? ['log_density'] : [])];
   sink.push(`${columns.map(csvField).join(',')}\n`);
-  const labels = rows.labels.map(csvField);
+  const labels = rows.labels.map((l) => `,${csvField(l)}`);
   const blocks = rowBlocks(rows.model, rows.x);
+  const comma = records.options.delimiter === ',';
+  const out = new ByteText(1 << 20);
   let block: RowBlock | null = null;
   let record = 0;
   let skip = 0;
   let row = 0;
-  for await (const fields of records) {
+  /** The next record: false when it was left out of the fit, else its row is the next. */
+  const inUse = (): boolean => {
     const index = record++;
     if (skip < rows.skippedRecords.length && rows.skippedRecords[skip] === index) {
       skip++;
-      continue;
+      return false;
     }
     if (row >= n) throw changed(source, `it has more than the ${n} rows fitted`);
+    return true;
+  };
+  /** The rest of the row's line, after the input's columns. */
+  const numbers = (): void => {
     if (block === null || row >= block.end) block = blocks.next().value as RowBlock;
     const offset = (row - block.start) * k;
-    const line = fields.map(csvField);
-    for (let j = 0; j < k; j++) line.push(String(block.r[offset + j]));
-    line.push(labels[argmax(block.r, offset, k)]);
-    if (rows.logDensity) line.push(String(block.logDensity[row - block.start]));
+    const r = block.r;
+    for (let j = 0; j < k; j++) {
+      out.byte(COMMA);
+      out.latin1(numberText(r[offset + j]));
+    }
+    out.text(labels[argmax(r, offset, k)]);
+    if (rows.logDensity) {
+      out.byte(COMMA);
+      out.latin1(numberText(block.logDensity[row - block.start]));
+    }
+    out.byte(NEWLINE);
     row++;
-    if (sink.push(`${line.join(',')}\n`)) await sink.flush();
+  };
+  const sinkOfRecords: RecordSink = {
+    strings(fields) {
+      if (!inUse()) return;
+      out.text(fields.map(csvField).join(','));
+      numbers();
+    },
+    fields(fast) {
+      if (!inUse()) return;
+      const { bytes, starts, ends, count } = fast;
+      let whole = comma && fast.ascii;
+      for (let j = 0; j < count && whole; j++) whole = bytes[starts[j]] !== VERTICAL_TAB && (j === 0 || starts[j] === ends[j - 1] + 1);
+      if (whole) out.bytes(bytes, starts[0], ends[count - 1]);
+      else out.text(fieldTexts(fast).map(csvField).join(','));
+      numbers();
+    },
+  };
+  for await (const _ of records.scan(sinkOfRecords)) {
+    if (sink.pushBytes(out.take())) await sink.flush();
   }
+  sink.pushBytes(out.take());
   if (row < n) throw changed(source, `it has ${row} of the ${n} rows fitted`);
   await sink.flush();
 }
+
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+
+/**
+ * A field starting with a vertical tab, the one white space csv-parse's trimming leaves at a
+ * field's start, needs quotes (NEEDS_QUOTES's `^\s`); other bytes of an ASCII field of the
+ * fast path do not (it has no quote, CR or LF, nor a comma when commas delimit).
+ */
+const VERTICAL_TAB = 11;
 
 /** A fitted group, as the CSV of --by needs it. */
 export interface GroupModel {
@@ -153,7 +209,7 @@ export class GroupsCsv {
       }
       const k = fitted.labels.length;
       family.posterior(this.values, fitted.model.theta, row, row + 1, this.r, this.density);
-      for (let j = 0; j < k; j++) cells[this.column.get(fitted.labels[j]) as number] = String(this.r[j]);
+      for (let j = 0; j < k; j++) cells[this.column.get(fitted.labels[j]) as number] = numberText(this.r[j]);
       component = fitted.labels[argmax(this.r, 0, k)];
     }
     if (--this.remaining[g] === 0 && fitted !== null) {

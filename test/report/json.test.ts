@@ -1,0 +1,43 @@
+/**
+ * The JSON report's bulk writer against the writer it replaces: the whole document, byte
+ * for byte, against a reference written here as the per-row writer wrote it (an array and a
+ * join per row), on rows with responsibilities of every kind (0 and 1 among them).
+ */
+import { describe, expect, it } from 'vitest';
+import { writeJsonDocument } from '../../src/report/json.js';
+import { argmax, rowBlocks } from '../../src/report/rows.js';
+import { awkwardNumbers, rowSet, written } from '../helpers/report.js';
+
+describe('writeJsonDocument', () => {
+  it.each([true, false])('writes the rows as an array and a join per row did (pretty %s)', async (pretty) => {
+    const numbers = awkwardNumbers().filter((v) => Math.abs(v) < 1e150);
+    const x = Float64Array.from({ length: 10000 }, (_, i) => numbers[(i * 7919) % numbers.length] % 500);
+    const rows = rowSet(x, new Int32Array(0), true);
+    const head = { a: 1, b: 'two' };
+    const actual = await written((sink) => writeJsonDocument(head, rows, sink, pretty));
+    // The reference: the previous writer's layout, row by row.
+    const [nl, indent] = pretty ? ['\n', '  '] : ['', ''];
+    const text = pretty ? JSON.stringify(head, null, 2) : JSON.stringify(head);
+    const out = [`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities": [`];
+    const classes: string[] = [];
+    const densities: string[] = [];
+    for (const block of rowBlocks(rows.model, x)) {
+      for (let i = block.start; i < block.end; i++) {
+        const row = Array.from(block.r.subarray((i - block.start) * 3, (i - block.start + 1) * 3), String);
+        out.push(`${i === 0 ? '' : ','}${nl}${indent}${indent}[${row.join(', ')}]`);
+        classes.push(JSON.stringify(rows.labels[argmax(block.r, (i - block.start) * 3, 3)]));
+        densities.push(String(block.logDensity[i - block.start]));
+      }
+    }
+    out.push(`${nl}${indent}]`);
+    for (const [name, values] of [['classification', classes], ['log_density', densities]] as const) {
+      out.push(`,${nl}${indent}"${name}": [`);
+      for (let s = 0; s < values.length; s += 32) out.push(`${s === 0 ? '' : ','}${nl}${indent}${indent}${values.slice(s, s + 32).join(', ')}`);
+      out.push(`${nl}${indent}]`);
+    }
+    out.push(`${nl}}\n`);
+    expect(actual).toBe(out.join(''));
+    expect(actual).toContain('[0, 0, 1]');
+  });
+});
+
