@@ -10,6 +10,8 @@ export class EmFitError extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
+    /** The core's notes behind the error (see select/notes.ts), which the CLI adds in words. */
+    readonly notes: readonly object[] = [],
   ) {
     super(message);
     this.name = 'EmFitError';

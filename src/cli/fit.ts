@@ -3,22 +3,24 @@
  */
 import { availableParallelism } from 'node:os';
 import { PassPool } from '../em/pool.js';
-import { EXIT, type ExitCode, fitError, usageError } from '../errors.js';
+import { EXIT, type ExitCode, fitError, inputError, usageError } from '../errors.js';
 import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile, modelParameters, readModel, writeModel } from '../io/model-file.js';
+import { fileModel, type ModelFile, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
-import { defaultPenalty, type VariancePenalty } from '../models/gaussian.js';
+import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
+import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, type Structure } from '../models/registry.js';
 import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
-import { firstUnscored, type RowSet } from '../report/rows.js';
-import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, partitionStart, totalWeight } from '../select/fit.js';
+import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
+import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
+import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short } from '../text.js';
@@ -76,47 +78,113 @@ const emSettings = (request: FitRequest, accelDefault: 'none' | 'squarem') => ({
  */
 interface Plan {
   floor: VarianceFloor;
+  /** The largest |x|: with δ, the bounds of the families beyond the Gaussian. */
+  largest: number;
   guard: Guard;
   penalty: VariancePenalty | null;
   /** For a fit from a partition or a model (a search makes its own, see searchModels). */
   check: DegeneracyCheck | undefined;
+  /** The candidates' families and options, in the order they are fitted and listed. */
+  structures: Structure[];
 }
 
-function plan(request: FitRequest, data: Data, decimals: number, searching: boolean): Plan {
+/** Where a fit starts: a model search, a partition column, or a saved model. */
+type StartKind = 'search' | 'partition' | 'model';
+
+/**
+ * The defaults, resolved once for one data set: the resolution and floor, the guard and its
+ * penalty, and the candidate structures (families with their options) the request and the
+ * start call for. `rowOf(i)` names data row i in messages (a value outside a family's domain).
+ */
+function plan(request: FitRequest, data: Data, decimals: number, start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
   const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
-  const floor = varianceFloor(resolution, maxAbs(data.x), request.minVariance);
+  const largest = maxAbs(data.x);
+  const floor = varianceFloor(resolution, largest, request.minVariance);
   // 'auto': degenerate fits rejected in a search, where starts are many and spikes are found;
   // nothing rejected from a partition or a model, which is the user's own start.
-  const guard: Guard = request.guard === 'auto' ? (searching ? 'reject' : 'none') : request.guard;
+  const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
   return {
     floor,
+    largest,
     guard,
     penalty: guard === 'penalty' ? defaultPenalty(data, floor.floor) : null,
-    check: searching ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
+    check: start === 'search' ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
+    structures: structures(request, data, start, model, rowOf),
   };
 }
 
-/** Fits from θ(0) once per variance model asked for, and compares them when there are several. */
-async function fitEachVariance(
+/** The density families --family auto compares: a count family needs --family poisson (see README). */
+const AUTO_FAMILIES: readonly FamilyName[] = ['gaussian', 't', 'exponential', 'lognormal', 'gamma', 'weibull'];
+
+/**
+ * The candidate structures: each family asked for (--family; a model file's own; else the
+ * Gaussian) with its options (--variance for the Gaussian, --df for the t). With auto, the
+ * density families whose domain holds the data; with a list, each must hold them (else an
+ * input error naming the first value outside), and all must be of one likelihood kind.
+ */
+function structures(request: FitRequest, data: Data, start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Structure[] {
+  const auto = request.families === 'auto';
+  let families: FamilyName[];
+  if (auto) families = AUTO_FAMILIES.filter((f) => describe(familySpec(defaultStructure(f), 1, UNIT_BOUNDS)).checkDomain(data.x) === null);
+  else families = (request.families as FamilyName[] | null) ?? (model !== null ? [model.family] : ['gaussian']);
+  if (model !== null && !families.every((f) => f === model.family)) {
+    throw usageError(`--family ${families.join(',')} contradicts --init-model ${request.initModel}, a ${model.family} model; fit without --init-model to change the family`);
+  }
+  if (!auto) {
+    for (const family of families) {
+      const problem = describe(familySpec(defaultStructure(family), 1, UNIT_BOUNDS)).checkDomain(data.x);
+      if (problem !== null) {
+        throw inputError(`${rowOf(problem.index)} has the value ${short(problem.value, 8)}, which the ${family} family cannot take (it ${problem.reason}); try --family ${problem.suggestion}`);
+      }
+    }
+  }
+  const kinds = new Set(families.map(likelihoodKind));
+  if (kinds.size > 1) {
+    throw usageError(`--family ${families.join(',')} mixes probabilities of counts (poisson) with densities (${families.filter((f) => likelihoodKind(f) === 'density').join(', ')}), whose likelihoods do not compare; fit them apart`);
+  }
+  if (request.variances !== null && !families.includes('gaussian')) throw usageError(`--variance applies to the gaussian family, which --family ${families.join(',')} leaves out`);
+  if (request.df !== null && !families.includes('t')) throw usageError(`--df applies to the t family, which --family ${request.families === 'auto' ? 'auto' : families.join(',')} leaves out`);
+  const fromModel = model?.structure;
+  const variances: VarianceModel[] =
+    request.variances ?? (fromModel?.family === 'gaussian' ? [fromModel.variance] : start === 'partition' ? ['unequal'] : ['equal', 'unequal']);
+  const df: DfModel = request.df ?? (fromModel?.family === 't' ? fromModel.df : 'each');
+  return families.flatMap((family): Structure[] => {
+    if (family === 'gaussian') return variances.map((variance) => ({ family, variance }));
+    if (family === 't') return [{ family, df }];
+    return [{ family }];
+  });
+}
+
+/** Bounds that only the domain check and the parameter names are asked of. */
+const UNIT_BOUNDS = { floor: 1, resolution: 1, largest: 1 };
+
+/** A family's structure with its default options. */
+function defaultStructure(family: FamilyName): Structure {
+  if (family === 'gaussian') return { family, variance: 'unequal' };
+  if (family === 't') return { family, df: 'each' };
+  return { family };
+}
+
+/** Fits from θ(0) once per structure planned, and compares them when there are several. */
+async function fitEachStructure(
   request: FitRequest,
   data: Data,
   names: string[],
   how: Plan,
   pool: PassPool | undefined,
-  start: (variance: 'equal' | 'unequal') => { theta: Fit['theta']; floored: Uint8Array },
-  defaultVariance: 'equal' | 'unequal',
+  start: (spec: FamilySpec) => { theta: Fit['theta']; floored: Uint8Array },
 ): Promise<Outcome> {
   checkFittable(data, names.length);
   const fits: Fit[] = [];
-  for (const variance of request.variances ?? [defaultVariance]) {
-    const s = start(variance);
-    const settings = { ...emSettings(request, 'none'), variance, floor: how.floor, penalty: how.penalty, degeneracy: how.check };
+  for (const structure of how.structures) {
+    const settings = { ...emSettings(request, 'none'), structure, floor: how.floor, largest: how.largest, penalty: how.penalty, degeneracy: how.check };
+    const s = start(fitSpec(settings, names.length));
     fits.push(await drive(fitFrom(data, s.theta, names, settings, s.floored, pool)));
   }
   const passes = fits.reduce((a, f) => a + f.passes, 0);
   if (fits.length === 1) return { fit: fits[0], selection: null, passes, guard: how.guard, notes: [] };
   const best = bestBy(fits, request.criterion);
-  const selection = { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], warnings: [], passes, guard: how.guard, penalty: how.penalty, heaping: null };
+  const selection = { best, criterion: request.criterion, candidates: fits, searched: [], skipped: [], notes: [], passes, guard: how.guard, penalty: how.penalty, heaping: null };
   return { fit: best, guard: how.guard, selection, passes, notes: [] };
 }
 
@@ -128,7 +196,7 @@ function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, how
   if (request.k !== null && request.k[0] !== names.length) {
     throw usageError(`--k ${request.k[0]} contradicts --init ${request.init}, whose column has ${plural(names.length, 'label')}`);
   }
-  return fitEachVariance(request, data, names, how, pool, (variance) => partitionStart(data, codes, names, variance, how.floor.floor, how.penalty), 'unequal');
+  return fitEachStructure(request, data, names, how, pool, (spec) => partitionStart(data, codes, names, spec));
 }
 
 /** Fits from a saved model's parameters (a warm start). */
@@ -138,31 +206,35 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
   if (request.k !== null && request.k[0] !== k) {
     throw usageError(`--k ${request.k[0]} contradicts --init-model ${request.initModel}, which has ${plural(k, 'component')}`);
   }
-  const start = () => {
-    // The model's variances, held at this data's floor.
-    const theta = modelParameters(model);
+  const start = (spec: FamilySpec) => {
+    const saved = fileModel(model);
+    const theta = saved.theta;
     const floored = new Uint8Array(k);
-    theta.variance.forEach((v, j) => {
-      floored[j] = v < floor.floor ? 1 : 0;
-      theta.variance[j] = Math.max(v, floor.floor);
-    });
-    // EM sums squared distances to the means: a mean farther from the data than a double's
-    // square root overflows them (the data's own spread is held to the same bound by checkScale).
-    const lo = data.x.reduce((a, v) => Math.min(a, v), Infinity);
-    const hi = data.x.reduce((a, v) => Math.max(a, v), -Infinity);
-    theta.mean.forEach((mean, j) => {
-      if (!(Math.abs(mean - lo) <= MAX_SPREAD && Math.abs(mean - hi) <= MAX_SPREAD)) {
-        throw fitError(`component ${quote(model.components[j].label)} of --init-model ${request.initModel} has its mean at ${short(mean)}, too far from the data (${short(lo)} to ${short(hi)}) for the sums of EM; fit without --init-model`);
-      }
-    });
+    if (model.structure.family === 'gaussian') {
+      // The model's variances, held at this data's floor.
+      const { mean, variance } = theta as GaussianMixture;
+      variance.forEach((v, j) => {
+        floored[j] = v < floor.floor ? 1 : 0;
+        variance[j] = Math.max(v, floor.floor);
+      });
+      // EM sums squared distances to the means: a mean farther from the data than a double's
+      // square root overflows them (the data's own spread is held to the same bound by checkScale).
+      const lo = data.x.reduce((a, v) => Math.min(a, v), Infinity);
+      const hi = data.x.reduce((a, v) => Math.max(a, v), -Infinity);
+      mean.forEach((m, j) => {
+        if (!(Math.abs(m - lo) <= MAX_SPREAD && Math.abs(m - hi) <= MAX_SPREAD)) {
+          throw fitError(`component ${quote(model.components[j].label)} of --init-model ${request.initModel} has its mean at ${short(m)}, too far from the data (${short(lo)} to ${short(hi)}) for the sums of EM; fit without --init-model`);
+        }
+      });
+    }
     // A row no component reaches (density 0 in double precision) gives ℓ(θ0) = −∞.
-    const far = firstUnscored({ theta, variance: model.variance, floor }, data.x);
+    const far = firstUnscored({ spec, theta }, data.x);
     if (far >= 0) {
       throw fitError(`the model of --init-model ${request.initModel} gives the value ${short(data.x[far])} a density of 0 in double precision (it lies too far from every component), so it cannot start this fit; fit without --init-model`);
     }
     return { theta, floored };
   };
-  return fitEachVariance(request, data, model.components.map((c) => c.label), how, pool, start, model.variance);
+  return fitEachStructure(request, data, model.components.map((c) => c.label), how, pool, start);
 }
 
 /** Searches the candidate models, sharing the fits with `jobs`' threads. */
@@ -172,13 +244,14 @@ async function search(request: FitRequest, data: Data, how: Plan, jobs: JobPool 
       data,
       {
         ks: request.k ?? DEFAULT_K,
-        variances: request.variances ?? ['equal', 'unequal'],
+        structures: how.structures,
         criterion: request.criterion,
         initMethod: request.initMethod,
         nInit: request.nInit,
         seed: request.seed,
         ...emSettings(request, 'squarem'),
         floor: how.floor,
+        largest: how.largest,
         guard: how.guard,
       },
       jobs,
@@ -197,10 +270,9 @@ export function searchThreads(request: FitRequest, rows: number): number {
 }
 
 /** The models a request compares on these data, for the sample-size check of the criteria. */
-function candidateModels(request: FitRequest, labels: LabelColumn | null, model: ModelFile | null) {
-  const variances = request.variances ?? (model !== null ? [model.variance] : labels !== null ? ['unequal' as const] : (['equal', 'unequal'] as const));
+function candidateModels(request: FitRequest, labels: LabelColumn | null, model: ModelFile | null, how: Plan) {
   const ks = model !== null ? [model.components.length] : labels !== null ? [labels.names.length] : (request.k ?? DEFAULT_K);
-  return { models: ks.flatMap((k) => variances.map((variance) => ({ k, variance }))), criterion: request.criterion };
+  return { models: ks.flatMap((k) => how.structures.map((structure) => ({ k, nParams: makeFamily(fitSpec({ structure, floor: how.floor, largest: how.largest }, k)).nParams }))), criterion: request.criterion };
 }
 
 /**
@@ -208,9 +280,9 @@ function candidateModels(request: FitRequest, labels: LabelColumn | null, model:
  * before work that would take long: from a partition or a model (`k` components; every
  * iteration up to --max-iter counted), or a model search (k null).
  */
-export function workEstimate(request: FitRequest, rows: number, k: number | null, threads: number): { seconds: number; what: string } {
+export function workEstimate(request: FitRequest, rows: number, k: number | null, threads: number, structures: number): { seconds: number; what: string } {
   if (k !== null) {
-    const fits = request.variances?.length ?? 1;
+    const fits = structures;
     return {
       seconds: fits * passSeconds(request.maxIter + 1, rows, k, threads),
       what: `${k} components, up to ${request.maxIter} iterations; lower --max-iter, use fewer components or more --threads if that is too long`,
@@ -218,9 +290,21 @@ export function workEstimate(request: FitRequest, rows: number, k: number | null
   }
   const ks = request.k ?? DEFAULT_K;
   return {
-    seconds: searchSeconds(rows, SEARCH_ROWS, ks, request.variances?.length ?? 2, request.nInit, request.maxIter, threads),
+    seconds: searchSeconds(rows, SEARCH_ROWS, ks, structures, request.nInit, request.maxIter, threads),
     what: `a model search with K up to ${ks[ks.length - 1]}, ${request.nInit} starts per method and candidate; fewer K (--k), fewer starts (--n-init) or more --threads make it shorter`,
   };
+}
+
+/**
+ * How many structures a request fits per K, before the data are read (for the estimate of
+ * the work of --by): the families asked for (auto counts the six density families) times the
+ * Gaussian's variance models.
+ */
+export function structureCount(request: FitRequest, model: ModelFile | null, partition: boolean): number {
+  if (model !== null) return request.variances?.length ?? 1;
+  const families = request.families === 'auto' ? AUTO_FAMILIES.length : (request.families?.length ?? 1);
+  const gaussian = request.families === null || request.families === 'auto' || request.families.includes('gaussian');
+  return families - (gaussian ? 1 : 0) + (gaussian ? (request.variances?.length ?? (partition ? 1 : 2)) : 0);
 }
 
 /** The labels of the components a model search can report: "1" to the largest K asked for. */
@@ -241,15 +325,24 @@ export interface Pools {
  * threads pay: one sharing the passes of a fit from a partition or a model, one sharing the
  * fits of a model search.
  */
-export async function fitData(request: FitRequest, data: Data, labels: LabelColumn | null, decimals: number, model: ModelFile | null, pools: Pools = {}, quietCost = false): Promise<Outcome> {
+export async function fitData(
+  request: FitRequest,
+  data: Data,
+  labels: LabelColumn | null,
+  decimals: number,
+  model: ModelFile | null,
+  rowOf: (i: number) => string,
+  pools: Pools = {},
+  quietCost = false,
+): Promise<Outcome> {
   checkScale(data);
   const total = checkWeights(data);
-  const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model));
   const searching = model === null && labels === null;
-  const how = plan(request, data, decimals, searching);
+  const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
+  const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
   const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, data.x.length)) : (pools.passes?.threads ?? threadCount(request, data.x.length));
   if (!quietCost) {
-    const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads);
+    const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
     if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${data.x.length} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
   }
   const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
@@ -274,9 +367,8 @@ export async function fitData(request: FitRequest, data: Data, labels: LabelColu
  */
 function checkFinite(outcome: Outcome): void {
   for (const fit of outcome.selection?.candidates ?? [outcome.fit]) {
-    const { weight, mean, variance } = fit.theta;
     const finite = (a: ArrayLike<number>): boolean => Array.prototype.every.call(a, Number.isFinite);
-    if (!finite([fit.loglik, fit.bic, fit.aic, fit.icl]) || !finite(weight) || !finite(mean) || !finite(variance)) {
+    if (!finite([fit.loglik, fit.bic, fit.aic, fit.icl]) || !Object.values(fit.theta).every(finite)) {
       throw fitError(
         `the fit with ${plural(fit.labels.length, 'component')} reached a log-likelihood or parameters that are not finite numbers (ℓ = ${fit.loglik}); the values or weights are beyond what doubles hold in this fit: rescale them`,
       );
@@ -291,8 +383,11 @@ function checkFinite(outcome: Outcome): void {
  * scaled back.
  */
 function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
+  if (fit.structure.family !== 'gaussian') return `standard errors are computed for the gaussian family only, not yet for the ${fit.structure.family} family`;
+  if (fit.groupedLoglik !== null) return 'standard errors are not computed for a fit to grouped (heaped) data';
   if (!fit.converged) return 'the fit has not converged, so it is not at a maximum';
-  const { theta } = fit;
+  const theta = fit.theta as GaussianMixture;
+  const variance = fit.structure.variance;
   let pooled = 0;
   for (let k = 0; k < theta.weight.length; k++) pooled += theta.weight[k] * theta.variance[k];
   const scale = 2 ** Math.round(Math.log2(Math.sqrt(pooled)));
@@ -301,7 +396,7 @@ function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
   const at = scaled
     ? theta
     : { weight: theta.weight, mean: theta.mean.map((v) => v / scale), variance: theta.variance.map((v) => v / (scale * scale)) };
-  const se = standardErrors({ x, w: data.w }, at, fit.variance, fit.floor.floor / (scale * scale));
+  const se = standardErrors({ x, w: data.w }, at, variance, fit.floor.floor / (scale * scale));
   if (typeof se === 'string') return se;
   const result = { weight: se.weight, mean: se.mean.map((v) => v * scale), variance: se.variance.map((v) => v * scale * scale) };
   if (![result.weight, result.mean, result.variance].every((a) => a.every(Number.isFinite))) {
@@ -314,19 +409,23 @@ export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx
 
 export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
+  const description = describe(fit.spec);
   return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    family: 'gaussian',
-    variance: fit.variance,
+    family: description.name,
+    structure: fit.structure,
     column: ctx.varName,
     variance_floor: fit.floor.floor,
     resolution: fit.floor.resolution,
-    components: fit.labels.map((label, k) => ({ label, weight: fit.theta.weight[k], mean: fit.theta.mean[k], variance: fit.theta.variance[k] })),
+    largest: fit.largest,
+    components: fit.labels.map((label, k) => ({ label, weight: fit.theta.weight[k], parameters: description.parameters(fit.theta, k) })),
     fit: { file: ctx.file, ...(ctx.group === null ? {} : { group: ctx.group }), n: fit.n, total_weight: fit.totalWeight, loglik: fit.loglik, bic: fit.bic, aic: fit.aic, icl: fit.icl, converged: fit.converged, iterations: fit.iterations },
     created_by: `em-fit ${version}`,
   };
 }
+
+/** The moments of each component of a fit, for the model file's record. */
+export const fitMoments = (fit: Fit): { mean: number; variance: number }[] => fit.labels.map((_, k) => describe(fit.spec).moments(fit.theta, k));
+
 
 /** Rows left out of one data set: for a missing value, and for weight 0 (null without --weight). */
 export interface LeftOut {
@@ -355,7 +454,8 @@ export function context(
     skipped: extra.skipped,
     zeroWeight: extra.zeroWeight,
     group: extra.group,
-    warnings: [...extra.warnings, ...outcome.notes, ...(outcome.selection?.skipped ?? []), ...fit.warnings, ...(outcome.selection?.warnings ?? [])],
+    warnings: [...extra.warnings, ...outcome.notes, ...noteTexts([...(outcome.selection?.skipped ?? []), ...fit.notes, ...(outcome.selection?.notes ?? [])])],
+    notes: [...(outcome.selection?.skipped ?? []), ...fit.notes, ...(outcome.selection?.notes ?? [])],
     responsibilities: request.responsibilities,
     settings: { rtol: request.rtol, maxIter: request.maxIter },
     selection: outcome.selection,
@@ -448,14 +548,14 @@ function earlyJobs(request: FitRequest, input: Input, model: ModelFile | null): 
 async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[], jobs: JobPool | null): Promise<ExitCode> {
   const data = { x: table.values, w: table.weights };
   announce('fitting');
-  const outcome = await fitData(request, data, table.labels, table.decimals, model, { jobs });
+  const outcome = await fitData(request, data, table.labels, table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
   clock.push(performance.now());
   const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
   const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });
   warn(request, ctx.warnings);
   if (typeof ctx.standardErrors === 'string') warn(request, [`no standard errors: ${ctx.standardErrors}`]);
   announce('writing');
-  if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version));
+  if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
   if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJson(ctx, sink);

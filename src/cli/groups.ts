@@ -16,9 +16,10 @@ import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
+import { errorText } from '../report/notes.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
-import { context, fitData, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
+import { context, fitData, fitMoments, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, structureCount, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
 import { announce, colours, type Input, say, warn } from './io.js';
 import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
@@ -130,10 +131,10 @@ export async function runGroups(
   for (let g = 0; g < count; g++) {
     const rows = start[g + 1] - start[g];
     largest = Math.max(largest, rows);
-    seconds += workEstimate(request, rows, k, threadCount(request, rows)).seconds + SECONDS_PER_GROUP;
+    seconds += workEstimate(request, rows, k, threadCount(request, rows), structureCount(request, model, table.labels !== null)).seconds + SECONDS_PER_GROUP;
   }
   if (seconds > LONG_SECONDS) {
-    warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1).what}`]);
+    warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1, structureCount(request, model, table.labels !== null)).what}`]);
   }
   // One buffer for the values (and weights) of the group being fitted, and one pool over it.
   const x = sharedFloat64(largest);
@@ -187,7 +188,7 @@ export async function runGroups(
         }
         const data = { x: x.subarray(0, rows.length), w: w === null ? null : w.subarray(0, rows.length) };
         const labels = table.labels === null ? null : onlyPresentLabels(table.labels, rows);
-        const outcome = await fitData(request, data, labels, table.decimals, model, { passes: poolFor(rows.length), jobs: jobsFor(rows.length) }, true);
+        const outcome = await fitData(request, data, labels, table.decimals, model, (i) => `data row ${records[rows[i]] + 1} (group ${quote(name)})`, { passes: poolFor(rows.length), jobs: jobsFor(rows.length) }, true);
         const ctx = context(
           request,
           table,
@@ -198,10 +199,10 @@ export async function runGroups(
         );
         warn(request, ctx.warnings.map((m) => `group ${quote(name)}: ${m}`));
         if (typeof ctx.standardErrors === 'string') warn(request, [`group ${quote(name)}: no standard errors: ${ctx.standardErrors}`]);
-        if (modelPaths !== null) writeModel(modelPaths[g], modelFile(ctx, version));
+        if (modelPaths !== null) writeModel(modelPaths[g], modelFile(ctx, version), fitMoments(ctx.fit));
         if (plotPaths !== null) await writePlot(plotPaths[g], plotInput(ctx));
         if (request.format === 'json') await writeJson(ctx, sink, false);
-        else if (csv !== null) await csv.groupDone(g, { model: { theta: ctx.fit.theta, variance: ctx.fit.variance, floor: ctx.fit.floor }, labels: ctx.fit.labels });
+        else if (csv !== null) await csv.groupDone(g, { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
         else {
           sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n`);
           await (await textReport()).writeText(ctx, c, request.rows, sink);
@@ -216,13 +217,14 @@ export async function runGroups(
       } catch (error) {
         if (!(error instanceof EmFitError) || error.exitCode === EXIT.usage || error.exitCode === EXIT.output) throw error;
         failure ??= error;
-        warn(request, [`group ${quote(name)} was not fitted: ${error.message}`]);
+        const message = errorText(error);
+        warn(request, [`group ${quote(name)} was not fitted: ${message}`]);
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ group: name, error: error.message })}\n`);
+          sink.push(`${JSON.stringify({ group: name, error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(error.message)}`)}\n\n`);
+          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(message)}`)}\n\n`);
           await sink.flush();
         }
       }

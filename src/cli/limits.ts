@@ -62,7 +62,8 @@ export function checkWeights(data: Data): number {
 
 /** The candidates of a fit: (K, variance model) pairs, and whether a criterion ranks them. */
 export interface Candidates {
-  models: { k: number; variance: VarianceModel }[];
+  /** Each candidate's K and number of free parameters. */
+  models: { k: number; nParams: number }[];
   criterion: Criterion;
 }
 
@@ -77,8 +78,8 @@ export interface Candidates {
 export function sampleSizeNotes(total: number, weighted: boolean, candidates: Candidates): string[] {
   if (!weighted) return [];
   let largest = candidates.models[0];
-  for (const m of candidates.models) if (parameterCount(m.k, m.variance) > parameterCount(largest.k, largest.variance)) largest = m;
-  const p = parameterCount(largest.k, largest.variance);
+  for (const m of candidates.models) if (m.nParams > largest.nParams) largest = m;
+  const p = largest.nParams;
   if (total >= p) return [];
   const what = `the weights add up to ${short(total)}, less than the ${p} parameters of the ${largest.k}-component model`;
   const scale = 'if the weights are proportions, scale them to counts of observations';

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { EXIT, EmFitError, type ExitCode } from '../errors.js';
 import { fileProblem } from '../io/files.js';
 import { removeTemporaries } from '../io/output-file.js';
+import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { runFit } from './fit.js';
 import { say } from './io.js';
@@ -53,7 +54,7 @@ export function run(argv: string[] = process.argv): void {
       }
       removeTemporaries();
       if (error instanceof EmFitError) {
-        say(`em-fit: ${shown(error.message)}\n`);
+        say(`em-fit: ${shown(errorText(error))}\n`);
         process.exitCode = error.exitCode;
         return;
       }

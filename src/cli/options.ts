@@ -9,6 +9,7 @@ import type { MissingPolicy } from '../io/csv.js';
 import type { Encoding } from '../io/decode.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
+import { type DfModel, FAMILY_NAMES, type FamilyName } from '../models/registry.js';
 import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
@@ -67,6 +68,10 @@ export interface FitRequest extends CommonRequest {
   k: number[] | null;
   /** Variance models from --variance, or null (unequal with --init, else both). */
   variances: VarianceModel[] | null;
+  /** Families from --family: a list, 'auto' (those whose domain holds the data), or null (gaussian; a model file's own). */
+  families: FamilyName[] | 'auto' | null;
+  /** The t family's degrees of freedom from --df, or null ('each'). */
+  df: DfModel | null;
   criterion: Criterion;
   initMethod: InitMethod;
   nInit: number;
@@ -131,6 +136,8 @@ export function program(version: string): Command {
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
     .option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C (default 1:9)')
+    .option('--family <name>', `component family: ${FAMILY_NAMES.join(', ')}; a list (a,b) or auto to compare them by the criterion (default gaussian)`)
+    .option('--df <df>', 'degrees of freedom of the t family: each (one per component), shared (one for all), or a number to fix them (default each)')
     .addOption(new Option('--variance <model>', 'variance model: unequal (one per component), equal (pooled), or both (default: unequal with --init, both without)').choices(['unequal', 'equal', 'both']))
     .addOption(new Option('--criterion <name>', 'criterion that ranks the candidates (lower is better)').choices(['bic', 'aic', 'icl']).default('bic'))
     .addOption(new Option('--init-method <method>', 'starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))
@@ -193,6 +200,25 @@ function delimiter(text: string): string {
     throw usageError(`--delimiter must be one character other than a quote or a line break, got ${JSON.stringify(text)}`);
   }
   return text;
+}
+
+/** Parses --family: a name, a comma-separated list of names (without repeats), or auto. */
+export function parseFamilies(text: string): FamilyName[] | 'auto' {
+  if (text.trim().toLowerCase() === 'auto') return 'auto';
+  const names = text.split(',').map((t) => t.trim().toLowerCase());
+  for (const name of names) {
+    if (!FAMILY_NAMES.includes(name as FamilyName)) throw usageError(`--family must name families among ${FAMILY_NAMES.join(', ')} (or be auto), got ${JSON.stringify(name)}`);
+  }
+  return [...new Set(names)] as FamilyName[];
+}
+
+/** Parses --df: each, shared, or a number of degrees of freedom from 0.5 to 200 (the t family's bounds). */
+export function parseDf(text: string): DfModel {
+  const t = text.trim().toLowerCase();
+  if (t === 'each' || t === 'shared') return t;
+  const v = Number(t);
+  if (t === '' || !Number.isFinite(v) || v < 0.5 || v > 200) throw usageError(`--df must be each, shared, or a number from 0.5 to 200, got ${JSON.stringify(text)}`);
+  return v;
 }
 
 /** Parses --k: N, A:B (inclusive) or A,B,C; sorted, without repeats. */
@@ -282,6 +308,8 @@ export function parseArgs(argv: string[], version: string): Parsed {
     accel: o.accel as Acceleration | 'auto',
     k: o.k === undefined ? null : parseK(o.k),
     variances: o.variance === undefined ? null : o.variance === 'both' ? ['equal', 'unequal'] : [o.variance as VarianceModel],
+    families: o.family === undefined ? null : parseFamilies(o.family),
+    df: o.df === undefined ? null : parseDf(o.df),
     criterion: o.criterion as Criterion,
     initMethod: o.initMethod as InitMethod,
     nInit: wholeNumber(o.nInit, '--n-init', 1),

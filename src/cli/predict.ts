@@ -2,15 +2,15 @@
  * `em-fit predict MODEL.json <file>`: score new data with a saved model.
  */
 import { availableParallelism } from 'node:os';
-import { EXIT, type ExitCode, fitError, usageError } from '../errors.js';
+import { EXIT, type ExitCode, fitError, inputError, usageError } from '../errors.js';
 import { dataRecords } from '../io/csv.js';
-import { modelParameters, readModel } from '../io/model-file.js';
+import { fileModel, readModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { LOGLIK } from '../models/family.js';
-import { gaussianFamily } from '../models/gaussian.js';
+import { describe, makeFamily } from '../models/registry.js';
 import { finite } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
-import { writeJsonDocument } from '../report/json.js';
+import { componentKeys, structureKeys, writeJsonDocument } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
@@ -48,11 +48,16 @@ async function score(
   input: ReturnType<typeof openInput>,
   options: ReturnType<typeof readOptions>,
 ): Promise<ExitCode> {
-  const theta = modelParameters(model);
+  const scoring = fileModel(model);
+  const { theta, spec } = scoring;
   const data = { x: table.values, w: table.weights };
   checkWeights(data);
   const k = theta.weight.length;
-  const scoring = { theta, variance: model.variance, floor: { floor: model.variance_floor } };
+  // A value outside the family's support (a negative value for a gamma model, a fraction for a Poisson one) has no density.
+  const problem = describe(spec).checkDomain(table.values);
+  if (problem !== null) {
+    throw inputError(`data row ${recordNumbers(table)(problem.index)} has the value ${short(problem.value, 8)}, which the ${model.family} model of ${request.model} cannot score (it ${problem.reason})`);
+  }
   // A value so far from every component that its density is 0 in double precision has no
   // responsibilities and makes ℓ = −∞: refused, naming the row.
   const far = firstUnscored(scoring, table.values);
@@ -63,7 +68,7 @@ async function score(
     );
   }
   announce('fitting');
-  const family = gaussianFamily({ k, variance: model.variance, floor: model.variance_floor });
+  const family = makeFamily(spec);
   // The total log-likelihood Σ w_i log p(x_i | θ) of the new data, in one fused pass.
   const stats = new Float64Array(family.statsLength);
   family.pass(data, theta, stats, 0, table.values.length);
@@ -85,16 +90,17 @@ async function score(
     ...(table.weightName === null ? {} : { zero_weight: table.zeroWeight, weight: table.weightName }),
     total_weight: total,
     k,
-    variance: model.variance,
+    family: model.family,
+    ...structureKeys(model.structure),
     loglik,
     mean_loglik: finite(loglik / total, 'log-likelihood per unit weight'),
-    components: model.components,
+    components: model.components.map((c, j) => ({ label: c.label, weight: c.weight, ...componentKeys(scoring, j) })),
   };
   const labels = rows.labels;
   const floor = { resolution: model.resolution };
   announce('writing');
   if (request.plot !== undefined) {
-    await writePlot(request.plot, { fit: { labels, variance: model.variance, theta, trace: [], floor }, data, varName: table.varName });
+    await writePlot(request.plot, { fit: { labels, structure: model.structure, spec, theta, trace: [], floor }, data, varName: table.varName });
   }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
@@ -103,8 +109,8 @@ async function score(
     input.checkUnchanged('while the CSV report read its rows again');
   } else {
     const c = colours(process.stdout);
-    sink.push(predictionText(summary, theta, c));
-    sink.push(histogramBlock("Histogram and the model's density", data, theta, labels, model.resolution, textPlotWidth(request), c));
+    sink.push(predictionText(summary, labels, model.structure, spec, theta, c));
+    sink.push(histogramBlock("Histogram and the model's density", data, spec, theta, labels, model.resolution, textPlotWidth(request), c));
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');

@@ -1,7 +1,11 @@
 /**
  * Fitted models as files: `--save-model` writes one, `predict` and `--init-model` read it.
  *
- * The file is JSON with a format name and a version. Reading checks every field and every
+ * The file is JSON with a format name and a version. Version 2 (this em-fit writes it) holds
+ * any family: `family`, its options (`variance` for the Gaussian, `df` for the t), the
+ * bounds' inputs (`resolution`, `variance_floor`, `largest`) and per component the label,
+ * the weight and the family's parameters under R's names (with the component's `mean` and
+ * `variance` for the record where they exist). Version 1 (Gaussian only) still reads. Reading checks every field and every
  * invariant a saved model has (finite numbers, weights that add up to 1, variances at or above
  * the floor and all equal under the equal model, a floor and resolution that doubles hold,
  * distinct labels, at most MAX_MODEL_COMPONENTS components), so a file that was edited by
@@ -15,11 +19,12 @@ import { inputError } from '../errors.js';
 import { fileProblem } from './files.js';
 import { writeFileAtomic } from './output-file.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
-import type { GaussianMixture, VarianceModel } from '../models/gaussian.js';
+import { describe, FAMILY_NAMES, type FamilyName, familySpec, type Structure } from '../models/registry.js';
+import type { Model } from '../report/rows.js';
 import { quote, short } from '../text.js';
 
 export const MODEL_FORMAT = 'em-fit-model';
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 
 /** Largest model file read, in bytes: 1,000 components take about 150 KB. */
 export const MAX_MODEL_BYTES = 4 << 20;
@@ -30,36 +35,68 @@ export const MAX_MODEL_COMPONENTS = 1000;
 export interface ModelComponent {
   label: string;
   weight: number;
-  mean: number;
-  variance: number;
+  /** The family's parameters by name (the Gaussian's: mean, variance). */
+  parameters: Record<string, number>;
 }
 
+/** A model file as read (any version) or about to be written. */
 export interface ModelFile {
-  format: typeof MODEL_FORMAT;
-  version: number;
-  family: 'gaussian';
-  variance: VarianceModel;
+  family: FamilyName;
+  structure: Structure;
   /** The column the model was fitted to: predict's default --var. */
   column: string;
   variance_floor: number;
   resolution: number | null;
+  /** The largest |x| of the data fitted, which bounds some families' parameters; null in version 1. */
+  largest: number | null;
   components: ModelComponent[];
   /** How the model was fitted: for the record, not used when reading. */
   fit: Record<string, unknown>;
   created_by: string;
 }
 
-/** The model's parameters, in component order. */
-export function modelParameters(model: ModelFile): GaussianMixture {
+/** The fitted model a file holds: its family rebuilt with the file's bounds, and its parameters. */
+export function fileModel(model: ModelFile): Model {
+  const k = model.components.length;
+  const resolution = model.resolution ?? Math.sqrt(12 * model.variance_floor);
+  const largest = model.largest ?? 0;
+  const spec = familySpec(model.structure, k, { floor: model.variance_floor, resolution, largest });
+  const theta = describe(spec).fromParameters(
+    model.components.map((c) => c.weight),
+    model.components.map((c) => c.parameters),
+  );
+  return { spec, theta };
+}
+
+/** The file's JSON: version 2, the family's options and the components' parameters by name. */
+export function modelJson(model: ModelFile, moments: { mean: number; variance: number }[]): Record<string, unknown> {
+  const s = model.structure;
   return {
-    weight: Float64Array.from(model.components, (c) => c.weight),
-    mean: Float64Array.from(model.components, (c) => c.mean),
-    variance: Float64Array.from(model.components, (c) => c.variance),
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    family: model.family,
+    ...(s.family === 'gaussian' ? { variance: s.variance } : {}),
+    ...(s.family === 't' ? { df: s.df } : {}),
+    column: model.column,
+    variance_floor: model.variance_floor,
+    resolution: model.resolution,
+    largest: model.largest,
+    components: model.components.map((c, k) => ({
+      label: c.label,
+      weight: c.weight,
+      ...c.parameters,
+      // The component's moments, for the record (the Gaussian's are its parameters).
+      ...(s.family === 'gaussian' ? {} : finiteOrNull(moments[k])),
+    })),
+    fit: model.fit,
+    created_by: model.created_by,
   };
 }
 
-export function writeModel(path: string, model: ModelFile): void {
-  writeFileAtomic(path, `${JSON.stringify(model, null, 2)}\n`, 'the model file');
+const finiteOrNull = (m: { mean: number; variance: number }) => ({ mean: Number.isFinite(m.mean) ? m.mean : null, variance: Number.isFinite(m.variance) ? m.variance : null });
+
+export function writeModel(path: string, model: ModelFile, moments: { mean: number; variance: number }[]): void {
+  writeFileAtomic(path, `${JSON.stringify(modelJson(model, moments), null, 2)}\n`, 'the model file');
 }
 
 /** The file's bytes, at most MAX_MODEL_BYTES; throws an input error for a larger file or stream. */
@@ -124,8 +161,9 @@ export function readModel(path: string): ModelFile {
   if (m.version > MODEL_VERSION) {
     throw inputError(`${path} is a model file of version ${m.version}, newer than this em-fit reads (version ${MODEL_VERSION}); upgrade em-fit`);
   }
-  if (m.family !== 'gaussian') return bad(`unknown component family ${quote(String(m.family))}`);
-  if (m.variance !== 'equal' && m.variance !== 'unequal') return bad('"variance" is neither "equal" nor "unequal"');
+  const family = m.version === 1 && m.family === undefined ? 'gaussian' : m.family;
+  if (!FAMILY_NAMES.includes(family as FamilyName)) return bad(`unknown component family ${quote(String(m.family))}`);
+  const structure = structureOf(family as FamilyName, m, bad);
   if (typeof m.column !== 'string') return bad('"column" is not a string');
   const floor = m.variance_floor;
   if (typeof floor !== 'number' || !(floor >= MIN_FLOOR && floor <= MAX_FLOOR)) {
@@ -136,8 +174,11 @@ export function readModel(path: string): ModelFile {
     if (typeof resolution !== 'number' || !(resolution > 0) || !Number.isFinite(resolution)) return bad('"resolution" is neither null nor a positive number');
     if (!close((resolution * resolution) / 12, floor)) return bad(`"variance_floor" ${short(floor)} is not resolution²/12 = ${short((resolution * resolution) / 12)}`);
   }
+  const largest = m.largest ?? null;
+  if (largest !== null && (typeof largest !== 'number' || !(largest >= 0) || !Number.isFinite(largest))) return bad('"largest" is neither null nor a finite number ≥ 0');
   if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
   if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
+  const names = describe(familySpec(structure, 1, { floor, resolution: 1, largest: 1 })).parameterNames;
   let total = 0;
   const labels = new Set<string>();
   const components = m.components.map((c: unknown, i: number): ModelComponent => {
@@ -146,32 +187,57 @@ export function readModel(path: string): ModelFile {
     if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
     if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
     labels.add(o.label);
-    for (const key of ['weight', 'mean', 'variance'] as const) {
+    for (const key of ['weight', ...names]) {
       if (typeof o[key] !== 'number' || !Number.isFinite(o[key])) return bad(`${where} has no finite "${key}"`);
     }
     const weight = o.weight as number;
-    const variance = o.variance as number;
     if (weight < 0 || weight > 1) return bad(`${where} has a weight outside [0, 1]`);
-    // em-fit holds every variance at or above the floor; a smaller one was edited in.
-    if (variance < floor && !close(variance, floor)) return bad(`${where} has the variance ${short(variance)}, below the file's variance floor ${short(floor)}`);
-    if (variance > MAX_FLOOR) return bad(`${where} has the variance ${short(variance)}, above ${short(MAX_FLOOR)}`);
+    const parameters: Record<string, number> = {};
+    for (const key of names) {
+      const v = o[key] as number;
+      // Locations may be anything; every other parameter (a variance, rate, scale, shape, df) is positive.
+      if (!LOCATIONS.has(key) && !(v > 0)) return bad(`${where} has the ${key} ${short(v)}, not positive`);
+      parameters[key] = v;
+    }
+    if (structure.family === 'gaussian') {
+      const variance = parameters.variance;
+      // em-fit holds every variance at or above the floor; a smaller one was edited in.
+      if (variance < floor && !close(variance, floor)) return bad(`${where} has the variance ${short(variance)}, below the file's variance floor ${short(floor)}`);
+      if (variance > MAX_FLOOR) return bad(`${where} has the variance ${short(variance)}, above ${short(MAX_FLOOR)}`);
+    }
     total += weight;
-    return { label: o.label, weight, mean: o.mean as number, variance };
+    return { label: o.label, weight, parameters };
   });
   if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
-  if (m.variance === 'equal' && components.some((c) => !close(c.variance, components[0].variance))) {
+  if (structure.family === 'gaussian' && structure.variance === 'equal' && components.some((c) => !close(c.parameters.variance, components[0].parameters.variance))) {
     return bad('"variance" is "equal" but the components have different variances');
   }
   return {
-    format: MODEL_FORMAT,
-    version: m.version,
-    family: 'gaussian',
-    variance: m.variance,
+    family: family as FamilyName,
+    structure,
     column: m.column,
     variance_floor: floor,
     resolution,
+    largest,
     components,
     fit: typeof m.fit === 'object' && m.fit !== null ? (m.fit as Record<string, unknown>) : {},
     created_by: typeof m.created_by === 'string' ? m.created_by : '',
   };
+}
+
+/** Parameters that are locations, free in sign; the others must be positive. */
+const LOCATIONS = new Set(['mean', 'location', 'meanlog']);
+
+/** The family's options from the file: the Gaussian's variance model, the t's df. */
+function structureOf(family: FamilyName, m: Record<string, unknown>, bad: (what: string) => never): Structure {
+  if (family === 'gaussian') {
+    if (m.variance !== 'equal' && m.variance !== 'unequal') return bad('"variance" is neither "equal" nor "unequal"');
+    return { family, variance: m.variance };
+  }
+  if (family === 't') {
+    const df = m.df;
+    if (df !== 'each' && df !== 'shared' && !(typeof df === 'number' && df > 0 && Number.isFinite(df))) return bad('"df" is neither "each", "shared" nor a positive number');
+    return { family, df };
+  }
+  return { family };
 }

@@ -6,8 +6,9 @@
  * Weights are frequency weights, as in the fit: a row of weight w counts as w rows, and the
  * sample size is W = Σ w_i. Rows of weight 0 are left out.
  */
-import type { Data } from '../models/family.js';
+import type { Data, MixtureParams } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
+import { describe, type FamilySpec, familyName } from '../models/registry.js';
 
 /** Most bins a histogram gets, however many rows there are. */
 export const MAX_BINS = 200;
@@ -218,23 +219,69 @@ export function histogram(data: Data, options: HistogramOptions = {}): Histogram
 }
 
 /**
+ * A fitted mixture as the pictures draw it, whichever its family (see drawnMixture): each
+ * component's weighted density, where it sits and how wide it is.
+ */
+export interface Drawn {
+  k: number;
+  /** π_k f_k(x); for counts, π_k times the probability of the whole number nearest x. */
+  weighted(k: number, x: number): number;
+  /** Where component k is labelled: its mean (a t's location where the mean does not exist). */
+  centre: Float64Array;
+  /** Its width: the sd (a t's scale where the sd is infinite). */
+  spread: Float64Array;
+  /** The support's lower end (0 for positive families, −∞ on the whole line). */
+  lower: number;
+}
+
+/** The mixture of a fit or a model, for the pictures. */
+export function drawnMixture(spec: FamilySpec, theta: MixtureParams): Drawn {
+  const k = theta.weight.length;
+  const name = familyName(spec);
+  if (name === 'gaussian') {
+    const { weight, mean, variance } = theta as GaussianMixture;
+    return {
+      k,
+      // π_k N(x; μ_k, σ²_k) = π_k exp(−(x − μ_k)²/(2σ²_k)) / √(2πσ²_k).
+      weighted: (j, x) => (weight[j] * Math.exp((-0.5 * (x - mean[j]) ** 2) / variance[j])) / Math.sqrt(2 * Math.PI * variance[j]),
+      centre: mean,
+      spread: variance.map(Math.sqrt),
+      lower: -Infinity,
+    };
+  }
+  const description = describe(spec);
+  const centre = new Float64Array(k);
+  const spread = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    const { mean, variance } = description.moments(theta, j);
+    const parameters = description.parameters(theta, j);
+    centre[j] = Number.isFinite(mean) ? mean : parameters.location;
+    spread[j] = Number.isFinite(variance) ? Math.sqrt(variance) : parameters.scale;
+  }
+  const counts = description.kind === 'probability';
+  return {
+    k,
+    weighted: (j, x) => theta.weight[j] * Math.exp(description.logDensity(counts ? Math.round(x) : x, theta, j)),
+    centre,
+    spread,
+    lower: name === 't' ? -Infinity : 0,
+  };
+}
+
+/**
  * Width of the single bin of a constant column, which has no spread to choose one from:
  * √(2π)·σ with σ the narrowest component's sd makes the bar, of height 1/width, as tall as
  * that component's peak 1/(√(2π)·σ), so that bar and curve agree.
  */
-export const singleBinWidth = (theta: GaussianMixture): number => Math.sqrt(2 * Math.PI * theta.variance.reduce((a, v) => Math.min(a, v), Infinity));
+export const singleBinWidth = (m: Drawn): number => Math.sqrt(2 * Math.PI) * m.spread.reduce((a, v) => Math.min(a, v), Infinity);
 
-/** π_k N(x; μ_k, σ²_k) = π_k exp(−(x − μ_k)²/(2σ²_k)) / √(2πσ²_k). */
-export function componentDensity(theta: GaussianMixture, k: number, x: number): number {
-  const s2 = theta.variance[k];
-  const z = x - theta.mean[k];
-  return (theta.weight[k] * Math.exp((-0.5 * z * z) / s2)) / Math.sqrt(2 * Math.PI * s2);
-}
+/** π_k f_k(x). */
+export const componentDensity = (m: Drawn, k: number, x: number): number => m.weighted(k, x);
 
-/** The mixture density p(x | θ) = Σ_k π_k N(x; μ_k, σ²_k). */
-export function mixtureDensity(theta: GaussianMixture, x: number): number {
+/** The mixture density p(x | θ) = Σ_k π_k f_k(x). */
+export function mixtureDensity(m: Drawn, x: number): number {
   let sum = 0;
-  for (let k = 0; k < theta.weight.length; k++) sum += componentDensity(theta, k, x);
+  for (let k = 0; k < m.k; k++) sum += m.weighted(k, x);
   return sum;
 }
 
@@ -246,29 +293,28 @@ const MAX_EXTEND = 0.25;
 /**
  * The x interval of a picture: the histogram's, widened to μ_k ± 3σ_k so that the tails of
  * the components show, but by at most a quarter of the histogram's span on each side, so that
- * a broad component of small weight does not squeeze the bars.
+ * a broad component of small weight does not squeeze the bars, and not below the support.
  */
-export function plotRange(hist: Histogram, theta: GaussianMixture): { lo: number; hi: number } {
+export function plotRange(hist: Histogram, m: Drawn): { lo: number; hi: number } {
   const lo = hist.start;
   const hi = hist.start + hist.width * hist.counts.length;
   const reach = MAX_EXTEND * (hi - lo);
   let left = lo;
   let right = hi;
-  for (let k = 0; k < theta.mean.length; k++) {
-    const sd = Math.sqrt(theta.variance[k]);
-    left = Math.min(left, theta.mean[k] - SDS * sd);
-    right = Math.max(right, theta.mean[k] + SDS * sd);
+  for (let k = 0; k < m.k; k++) {
+    left = Math.min(left, m.centre[k] - SDS * m.spread[k]);
+    right = Math.max(right, m.centre[k] + SDS * m.spread[k]);
   }
-  return { lo: Math.max(left, lo - reach), hi: Math.min(right, hi + reach) };
+  return { lo: Math.max(left, lo - reach, Math.min(lo, m.lower)), hi: Math.min(right, hi + reach) };
 }
 
 /**
- * `points` evenly spaced values from lo to hi, with the component means inside the interval
- * added, in increasing order: the means are the peaks, which a grid coarser than a narrow
+ * `points` evenly spaced values from lo to hi, with the component centres inside the interval
+ * added, in increasing order: the centres are the peaks, which a grid coarser than a narrow
  * component would cut off.
  */
-export function curveGrid(theta: GaussianMixture, lo: number, hi: number, points: number): Float64Array {
+export function curveGrid(m: Drawn, lo: number, hi: number, points: number): Float64Array {
   const grid = Array.from({ length: points }, (_, j) => (points === 1 ? lo : lo + ((hi - lo) * j) / (points - 1)));
-  for (const m of theta.mean) if (m > lo && m < hi) grid.push(m);
+  for (const c of m.centre) if (c > lo && c < hi) grid.push(c);
   return Float64Array.from(grid).sort();
 }

@@ -2,6 +2,7 @@
 import { fitError } from '../errors.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
 import type { Fit } from '../select/fit.js';
+import type { Note } from '../select/notes.js';
 import type { Guard, Selection } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
 import type { RowSet } from './rows.js';
@@ -27,6 +28,8 @@ export interface ReportContext {
   group: string | null;
   /** Every warning: the reader's and the fit's. */
   warnings: string[];
+  /** The fit's and the search's notes as codes and numbers (src/select/notes.ts), for JSON. */
+  notes: Note[];
   /** Include the per-row responsibilities and classification. */
   responsibilities: boolean;
   /** Settings echoed into the report. */

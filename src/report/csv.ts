@@ -9,7 +9,8 @@ import { inputError } from '../errors.js';
 import type { DataRecords } from '../io/csv.js';
 import { fieldTexts, type RecordSink } from '../io/scan.js';
 import { ByteText, type Sink } from '../io/sink.js';
-import { gaussianFamily } from '../models/gaussian.js';
+import type { Family, MixtureParams } from '../models/family.js';
+import { densitySpec, makeFamily } from '../models/registry.js';
 import { numberText } from './format.js';
 import { argmax, type Model, type RowBlock, type RowSet, rowBlocks } from './rows.js';
 
@@ -126,7 +127,7 @@ export class GroupsCsv {
   private readonly column: Map<string, number>;
   /** Each group's model while rows of it remain to be written; null once done or when not fitted. */
   private readonly models: (GroupModel | null)[];
-  private readonly families = new Map<GroupModel, ReturnType<typeof gaussianFamily>>();
+  private readonly families = new Map<GroupModel, Family<MixtureParams>>();
   private readonly remaining: Int32Array;
   private pending: string[] | null = null;
   private record = 0;
@@ -204,7 +205,7 @@ export class GroupsCsv {
     if (fitted !== null) {
       let family = this.families.get(fitted);
       if (family === undefined) {
-        family = gaussianFamily({ k: fitted.labels.length, variance: fitted.model.variance, floor: fitted.model.floor.floor });
+        family = makeFamily(densitySpec(fitted.model.spec));
         this.families.set(fitted, family);
       }
       const k = fitted.labels.length;

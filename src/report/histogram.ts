@@ -17,9 +17,8 @@
  *                43                                                     96
  */
 import type { Data } from '../models/family.js';
-import type { GaussianMixture } from '../models/gaussian.js';
 import { short, shown } from '../text.js';
-import { curveGrid, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
+import { curveGrid, type Drawn, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
 
 /** Wraps text in colour codes (a Chalk function fits); the identity by default. */
 export type Paint = (text: string) => string;
@@ -58,7 +57,7 @@ const length = (text: string): number => [...text].length;
  * bins it overlaps (none is skipped). The curve is evaluated at two points a column (the dot
  * columns), and steep stretches are joined by vertical runs of dots.
  */
-export function terminalHistogram(data: Data, theta: GaussianMixture, labels: readonly string[], width: number, options: TerminalHistogramOptions = {}): string {
+export function terminalHistogram(data: Data, theta: Drawn, labels: readonly string[], width: number, options: TerminalHistogramOptions = {}): string {
   const height = options.height ?? 8;
   if (!Number.isInteger(width) || width < MIN_WIDTH) throw new RangeError(`terminal histogram width must be an integer ≥ ${MIN_WIDTH}, got ${width}`);
   if (!Number.isInteger(height) || height < 4) throw new RangeError(`terminal histogram height must be an integer ≥ 4, got ${height}`);
@@ -72,31 +71,34 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
   // means), whichever is higher. It sizes the y label and so the plot's width.
   let ymax = 0;
   for (const d of hist.density) ymax = Math.max(ymax, d);
+  const bars = ymax;
   for (const x of curveGrid(theta, lo, hi, 400)) ymax = Math.max(ymax, mixtureDensity(theta, x));
+  // A positive family's density may rise without bound at 0 (a gamma or Weibull of shape below 1): the bars stay readable.
+  if (theta.lower > -Infinity && bars > 0) ymax = Math.min(ymax, 4 * bars);
   const label = short(ymax, 2);
   const gutter = length(label);
   const columns = width - gutter - 2;
   const dx = (hi - lo) / columns;
-  const bars = new Float64Array(columns);
+  const barAt = new Float64Array(columns);
   for (let c = 0; c < columns; c++) {
     const a = lo + c * dx;
     const b = a + dx;
     if (hist.width >= dx) {
       const j = Math.floor((a + dx / 2 - hist.start) / hist.width);
-      bars[c] = j >= 0 && j < hist.density.length ? hist.density[j] : 0;
+      barAt[c] = j >= 0 && j < hist.density.length ? hist.density[j] : 0;
       continue;
     }
     const first = Math.max(0, Math.floor((a - hist.start) / hist.width));
     const last = Math.min(hist.density.length - 1, Math.floor((b - hist.start) / hist.width));
     for (let j = first; j <= last; j++) {
       const overlap = Math.min(b, hist.start + (j + 1) * hist.width) - Math.max(a, hist.start + j * hist.width);
-      if (overlap > 0) bars[c] += (hist.density[j] * overlap) / dx;
+      if (overlap > 0) barAt[c] += (hist.density[j] * overlap) / dx;
     }
   }
   const density = Array.from({ length: 2 * columns }, (_, s) => mixtureDensity(theta, lo + (s + 0.5) * (dx / 2)));
 
   // Bars in eighths of a line; the curve in dot rows (four a line) counted from the bottom.
-  const eighths = Array.from(bars, (d) => Math.min(8 * height, Math.round((d / ymax) * height * 8)));
+  const eighths = Array.from(barAt, (d) => Math.min(8 * height, Math.round((d / ymax) * height * 8)));
   const dotRows = 4 * height;
   const level = Array.from(density, (d) => Math.min(dotRows - 1, Math.floor((d / ymax) * dotRows)));
   const bits = new Uint8Array(columns * height);
@@ -140,7 +142,7 @@ export function terminalHistogram(data: Data, theta: GaussianMixture, labels: re
     const name = shown(label);
     const chars = [...name];
     const cut = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('')}…` : name;
-    rule.place(cut, column(theta.mean[k]) - (length(cut) >> 1));
+    rule.place(cut, column(theta.centre[k]) - (length(cut) >> 1));
   });
   const under = new Line(columns, ' ');
   const { range } = hist;

@@ -4,6 +4,8 @@
  * row per line, so that ten million rows never form one string.
  */
 import { ByteText, type Sink } from '../io/sink.js';
+import { describe, type Structure } from '../models/registry.js';
+import type { Fit } from '../select/fit.js';
 import { type ReportContext, finite } from './context.js';
 import { numberText } from './format.js';
 import { argmax, type RowSet, rowBlocks } from './rows.js';
@@ -13,6 +15,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
   const { fit } = ctx;
   const { theta } = fit;
   const se = ctx.standardErrors;
+  const description = describe(fit.spec);
   return {
     ...(ctx.group === null ? {} : { group: ctx.group }),
     file: ctx.file,
@@ -24,7 +27,8 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     ...(ctx.weightName === null ? {} : { weight: ctx.weightName }),
     total_weight: finite(fit.totalWeight, 'total weight'),
     k: fit.labels.length,
-    variance: fit.variance,
+    family: description.name,
+    ...structureKeys(fit.structure),
     converged: fit.converged,
     stop_reason: fit.stopReason,
     iterations: fit.iterations,
@@ -54,10 +58,11 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
       ? {
           criterion: ctx.selection.criterion,
           selection: ctx.selection.candidates.map((c) => {
-            const searched = ctx.selection?.searched.find((s) => s.k === c.labels.length && s.variance === c.variance);
+            const searched = ctx.selection?.searched.find((s) => s.k === c.labels.length && sameStructure(s.structure, c.structure));
             return {
               k: c.labels.length,
-              variance: c.variance,
+              family: c.structure.family,
+              ...structureKeys(c.structure),
               loglik: finite(c.loglik, 'candidate loglik'),
               ...(c.groupedLoglik === null ? {} : { grouped_loglik: finite(c.groupedLoglik, 'candidate grouped loglik') }),
               n_params: c.nParams,
@@ -73,9 +78,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     components: fit.labels.map((label, k) => ({
       label,
       weight: finite(theta.weight[k], 'weight'),
-      mean: finite(theta.mean[k], 'mean'),
-      variance: finite(theta.variance[k], 'variance'),
-      sd: finite(Math.sqrt(theta.variance[k]), 'sd'),
+      ...componentKeys(fit, k),
       ...(se !== null && typeof se !== 'string'
         ? { se_weight: finite(se.weight[k], 'se'), se_mean: finite(se.mean[k], 'se'), se_variance: finite(se.variance[k], 'se') }
         : {}),
@@ -89,7 +92,34 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
       step: t.step,
     })),
     warnings: ctx.warnings,
+    notes: ctx.notes,
   };
+}
+
+/** The family's options as JSON keys: the Gaussian's `variance` model, the t's `df`. */
+export function structureKeys(s: Structure): Record<string, unknown> {
+  if (s.family === 'gaussian') return { variance: s.variance };
+  if (s.family === 't') return { df: s.df };
+  return {};
+}
+
+const sameStructure = (a: Structure, b: Structure): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * A component's parameters under R's names, then its mean, variance and sd where they exist
+ * (null where they do not: a t's mean for ν ≤ 1, its variance for ν ≤ 2). A Gaussian's
+ * parameters are its mean and variance.
+ */
+export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Record<string, number | null> {
+  const description = describe(fit.spec);
+  const parameters = description.parameters(fit.theta, k);
+  const { mean, variance } = description.moments(fit.theta, k);
+  const out: Record<string, number | null> = {};
+  for (const name of description.parameterNames) out[name] = finite(parameters[name], name);
+  out.mean = Number.isFinite(mean) ? mean : null;
+  out.variance = Number.isFinite(variance) ? variance : null;
+  out.sd = Number.isFinite(variance) ? Math.sqrt(variance) : null;
+  return out;
 }
 
 /** The JSON report of a fit: pretty, or on one line (NDJSON, for --by). */

@@ -16,13 +16,21 @@ import type { Data } from '../models/family.js';
 import type { Criterion } from '../select/criteria.js';
 import type { Fit } from '../select/fit.js';
 import { plural } from '../text.js';
-import { componentDensity, curveGrid, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
+import { structureName } from '../models/registry.js';
+import { componentDensity, curveGrid, drawnMixture, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
 
 /** The parts of a fit that the pictures show; a Fit has them all. */
-export type PlottedFit = Pick<Fit, 'labels' | 'variance' | 'theta' | 'trace'> & { floor: { resolution: number | null } };
+export type PlottedFit = Pick<Fit, 'labels' | 'structure' | 'spec' | 'theta' | 'trace'> & { floor: { resolution: number | null } };
 
-/** One candidate of a model search: its K (the number of labels), variance model and criteria. */
-export type Candidate = Pick<Fit, 'labels' | 'variance' | Criterion>;
+/** One candidate of a model search: its K (the number of labels), structure and criteria. */
+export type Candidate = Pick<Fit, 'labels' | 'structure' | Criterion>;
+
+/** A structure's name in the pictures: "unequal" for a Gaussian alone, "gamma", "t, df each" among families. */
+const seriesName = (c: Pick<Fit, 'structure'>, families: boolean): string => {
+  const option = structureName(c.structure);
+  if (!families) return option;
+  return option === '' ? c.structure.family : `${c.structure.family}, ${option}`;
+};
 
 /** A model search (a Selection fits): the chosen candidate is `best`, compared by identity. */
 export interface PlotSelection {
@@ -63,7 +71,8 @@ function mixtureName(labels: readonly string[]): string {
 /** The histogram with the component and mixture densities over it. */
 function densityPanel(input: PlotInput): Panel {
   const { fit, data, varName } = input;
-  const { theta, labels } = fit;
+  const { labels } = fit;
+  const theta = drawnMixture(fit.spec, fit.theta);
   const k = labels.length;
   const hist = histogram(data, { resolution: fit.floor.resolution, singleWidth: singleBinWidth(theta) });
   const { lo, hi } = plotRange(hist, theta);
@@ -82,7 +91,7 @@ function densityPanel(input: PlotInput): Panel {
   const colour = { field: 'curve', type: 'nominal' as const, title: 'density of', scale: { domain: names, range: [...labels.map((_, j) => PALETTE[j % PALETTE.length]), MIXTURE_COLOUR] } };
   const dash = { field: 'curve', type: 'nominal' as const, title: 'density of', scale: { domain: names, range: [...labels.map(() => [5, 3]), [1, 0]] } };
   return {
-    title: k === 1 ? `${varName}: 1 component` : `${varName}: ${plural(k, 'component')}, ${fit.variance} variances`,
+    title: fit.structure.family === 'gaussian' ? (k === 1 ? `${varName}: 1 component` : `${varName}: ${plural(k, 'component')}, ${fit.structure.variance} variances`) : `${varName}: ${plural(k, `${fit.structure.family} component`)}`,
     width: 680,
     height: 280,
     layer: [
@@ -133,7 +142,8 @@ function tracePanel(fit: PlottedFit): Panel {
 /** The criterion against K, one line per variance model, the chosen model ringed and named. */
 function selectionPanel(selection: PlotSelection): Panel {
   const { criterion } = selection;
-  const row = (c: Candidate) => ({ k: c.labels.length, variance: c.variance, value: c[criterion] });
+  const families = new Set(selection.candidates.map((c) => c.structure.family)).size > 1 || selection.candidates.some((c) => c.structure.family !== 'gaussian');
+  const row = (c: Candidate) => ({ k: c.labels.length, variance: seriesName(c, families), value: c[criterion] });
   const values = selection.candidates.map(row);
   const chosen = [row(selection.best)];
   const ks = values.map((v) => v.k);
@@ -154,7 +164,13 @@ function selectionPanel(selection: PlotSelection): Panel {
       {
         data: { values },
         mark: { type: 'line', point: true },
-        encoding: { x, y, color: { field: 'variance', type: 'nominal', title: 'variances', scale: { domain: ['equal', 'unequal'], range: ['#4c78a8', '#f58518'] } } },
+        encoding: {
+          x,
+          y,
+          color: families
+            ? { field: 'variance', type: 'nominal', title: 'model', scale: { range: PALETTE } }
+            : { field: 'variance', type: 'nominal', title: 'variances', scale: { domain: ['equal', 'unequal'], range: ['#4c78a8', '#f58518'] } },
+        },
       },
       { data: { values: chosen }, mark: { type: 'point', shape: 'circle', size: 260, filled: false, strokeWidth: 2, color: MIXTURE_COLOUR }, encoding: { x, y } },
       { data: { values: chosen }, mark: { type: 'text', text: 'chosen', dy: 20, fontWeight: 'bold' }, encoding: { x, y } },

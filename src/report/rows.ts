@@ -3,15 +3,19 @@
  * array is ever held: responsibilities r_ik at the final θ, the most likely component and
  * the row's number in the input.
  */
-import { gaussianFamily, type GaussianMixture, type VarianceModel } from '../models/gaussian.js';
+import type { MixtureParams } from '../models/family.js';
+import { densitySpec, type FamilySpec, makeFamily } from '../models/registry.js';
 
 /** Rows per block. */
 const BLOCK = 4096;
 
+/**
+ * A fitted model as everything after the fit sees it (reports, model files, predict): the
+ * family as built, with its K and options, and the parameters. A Fit is one.
+ */
 export interface Model {
-  theta: GaussianMixture;
-  variance: VarianceModel;
-  floor: { floor: number };
+  spec: FamilySpec;
+  theta: MixtureParams;
 }
 
 /** The rows a report lists: the model that scores them and where they came from. */
@@ -41,7 +45,8 @@ export interface RowBlock {
 /** Responsibilities and log-densities of x under the model, a block of rows at a time. */
 export function* rowBlocks(model: Model, x: Float64Array, limit = x.length): Generator<RowBlock> {
   const k = model.theta.weight.length;
-  const family = gaussianFamily({ k, variance: model.variance, floor: model.floor.floor });
+  // The density's responsibilities, also for a fit to coarsened data (as mclust gives them).
+  const family = makeFamily(densitySpec(model.spec));
   const r = new Float64Array(BLOCK * k);
   const logDensity = new Float64Array(BLOCK);
   for (let start = 0; start < limit; start += BLOCK) {

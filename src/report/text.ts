@@ -7,9 +7,12 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Sink } from '../io/sink.js';
 import type { Data } from '../models/family.js';
+import type { MixtureParams } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
-import { resolutionWords } from '../select/fit.js';
+import { describe, type FamilySpec, familyName, type Structure, structureName } from '../models/registry.js';
+import { drawnMixture } from './bins.js';
+import { resolutionWords } from './notes.js';
 import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
@@ -43,8 +46,38 @@ const percent = (share: number): string => `${(100 * share).toFixed(share < 0.1 
 /** A bold title, then `name  value` lines. */
 const keyValues = (title: string, pairs: [string, string][]): string => [title, ...pairs.map(([key, value]) => `  ${key.padEnd(16)}${value}`)].join('\n');
 
-/** The parameter table: one row per component, with ± standard errors when given. */
-function componentsTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance): string {
+/**
+ * The parameter table: one row per component. A Gaussian's weight, mean, variance and sd,
+ * with ± standard errors when given; another family's weight, its parameters by name, and
+ * the component's mean and sd where they exist.
+ */
+function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance): string {
+  if (familyName(spec) !== 'gaussian') return familyTable(labels, spec, theta, c);
+  return gaussianTable(labels, theta as GaussianMixture, se, c);
+}
+
+function familyTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, c: ChalkInstance): string {
+  const description = describe(spec);
+  const names = description.parameterNames;
+  const head = ['component', 'weight', ...names, 'mean', 'sd'];
+  const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
+  const maybe = (v: number): string => (Number.isFinite(v) ? num(v, 7) : v === Infinity ? '∞' : '–');
+  labels.forEach((label, k) => {
+    const parameters = description.parameters(theta, k);
+    const { mean, variance } = description.moments(theta, k);
+    t.push([printable(label), num(theta.weight[k], 6), ...names.map((name) => num(parameters[name], 7)), maybe(mean), maybe(Math.sqrt(variance))]);
+  });
+  return t.toString();
+}
+
+/** A candidate's structure in the summary: "unequal variances", "gamma", "t (df each)". */
+export function structureWords(s: Structure, k: number): string {
+  if (s.family === 'gaussian') return `${s.variance} variance${k === 1 ? '' : 's'}`;
+  const option = structureName(s);
+  return option === '' ? s.family : `${s.family} (${option})`;
+}
+
+function gaussianTable(labels: readonly string[], theta: GaussianMixture, se: StandardErrors | null, c: ChalkInstance): string {
   const pm = (v: number): string[] => (se === null ? [] : [`± ${num(v, 3)}`]);
   const head = ['component', 'weight', ...(se ? ['± se'] : []), 'mean', ...(se ? ['± se'] : []), 'variance', ...(se ? ['± se'] : []), 'sd'];
   const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
@@ -77,7 +110,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const zero = ctx.zeroWeight ? `, ${ctx.zeroWeight} of weight 0 left out` : '';
   return keyValues(c.bold(printable(`${ctx.varName} in ${ctx.file === '-' ? 'standard input' : ctx.file}${start}`)), [
     ['rows', `${fit.n} used, ${ctx.skipped} skipped${zero}${ctx.weightName === null ? '' : `, total weight ${num(fit.totalWeight, 8)} (column ${printable(ctx.weightName)})`}`],
-    ['components', `${k}, ${fit.variance} variance${k === 1 ? '' : 's'}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
+    ['components', `${k}, ${structureWords(fit.structure, k)}${ctx.selection ? `, chosen by ${ctx.selection.criterion.toUpperCase()} among ${plural(ctx.selection.candidates.length, 'model')}` : ''}`],
     ['status', status],
     ['log-likelihood', num(fit.loglik, 10)],
     ...(fit.groupedLoglik === null ? [] : [['grouped', `${num(fit.groupedLoglik, 10)} (the criteria's, see below)`] as [string, string]]),
@@ -85,7 +118,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['AIC', num(fit.aic, 8)],
     ['estimation', estimation],
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
-    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor)})`],
+    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`],
     ['variance floor', floor],
   ]);
 }
@@ -95,11 +128,15 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   const selection = ctx.selection;
   if (selection === null) return '';
   const grouped = selection.heaping !== null;
-  const head = ['K', 'variance', grouped ? 'grouped ℓ' : 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
+  // Gaussians alone: their variance model; other families: the family and its option.
+  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian');
+  const head = ['K', families ? 'model' : 'variance', grouped ? 'grouped ℓ' : 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
   const t = table(c, head, ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
   for (const fit of selection.candidates) {
     const chosen = fit === selection.best;
-    const row = [String(fit.labels.length), fit.variance, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
+    const option = structureName(fit.structure);
+    const model = families ? (fit.structure.family === 'gaussian' ? `gaussian, ${option}` : option === '' ? fit.structure.family : `${fit.structure.family}, ${option}`) : option;
+    const row = [String(fit.labels.length), model, num(fit.groupedLoglik ?? fit.loglik, 10), String(fit.nParams), num(fit.bic, 8), num(fit.aic, 8), num(fit.icl, 8), fit.converged ? 'yes' : 'NO', chosen ? `← lowest ${selection.criterion.toUpperCase()}` : ''];
     t.push(chosen ? row.map((cell) => c.bold(cell)) : row);
   }
   const heap = selection.heaping;
@@ -128,7 +165,7 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
   const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(`No standard errors: ${ctx.standardErrors}.`)}` : '';
-  return componentsTable(ctx.fit.labels, ctx.fit.theta, se, c) + note;
+  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c) + note;
 }
 
 /** The first `limit` rows of the responsibility table, written a block of rows at a time. */
@@ -194,35 +231,33 @@ export interface PredictionSummary {
   skipped: number;
   total_weight: number;
   k: number;
-  variance: string;
   loglik: number;
   mean_loglik: number;
-  components: { label: string; weight: number; mean: number; variance: number }[];
 }
 
-export function predictionText(s: PredictionSummary, theta: GaussianMixture, c: ChalkInstance): string {
+export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance): string {
   const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
-    ['components', `${s.k}, ${s.variance} variance${s.k === 1 ? '' : 's'}`],
+    ['components', `${s.k}, ${structureWords(structure, s.k)}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
   ]);
-  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(s.components.map((m) => m.label), theta, null, c)}\n`;
+  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c)}\n`;
 }
 
 /**
  * The histogram of the data with the mixture's density over it, under a title, or '' when
  * not asked for (width null) or the terminal is too narrow.
  */
-export function histogramBlock(title: string, data: Data, theta: GaussianMixture, labels: readonly string[], resolution: number | null, width: number | null, c: ChalkInstance): string {
+export function histogramBlock(title: string, data: Data, spec: FamilySpec, theta: MixtureParams, labels: readonly string[], resolution: number | null, width: number | null, c: ChalkInstance): string {
   if (width === null || width < MIN_WIDTH) return '';
-  const plot = terminalHistogram(data, theta, labels, width, { resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
+  const plot = terminalHistogram(data, drawnMixture(spec, theta), labels, width, { resolution, paint: { bar: c.blue, curve: c.bold, axis: c.dim } });
   return `\n${c.bold(title)}\n${plot}\n`;
 }
 
 export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
-  return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
+  return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.spec, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 
 export async function writeText(ctx: ReportContext, c: ChalkInstance, rows: number, sink: Sink): Promise<void> {

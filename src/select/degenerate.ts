@@ -25,8 +25,8 @@
  * such a run with a singular covariance); a fit from a partition or a model is reported with
  * a warning instead.
  */
-import type { Data } from '../models/family.js';
-import { gaussianFamily, type GaussianMixture, type VarianceModel } from '../models/gaussian.js';
+import type { Data, MixtureParams } from '../models/family.js';
+import { type Description, describe, type FamilySpec, makeFamily } from '../models/registry.js';
 import { short } from '../text.js';
 
 /**
@@ -149,43 +149,62 @@ const BLOCK = 4096;
 /**
  * The degenerate components of θ: their weight N_k = π_k Σw (in observations' worth, with
  * `perWeight` observations per unit of weight), their spread over the distinct values of
- * `compact` (see compress: the data, or a sample of them) and their width against δ.
+ * `compact` (see compress: the data, or a sample of them) and their width (sd) against δ.
+ * A family whose likelihood is a probability (counts) is bounded: only the weight counts.
  */
-export function degeneracies(theta: GaussianMixture, variance: VarianceModel, floor: number, compact: Data, totalWeight: number, perWeight: number, resolution: number): Degeneracy[] {
+export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Data, totalWeight: number, perWeight: number, resolution: number): Degeneracy[] {
   const K = theta.weight.length;
-  const family = gaussianFamily({ k: K, variance, floor });
+  const family = makeFamily(spec);
+  const description = describe(spec);
+  const bounded = description.kind === 'probability';
   const n = new Float64Array(K);
   const squares = new Float64Array(K);
   const top = new Float64Array(K);
   const at = new Float64Array(K);
   const m = compact.x.length;
-  const r = new Float64Array(BLOCK * K);
-  const logDensity = new Float64Array(BLOCK);
-  for (let start = 0; start < m; start += BLOCK) {
-    const end = Math.min(m, start + BLOCK);
-    family.posterior(compact.x, theta, start, end, r, logDensity);
-    for (let v = start; v < end; v++) {
-      const wv = compact.w === null ? 1 : compact.w[v];
-      for (let k = 0; k < K; k++) {
-        const nkv = wv * r[(v - start) * K + k];
-        n[k] += nkv;
-        squares[k] += nkv * nkv;
-        if (nkv > top[k]) {
-          top[k] = nkv;
-          at[k] = compact.x[v];
+  if (!bounded) {
+    const r = new Float64Array(BLOCK * K);
+    const logDensity = new Float64Array(BLOCK);
+    for (let start = 0; start < m; start += BLOCK) {
+      const end = Math.min(m, start + BLOCK);
+      family.posterior(compact.x, theta, start, end, r, logDensity);
+      for (let v = start; v < end; v++) {
+        const wv = compact.w === null ? 1 : compact.w[v];
+        for (let k = 0; k < K; k++) {
+          const nkv = wv * r[(v - start) * K + k];
+          n[k] += nkv;
+          squares[k] += nkv * nkv;
+          if (nkv > top[k]) {
+            top[k] = nkv;
+            at[k] = compact.x[v];
+          }
         }
       }
     }
   }
   const found: Degeneracy[] = [];
-  const gap = spacing(compact);
+  const gap = bounded ? 0 : spacing(compact);
   for (let k = 0; k < K; k++) {
     const worth = theta.weight[k] * totalWeight * perWeight;
-    const sd = Math.sqrt(theta.variance[k]);
-    if (worth < MIN_OBSERVATIONS) found.push({ component: k, kind: 'weight', value: worth });
-    else if ((n[k] * n[k]) / squares[k] < MIN_VALUES) found.push({ component: k, kind: 'single-value', value: (n[k] * n[k]) / squares[k], at: at[k] });
+    if (worth < MIN_OBSERVATIONS) {
+      found.push({ component: k, kind: 'weight', value: worth });
+      continue;
+    }
+    if (bounded) continue;
+    const sd = spread(description, theta, k);
+    if ((n[k] * n[k]) / squares[k] < MIN_VALUES) found.push({ component: k, kind: 'single-value', value: (n[k] * n[k]) / squares[k], at: at[k] });
     else if (sd < resolution / SQRT_2PI) found.push({ component: k, kind: 'narrow', value: sd });
     else if (worth < FEW_POINTS && sd < gap / SQRT_2PI) found.push({ component: k, kind: 'tight', value: sd, spacing: gap });
   }
   return found;
+}
+
+/**
+ * A component's width in the units of x: its standard deviation, or where that is infinite
+ * (a t with ν ≤ 2) its scale parameter.
+ */
+function spread(description: Description, theta: MixtureParams, k: number): number {
+  const { variance } = description.moments(theta, k);
+  if (Number.isFinite(variance)) return Math.sqrt(variance);
+  return description.parameters(theta, k).scale ?? Infinity;
 }

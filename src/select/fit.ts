@@ -8,15 +8,20 @@ import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, 
 import { fitError } from '../errors.js';
 import type { VarianceFloor } from '../models/floor.js';
 import { type Data, type Family, LOGLIK, type MixtureParams } from '../models/family.js';
-import { type GaussianMixture, type VarianceModel, type VariancePenalty, gaussianFamily } from '../models/gaussian.js';
-import { type Coarsening, groupedGaussianFamily } from '../models/gaussian-grouped.js';
+import type { GaussianMixture, VariancePenalty } from '../models/gaussian.js';
+import type { Coarsening } from '../models/gaussian-grouped.js';
+import { boundNamesOf, densitySpec, describe, type FamilySpec, familyName, familySpec, makeFamily, startFromPartition, type Structure } from '../models/registry.js';
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
-import { type Degeneracy, degeneracies, MIN_OBSERVATIONS, worth } from './degenerate.js';
+import { type Degeneracy, degeneracies, MIN_OBSERVATIONS } from './degenerate.js';
+import type { Note, ResolutionOrigin } from './notes.js';
 
 export interface FitSettings extends EmOptions {
-  variance: VarianceModel;
+  /** The family and its options (the Gaussian's variance model, the t's degrees of freedom). */
+  structure: Structure;
   floor: VarianceFloor;
+  /** The largest |x| of the data: with δ, it bounds the parameters of the families beyond the Gaussian (see registry.ts). */
+  largest: number;
   /** The penalty on the variances (penalized maximum likelihood), or null/absent for plain ML. */
   penalty?: VariancePenalty | null;
   /** Number the components by increasing mean (when the labels carry no meaning of their own). */
@@ -44,11 +49,15 @@ export interface DegeneracyCheck {
   perWeight: number;
 }
 
-export interface Fit {
+export interface Fit<P extends MixtureParams = MixtureParams> {
   /** Component labels, in component order. */
   labels: string[];
-  variance: VarianceModel;
-  theta: GaussianMixture;
+  /** The family and its options. */
+  structure: Structure;
+  /** The family as built (options, bounds): what scores rows, draws densities and is saved. */
+  spec: FamilySpec;
+  /** π_k and the family's parameters (see registry.ts, describe). */
+  theta: P;
   /** Rows used. */
   n: number;
   /** Σ w_i (= n without weights): the sample size of the criteria. */
@@ -82,9 +91,12 @@ export interface Fit {
   rejected: number;
   trace: TraceEntry[];
   floor: VarianceFloor;
+  /** The largest |x| of the data, which with δ bounds some families' parameters (model files keep it). */
+  largest: number;
   /** The degenerate components found (empty when none, or when not checked). */
   degenerate: Degeneracy[];
-  warnings: string[];
+  /** What the fit has to say (bounds held, degenerate components, convergence), as codes and numbers. */
+  notes: Note[];
 }
 
 /** Σ w_i. */
@@ -124,52 +136,43 @@ export function checkScale(data: Data): void {
   }
 }
 
+/** The number of distinct values of positive weight, counting up to `upTo` at most. */
+export function distinctCount(data: Data, upTo: number): number {
+  const { x, w } = data;
+  const distinct = new Set<number>();
+  for (let i = 0; i < x.length && distinct.size < upTo; i++) {
+    if (w === null || w[i] > 0) distinct.add(x[i]);
+  }
+  return distinct.size;
+}
+
 /**
  * Refuses `k` components for data with fewer distinct values (of positive weight), with the
  * remedy (exit 4). The scale is checked once, before, by checkScale.
  */
 export function checkFittable(data: Data, k: number): void {
-  const { x, w } = data;
-  const distinct = new Set<number>();
-  for (let i = 0; i < x.length && distinct.size < k; i++) {
-    if (w === null || w[i] > 0) distinct.add(x[i]);
-  }
-  if (distinct.size < k) {
-    throw fitError(
-      `the data hold ${plural(distinct.size, 'distinct value')}, fewer than the ${k} components asked for; use at most ${distinct.size} component${distinct.size === 1 ? '' : 's'}`,
-    );
+  const distinct = distinctCount(data, k);
+  if (distinct < k) {
+    throw fitError(`the data hold ${plural(distinct, 'distinct value')}, fewer than the ${k} components asked for; use at most ${distinct} component${distinct === 1 ? '' : 's'}`);
   }
 }
 
 /**
- * The M-step on a hard partition: weight n_k/n, mean and variance (divisor n_k) of each
- * label's rows, with the variance floor applied. `codes[i]` is the component of row i.
+ * The M-step on a hard partition (`codes[i]` the component of row i) for the family of
+ * `spec`: weight n_k/n and each label's own parameters, within the family's bounds
+ * (floored[k] = 1 where a bound holds component k). A label whose rows all have weight 0
+ * cannot start a component: an error naming it.
  */
-export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], variance: VarianceModel, floor: number, penalty: VariancePenalty | null = null) {
+export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], spec: FamilySpec): { theta: MixtureParams; floored: Uint8Array } {
   const k = labels.length;
-  const family = gaussianFamily({ k, variance, floor, penalty });
-  // Centre each label's sums at its first value: the shifted-data algorithm, exact enough
-  // for the variance even when the data sit far from zero.
-  const centre = family.create();
-  const seen = new Uint8Array(k);
-  for (let i = 0; i < codes.length; i++) {
-    if (!seen[codes[i]]) {
-      seen[codes[i]] = 1;
-      centre.mean[codes[i]] = data.x[i];
-    }
-  }
-  centre.variance.fill(floor);
-  const stats = new Float64Array(family.statsLength);
-  family.partitionStats(data, codes, centre, stats);
+  const mass = new Float64Array(k);
+  for (let i = 0; i < codes.length; i++) mass[codes[i]] += data.w === null ? 1 : data.w[i];
   for (let j = 0; j < k; j++) {
-    if (!(family.componentWeight(stats, j) > 0)) {
+    if (!(mass[j] > 0)) {
       throw fitError(`label ${quote(labels[j])} has total weight 0, so its component cannot be started; give it rows of positive weight or drop it`);
     }
   }
-  const theta = family.create();
-  const floored = new Uint8Array(k);
-  family.mStep(stats, centre, theta, floored);
-  return { theta, floored };
+  return startFromPartition(spec, data, codes);
 }
 
 /**
@@ -178,43 +181,54 @@ export function partitionStart(data: Data, codes: Int32Array, labels: readonly s
  */
 export function* fitFrom(
   data: Data,
-  theta0: GaussianMixture,
+  theta0: MixtureParams,
   labels: string[],
   settings: FitSettings,
   initialFloored: Uint8Array,
   pool?: PassPool,
 ): Generator<Progress, Fit> {
-  const k = labels.length;
-  const options = { k, variance: settings.variance, floor: settings.floor.floor, penalty: settings.penalty };
-  const coarsening = settings.coarsening ?? null;
-  const family = coarsening === null ? gaussianFamily(options) : groupedGaussianFamily({ ...options, coarsening });
+  const spec = fitSpec(settings, labels.length);
+  const family = makeFamily(spec, data);
   const runner = pool ? pool.runner(family) : serialRunner(family, data);
-  let run: EmRun<GaussianMixture>;
-  const abandon = settings.abandonDegenerate === undefined ? undefined : abandonment(settings.abandonDegenerate.perWeight * totalWeight(data), settings.floor.floor);
+  let run: EmRun<MixtureParams>;
+  const abandon = settings.abandonDegenerate === undefined ? undefined : abandonment(settings.abandonDegenerate.perWeight * totalWeight(data), spec);
   try {
     run = yield* emSteps(family, runner, theta0, { ...settings, abandon });
   } finally {
     runner.release();
   }
   // A grouped fit also reports the density's ℓ at its θ, the number mclust would give.
-  const density = coarsening === null ? run.loglik : onePass(gaussianFamily(options), data, run.theta, pool)[LOGLIK];
-  return summarize(data, run, labels, settings, family.nParams, initialFloored, density);
+  const density = spec.family === 'gaussian-grouped' ? onePass(makeFamily(densitySpec(spec)), data, run.theta, pool)[LOGLIK] : run.loglik;
+  return summarize(data, run, labels, settings, spec, family.nParams, initialFloored, density);
 }
 
-/** The test of FitSettings.abandonDegenerate, for data of `observations` observations' worth in all. */
-function abandonment(observations: number, floor: number): (theta: MixtureParams) => boolean {
+/** The spec a fit runs: its structure's, with the Gaussian's penalty and coarsening when set. */
+export function fitSpec(settings: Pick<FitSettings, 'structure' | 'floor' | 'largest' | 'penalty' | 'coarsening'>, k: number): FamilySpec {
+  const spec = familySpec(settings.structure, k, { floor: settings.floor.floor, resolution: settings.floor.resolution, largest: settings.largest });
+  if (spec.family !== 'gaussian') return spec;
+  const penalized = { ...spec, penalty: settings.penalty ?? null };
+  return settings.coarsening ? { ...penalized, family: 'gaussian-grouped', coarsening: settings.coarsening } : penalized;
+}
+
+/**
+ * The test of FitSettings.abandonDegenerate, for data of `observations` observations' worth
+ * in all: a component under half an observation's worth, or (a Gaussian) under two and at
+ * the variance floor.
+ */
+function abandonment(observations: number, spec: FamilySpec): (theta: MixtureParams) => boolean {
+  const floor = spec.family === 'gaussian' || spec.family === 'gaussian-grouped' ? spec.floor : null;
   return (theta) => {
-    const { weight, variance } = theta as GaussianMixture;
+    const { weight } = theta;
     for (let k = 0; k < weight.length; k++) {
       const worth = weight[k] * observations;
-      if (worth < 0.5 || (worth < MIN_OBSERVATIONS && variance[k] <= floor)) return true;
+      if (worth < 0.5 || (floor !== null && worth < MIN_OBSERVATIONS && (theta as GaussianMixture).variance[k] <= floor)) return true;
     }
     return false;
   };
 }
 
 /** The statistics of one pass of `family` over all the data at θ. */
-function onePass(family: Family<GaussianMixture>, data: Data, theta: GaussianMixture, pool?: PassPool): Float64Array {
+function onePass(family: Family<MixtureParams>, data: Data, theta: MixtureParams, pool?: PassPool): Float64Array {
   const runner = pool ? pool.runner(family) : serialRunner(family, data);
   try {
     const stats = new Float64Array(family.statsLength);
@@ -234,11 +248,28 @@ export function continued(first: Fit, second: Fit): Fit {
   return { ...second, trace, iterations: first.iterations + second.iterations, passes: first.passes + second.passes, rejected: first.rejected + second.rejected };
 }
 
-/** Reorders the components of a run (and their floor records) by increasing mean, in place. */
-function sortByMean(run: EmRun<GaussianMixture>, initialFloored: Uint8Array): void {
-  const { weight, mean, variance } = run.theta;
-  const order = Array.from(mean, (_, k) => k).sort((a, b) => mean[a] - mean[b]);
-  for (const a of [weight, mean, variance, run.floorCount, initialFloored]) {
+/**
+ * The order of the components by increasing mean (by the first parameter, e.g. a t's
+ * location, where the mean does not exist), ties by index.
+ */
+function meanOrder(spec: FamilySpec, theta: MixtureParams): number[] {
+  const description = describe(spec);
+  const key = theta.weight.map((_, k) => {
+    const { mean } = description.moments(theta, k);
+    return Number.isFinite(mean) ? mean : description.parameters(theta, k)[description.parameterNames[0]];
+  });
+  return Array.from(key, (_, k) => k).sort((a, b) => key[a] - key[b] || a - b);
+}
+
+/**
+ * Reorders the components of a run (every per-component parameter array, and their floor
+ * records) by `order`, in place. Arrays of another length hold parameters of the whole
+ * mixture (the grouped Gaussian's heap share p, of length 1) and stay as they are.
+ */
+function reorder(run: EmRun<MixtureParams>, initialFloored: Uint8Array, order: number[]): void {
+  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length === order.length);
+  const arrays = [...perComponent, run.floorCount, initialFloored];
+  for (const a of arrays) {
     const copy = a.slice();
     order.forEach((from, to) => {
       a[to] = copy[from];
@@ -246,23 +277,25 @@ function sortByMean(run: EmRun<GaussianMixture>, initialFloored: Uint8Array): vo
   }
 }
 
-function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, nParams: number, initialFloored: Uint8Array, density: number): Fit {
-  if (settings.orderByMean) sortByMean(run, (initialFloored = initialFloored.slice()));
+function summarize(data: Data, run: EmRun<MixtureParams>, labels: string[], settings: FitSettings, spec: FamilySpec, nParams: number, initialFloored: Uint8Array, density: number): Fit {
+  if (settings.orderByMean) reorder(run, (initialFloored = initialFloored.slice()), meanOrder(spec, run.theta));
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
   const check = settings.degeneracy;
-  const degenerate = check === undefined ? [] : degeneracies(run.theta, settings.variance, settings.floor.floor, check.compact, total, check.perWeight, settings.floor.resolution);
+  const degenerate = check === undefined ? [] : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
+  const grouped = spec.family === 'gaussian-grouped';
   return {
     labels,
-    variance: settings.variance,
+    structure: settings.structure,
+    spec,
     theta: run.theta,
     n: data.x.length,
     totalWeight: total,
     loglik: density,
-    groupedLoglik: settings.coarsening ? run.loglik : null,
-    coarsening: settings.coarsening ?? null,
+    groupedLoglik: grouped ? run.loglik : null,
+    coarsening: grouped ? spec.coarsening : null,
     objective: run.objective,
-    penalty: penaltyOf(settings),
+    penalty: penaltyOf(spec),
     nParams,
     // From the likelihood EM maximised: the density's, or the coarsened data's.
     bic: bic(run.loglik, nParams, total),
@@ -277,87 +310,62 @@ function summarize(data: Data, run: EmRun<GaussianMixture>, labels: string[], se
     rejected: run.rejected,
     trace: settings.lean ? [] : run.trace,
     floor: settings.floor,
+    largest: settings.largest,
     degenerate,
-    warnings: settings.lean ? [] : [...floorWarnings(run, labels, settings, initialFloored), ...degeneracyWarnings(degenerate, run, labels, settings, total), ...convergenceWarnings(run, settings)],
+    notes: settings.lean ? [] : [...boundNotes(run, labels, settings, spec, initialFloored), ...degeneracyNotes(degenerate, run, labels, settings, total), ...convergenceNotes(run, settings, spec)],
   };
 }
 
-/** The penalty in force: only the unequal model has one (see gaussian.ts). */
-const penaltyOf = (settings: FitSettings): VariancePenalty | null => (settings.variance === 'unequal' ? (settings.penalty ?? null) : null);
+/** The penalty in force: only the Gaussian's unequal model has one (see gaussian.ts). */
+const penaltyOf = (spec: FamilySpec): VariancePenalty | null => ((spec.family === 'gaussian' || spec.family === 'gaussian-grouped') && spec.variance === 'unequal' ? (spec.penalty ?? null) : null);
 
-/** How the resolution δ was found, in words. */
-export function resolutionWords(floor: VarianceFloor): string {
-  switch (floor.resolutionSource) {
-    case 'values':
-      return 'detected in the values';
-    case 'machine':
-      return 'the spacing of doubles at the data';
-    case 'user':
-      return 'set by --resolution';
-    default:
-      return 'from the written decimals';
-  }
-}
+/** Where δ came from, for the notes. */
+const origin = (floor: VarianceFloor): ResolutionOrigin => ({ resolution: floor.resolution, resolutionSource: floor.resolutionSource, userFloor: floor.source === 'user' });
 
-function floorWarnings(run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, initialFloored: Uint8Array): string[] {
-  const out: string[] = [];
-  const { floor } = settings;
-  const why = floor.source === 'user' ? 'set by --min-variance' : `data resolution ${short(floor.resolution)}, ${resolutionWords(floor)}`;
-  const where = (k: number): string => {
-    const parts: string[] = [];
-    if (initialFloored[k]) parts.push('at the start');
-    if (run.floorCount[k] > 0) parts.push(`in ${run.floorCount[k]} of ${plural(run.iterations, 'iteration')}`);
-    return parts.join(' and ') + (run.theta.variance[k] <= floor.floor ? ', including the final fit' : '');
-  };
-  const component = (k: number): string =>
-    settings.variance === 'equal' ? 'the common variance' : `the variance of component ${quote(labels[k])}`;
-  const ks = settings.variance === 'equal' ? [0] : labels.map((_, k) => k);
+/** The components held at a bound (a Gaussian's at the variance floor): at the start, in how many iterations, at the end. */
+function boundNotes(run: EmRun<MixtureParams>, labels: string[], settings: FitSettings, spec: FamilySpec, initialFloored: Uint8Array): Note[] {
+  const family = familyName(spec);
+  const equal = settings.structure.family === 'gaussian' && settings.structure.variance === 'equal';
+  const ks = equal ? [0] : labels.map((_, k) => k);
+  const gaussian = family === 'gaussian';
+  const bounds = gaussian ? ['variance-floor'] : boundNamesOf(spec);
+  const out: Note[] = [];
   for (const k of ks) {
-    if (initialFloored[k] || run.floorCount[k] > 0) {
-      out.push(`${component(k)} was held at the floor ${short(floor.floor)} (${why}) ${where(k)}`);
-    }
+    if (!initialFloored[k] && run.floorCount[k] === 0) continue;
+    const final = gaussian ? (run.theta as GaussianMixture).variance[k] <= settings.floor.floor : false;
+    out.push({ code: 'bound', family, component: equal ? null : labels[k], bounds, floor: settings.floor.floor, atStart: initialFloored[k] === 1, iterations: run.floorCount[k], of: run.iterations, final, ...origin(settings.floor) });
   }
   return out;
 }
 
 /**
- * Words for the degenerate components; without the check, still the components that have
- * all but vanished (less than half an observation's worth: a single row's 1/n is not flagged).
+ * Notes for the degenerate components; without the check, still the components that have
+ * all but vanished (less than half an observation's worth: a single row's 1/n is not noted).
  */
-function degeneracyWarnings(found: Degeneracy[], run: EmRun<GaussianMixture>, labels: string[], settings: FitSettings, total: number): string[] {
-  const out: string[] = [];
-  const vanished = (k: number): string =>
-    `component ${quote(labels[k])} has weight ${short(run.theta.weight[k])}, less than half an observation's worth: it has all but vanished; consider fewer components`;
+function degeneracyNotes(found: Degeneracy[], run: EmRun<MixtureParams>, labels: string[], settings: FitSettings, total: number): Note[] {
+  const out: Note[] = [];
+  const vanished = (k: number): Note => ({ code: 'vanished', component: labels[k], weight: run.theta.weight[k] });
   if (settings.degeneracy === undefined) {
     labels.forEach((_, k) => {
       if (run.theta.weight[k] * total < 0.5) out.push(vanished(k));
     });
     return out;
   }
-  const { floor } = settings;
   for (const d of found) {
-    const name = `component ${quote(labels[d.component])}`;
-    if (d.kind === 'weight') {
-      out.push(d.value < 0.5 ? vanished(d.component) : `${name} rests on ${worth(d.value)} of weight, fewer than ${MIN_OBSERVATIONS}: it is not a genuine component; consider fewer components`);
-    } else if (d.kind === 'single-value') {
-      const hint = floor.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
-      out.push(`${name} sits on a single value (${short(d.at ?? 0, 8)}; its weight is spread over the equivalent of ${short(d.value, 3)} values): a spike on tied values, not a genuine component; consider fewer components${hint}`);
-    } else if (d.kind === 'narrow') {
-      out.push(`${name} is narrower (sd ${short(d.value)}) than the data's resolution ${short(floor.resolution)} (${resolutionWords(floor)}) allows: its peak density exceeds what one recorded value can hold; consider fewer components`);
-    } else {
-      out.push(`${name} rests on ${worth(run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1))} of weight with an sd of ${short(d.value)}, narrower than the typical gap between neighbouring values (${short(d.spacing ?? 0)}): a chance cluster of a few points, not a genuine component; consider fewer components`);
-    }
+    const component = labels[d.component];
+    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: MIN_OBSERVATIONS });
+    else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor) });
+    else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor) });
+    else out.push({ code: 'tight', component, observations: run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1), sd: d.value, spacing: d.spacing ?? 0 });
   }
   return out;
 }
 
-function convergenceWarnings(run: EmRun<GaussianMixture>, settings: FitSettings): string[] {
+function convergenceNotes(run: EmRun<MixtureParams>, settings: FitSettings, spec: FamilySpec): Note[] {
   if (run.converged) return [];
+  if (run.iterations === 0) return [{ code: 'no-iterations' }];
   const last = run.trace[run.trace.length - 1];
   const before = run.trace[run.trace.length - 2];
-  return [
-    run.iterations === 0
-      ? 'no EM iterations were run (--max-iter 0): the parameters are the starting ones'
-      : `not converged after ${plural(run.iterations, 'iteration')}: the last relative change of the ${penaltyOf(settings) === null ? '' : 'penalized '}${settings.coarsening ? 'grouped ' : ''}log-likelihood, ${short(Math.abs(last.objective - before.objective) / Math.abs(before.objective), 3)}, is above --rtol ${short(settings.rtol)}; raise --max-iter`,
-  ];
+  const change = Math.abs(last.objective - before.objective) / Math.abs(before.objective);
+  return [{ code: 'not-converged', iterations: run.iterations, change, rtol: settings.rtol, penalized: penaltyOf(spec) !== null, grouped: spec.family === 'gaussian-grouped' }];
 }

@@ -13,14 +13,13 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Progress } from '../em/em.js';
-import type { Data } from '../models/family.js';
-import type { GaussianMixture } from '../models/gaussian.js';
+import type { Data, MixtureParams } from '../models/family.js';
 import { type Fit, type FitSettings, fitFrom } from './fit.js';
 
 /** One fit: from θ on data set `data` (an index into the data the pool was given). */
 export interface FitJob {
   data: number;
-  theta: GaussianMixture;
+  theta: MixtureParams;
   labels: string[];
   /** The fit's settings; `degeneracy`, when checked, on the same data set's compact form. */
   settings: Omit<FitSettings, 'degeneracy'> & { degeneracy?: { perWeight: number } };

@@ -27,14 +27,16 @@
  * proper fit is then run on all the rows, which is the fit reported.
  */
 import type { Progress } from '../em/em.js';
-import { EmFitError, fitError } from '../errors.js';
-import type { Data } from '../models/family.js';
-import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
+import { EmFitError, EXIT } from '../errors.js';
+import type { Data, MixtureParams } from '../models/family.js';
+import { defaultPenalty, type GaussianMixture, type VariancePenalty } from '../models/gaussian.js';
+import { describe, type FamilySpec, makeFamily, type Structure } from '../models/registry.js';
 import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
 import { compress, FEW_POINTS, observationsPerWeight, worth } from './degenerate.js';
-import { checkFittable, continued, type Fit, type FitSettings, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, type FitSettings, fitSpec, partitionStart, totalWeight } from './fit.js';
+import type { DegenerateExample, Note } from './notes.js';
 import { type FitJob, type JobData, JobPool, runSerially } from './job-pool.js';
 import { rng } from './rng.js';
 import { type InitMethod, partitionByCuts, startingPartition, wardCuts } from './starts.js';
@@ -80,9 +82,10 @@ const REFINE_LIMIT = 6;
 /** How degenerate fits are kept out of the search (see the header). */
 export type Guard = 'penalty' | 'reject' | 'none';
 
-export interface SearchSettings extends Omit<FitSettings, 'variance' | 'orderByMean' | 'penalty' | 'degeneracy'> {
+export interface SearchSettings extends Omit<FitSettings, 'structure' | 'orderByMean' | 'penalty' | 'degeneracy'> {
   ks: number[];
-  variances: VarianceModel[];
+  /** The families and their options to compare, each at every K (see registry.ts). */
+  structures: Structure[];
   criterion: Criterion;
   initMethod: InitMethod;
   nInit: number;
@@ -93,7 +96,7 @@ export interface SearchSettings extends Omit<FitSettings, 'variance' | 'orderByM
 /** One candidate's search: its fit, or why there is none, and the starts it rejected. */
 export interface CandidateSearch {
   k: number;
-  variance: VarianceModel;
+  structure: Structure;
   /** Starts tried (after removing duplicates). */
   starts: number;
   /** Refined starts rejected because they ended with a degenerate component. */
@@ -103,14 +106,14 @@ export interface CandidateSearch {
 export interface Selection {
   best: Fit;
   criterion: Criterion;
-  /** The best fit of every candidate that could be fitted, by K, then variance model. */
+  /** The best fit of every candidate that could be fitted, by K, then structure. */
   candidates: Fit[];
   /** The starts of every candidate tried, fitted or not. */
   searched: CandidateSearch[];
-  /** Why candidates were left out (e.g. more components than distinct values). */
-  skipped: string[];
-  /** Warnings about the chosen model (the largest K searched, components on few observations). */
-  warnings: string[];
+  /** Candidates left out, and why (e.g. more components than distinct values). */
+  skipped: Note[];
+  /** About the chosen model: the largest K searched, components on few observations. */
+  notes: Note[];
   /** Passes over the (search) data, over every candidate and start. */
   passes: number;
   /** The guard, and the penalty when there was one. */
@@ -148,7 +151,7 @@ function subsample(data: Data, m: number, seed: number): Data {
 interface Start {
   /** Where the start came from, for the progress line. */
   name: string;
-  theta: GaussianMixture;
+  theta: MixtureParams;
   floored: Uint8Array;
 }
 
@@ -186,24 +189,66 @@ function split(previous: GaussianMixture, j: number, how: keyof typeof SPLITS, f
   return theta;
 }
 
+/** A key for the structure, for maps by (structure, K). */
+const structureKey = (s: Structure): string => JSON.stringify(s);
+
+/**
+ * The (K−1)-component fit's rows split into K groups: each row to the component most
+ * responsible for it, then component j's rows cut in two, at their median (`apart`: groups
+ * side by side) or into the half nearest the median and the rest (`nested`: a core in wide
+ * tails). The generic counterpart of the Gaussian's split of θ, for every family.
+ */
+function splitPartition(data: Data, previous: Fit, j: number, how: keyof typeof SPLITS): Int32Array | null {
+  const K = previous.labels.length;
+  const n = data.x.length;
+  const family = makeFamily(previous.spec);
+  const r = new Float64Array(n * K);
+  const logDensity = new Float64Array(n);
+  family.posterior(data.x, previous.theta, 0, n, r, logDensity);
+  const codes = new Int32Array(n);
+  const mine: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 1; k < K; k++) if (r[i * K + k] > r[i * K + best]) best = k;
+    codes[i] = best;
+    if (best === j) mine.push(i);
+  }
+  if (mine.length < 2) return null;
+  const values = Float64Array.from(mine, (i) => data.x[i]).sort();
+  const median = values[values.length >> 1];
+  const distances = Float64Array.from(mine, (i) => Math.abs(data.x[i] - median)).sort();
+  const inner = distances[(distances.length - 1) >> 1];
+  // Components after j move up one; j's rows go to j or j + 1.
+  for (let i = 0; i < n; i++) {
+    if (codes[i] > j) codes[i]++;
+    else if (codes[i] === j) {
+      const upper = how === 'apart' ? data.x[i] >= median : Math.abs(data.x[i] - median) > inner;
+      if (upper) codes[i] = j + 1;
+    }
+  }
+  const used = new Uint8Array(K + 1);
+  for (let i = 0; i < n; i++) if (data.w === null || data.w[i] > 0) used[codes[i]] = 1;
+  return used.every((u) => u === 1) ? codes : null;
+}
+
 /**
  * The starts of one candidate: Ward's partition (mclust's kind of start), the quantile
  * partition, `nInit` starts of the chosen method, and the two splits of each component of
- * the best fit with one component fewer.
+ * the best fit with one component fewer (of θ for the Gaussian, see SPLITS; of its rows for
+ * the other families, see splitPartition).
  */
 function* candidateStarts(
   data: Data,
   sorted: Float64Array,
   ward: Map<number, Float64Array>,
   k: number,
-  variance: VarianceModel,
+  spec: FamilySpec,
   settings: SearchSettings,
-  penalty: VariancePenalty | null,
   fewer: Fit | undefined,
   drawn: Map<string, Int32Array | null>,
 ): Generator<Start> {
   const labels = Array.from({ length: k }, (_, j) => String(j + 1));
-  const fromCodes = (name: string, codes: Int32Array | null): Start | null => (codes === null ? null : { name, ...partitionStart(data, codes, labels, variance, settings.floor.floor, penalty) });
+  const fromCodes = (name: string, codes: Int32Array | null): Start | null => (codes === null ? null : { name, ...partitionStart(data, codes, labels, spec) });
   if (k === 1) {
     yield fromCodes('the single group', new Int32Array(data.x.length)) as Start;
     return;
@@ -222,7 +267,7 @@ function* candidateStarts(
   }
   const partitions = function* (method: InitMethod, count: number, stream: number): Generator<Start> {
     for (let restart = 0; restart < count; restart++) {
-      // The same partitions for every variance model of this K: drawn once, kept in `drawn`.
+      // The same partitions for every structure at this K: drawn once, kept in `drawn`.
       const key = `${method}:${stream + restart}`;
       let codes = drawn.get(key);
       if (codes === undefined) drawn.set(key, (codes = startingPartition(data, sorted, k, method, restart, rng(settings.seed, k, stream + restart))));
@@ -237,10 +282,18 @@ function* candidateStarts(
   if (fewer !== undefined) {
     // The components with the most weighted spread π_j σ_j first, at most SPLIT_COMPONENTS of them:
     // a small, narrow component is the last one that hides two.
-    const order = Array.from(fewer.theta.weight, (_, j) => j).sort((a, b) => fewer.theta.weight[b] * Math.sqrt(fewer.theta.variance[b]) - fewer.theta.weight[a] * Math.sqrt(fewer.theta.variance[a]) || a - b);
+    const description = describe(fewer.spec);
+    const spread = Array.from(fewer.theta.weight, (w, j) => w * Math.sqrt(description.moments(fewer.theta, j).variance));
+    const order = Array.from(spread, (_, j) => j).sort((a, b) => (spread[b] > spread[a] ? 1 : spread[b] < spread[a] ? -1 : a - b));
     for (const j of order.slice(0, SPLIT_COMPONENTS)) {
       for (const how of ['apart', 'nested'] as const) {
-        yield { name: `${how} split of component ${j + 1} of the K=${k - 1} fit`, theta: split(fewer.theta, j, how, settings.floor.floor), floored: new Uint8Array(k) };
+        const name = `${how} split of component ${j + 1} of the K=${k - 1} fit`;
+        if (spec.family === 'gaussian' || spec.family === 'gaussian-grouped') {
+          yield { name, theta: split(fewer.theta as GaussianMixture, j, how, spec.floor), floored: new Uint8Array(k) };
+        } else {
+          const start = fromCodes(name, splitPartition(data, fewer, j, how));
+          if (start !== null) yield start;
+        }
       }
     }
   }
@@ -251,7 +304,9 @@ function distinct(starts: Iterable<Start>): Start[] {
   const seen = new Set<string>();
   const out: Start[] = [];
   for (const start of starts) {
-    const key = [...start.theta.weight, ...start.theta.mean, ...start.theta.variance].join(',');
+    const key = Object.values(start.theta as unknown as Record<string, Float64Array>)
+      .map((a) => a.join(','))
+      .join(';');
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(start);
@@ -289,9 +344,11 @@ function tier(rows: Data, all: number, guard: Guard, floor: number): Tier {
   return { rows, compact, passes, penalty: guard === 'penalty' ? defaultPenalty(rows, floor) : null, name: n === all ? `all ${n} rows` : `a sample of ${n} rows` };
 }
 
-/** One variance model's search at one K: its starts, then what they gave. */
+/** One structure's search at one K: its starts, then what they gave. */
 interface Candidate {
-  variance: VarianceModel;
+  structure: Structure;
+  /** The family as the starts were made for it (the screening sample's penalty, if any). */
+  spec: FamilySpec;
   starts: Start[];
   /** Screened fits, best objective first (ties: the earlier start). */
   ranked: Fit[];
@@ -320,21 +377,18 @@ function rank(fits: Fit[], guard: Guard): Fit[] {
 }
 
 /** Why a candidate has no fit: every refined start ended degenerate, or its fits turned degenerate on more rows. */
-function degenerateReason(k: number, c: Candidate): string {
-  const head = `K = ${k} (${c.variance} variances) was not fitted`;
-  if (c.proper.length > 0) return `${head}: its proper fits turned degenerate when run on more rows`;
-  const what = `${head}: the best ${plural(c.degenerate, 'start')} of ${c.starts.length} ended with a degenerate component`;
+function degenerateReason(k: number, c: Candidate): Note {
+  if (c.proper.length > 0) return { code: 'not-fitted', k, structure: c.structure, reason: { why: 'degenerate-on-more-rows' } };
   const d = c.rejectedBest?.degenerate[0];
-  if (d === undefined) return what;
-  const example =
-    d.kind === 'weight'
-      ? `one resting on ${worth(d.value)} of weight`
-      : d.kind === 'single-value'
-        ? `one on the single value ${short(d.at ?? 0, 8)}`
-        : d.kind === 'narrow'
-          ? `one of sd ${short(d.value)}, narrower than the data's resolution allows`
-          : `one of sd ${short(d.value)} on a few points, narrower than the gaps between the values`;
-  return `${what}, e.g. ${example}`;
+  const example: DegenerateExample | null =
+    d === undefined
+      ? null
+      : d.kind === 'weight'
+        ? { kind: 'weight', observations: d.value }
+        : d.kind === 'single-value'
+          ? { kind: 'single-value', at: d.at ?? 0 }
+          : { kind: d.kind, sd: d.value };
+  return { code: 'not-fitted', k, structure: c.structure, reason: { why: 'degenerate-starts', refined: c.degenerate, starts: c.starts.length, example } };
 }
 
 /**
@@ -361,7 +415,9 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   const ward = wardCuts(sorted, settings.ks);
   const perWeight = observationsPerWeight(n, totalWeight(data));
   // Values heaped on a coarse grid stand for intervals of it (see heaping.ts), unless the user asked for plain ML.
-  const heaping = settings.guard === 'none' ? null : detectHeaping(top.compact, settings.floor.resolution);
+  // Only a Gaussian has the grouped likelihood that takes them so.
+  const gaussian = settings.structures.some((s) => s.family === 'gaussian');
+  const heaping = settings.guard === 'none' || !gaussian ? null : detectHeaping(top.compact, settings.floor.resolution);
   // p starts at the heap's excess over what the neighbours make expected.
   const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid, startHeap: Math.min(0.9, Math.max(0.01, (heaping.share - heaping.expected) / (1 - heaping.expected))) };
   // The tiers' data for the passes, then all the rows, with the top tier's distinct values for the degeneracy check.
@@ -371,12 +427,13 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   const batch = (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> => (jobs === null ? runSerially(list, sets, context) : jobs.run(list, context));
   const { maxIter, rtol, accel } = settings;
   const loose = Math.max(rtol, SEARCH_RTOL);
-  const fitSettings = (variance: VarianceModel, t: number, k: number): FitJob['settings'] => ({
+  const fitSettings = (structure: Structure, t: number, k: number): FitJob['settings'] => ({
     maxIter,
     rtol,
     accel,
     floor: settings.floor,
-    variance,
+    largest: settings.largest,
+    structure,
     penalty: tiers[t].penalty,
     degeneracy: { perWeight },
     coarsening,
@@ -384,12 +441,12 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     ...(k > 1 && settings.guard !== 'none' ? { abandonDegenerate: { perWeight } } : {}),
   });
   const labelsOf = (k: number): string[] => Array.from({ length: k }, (_, j) => String(j + 1));
-  // The best fit on the screening sample for each (variance model, K), for the split starts.
+  // The best fit on the screening sample for each (structure, K), for the split starts.
   const found = new Map<string, Fit>();
   const tried: { k: number; labels: string[]; m: Candidate }[] = [];
   const candidates: { fit: Fit; from: { k: number; labels: string[]; m: Candidate } }[] = [];
   const searched: CandidateSearch[] = [];
-  const skipped: string[] = [];
+  const skipped: Note[] = [];
   let passes = 0;
   const count = (list: Fit[]): Fit[] => {
     for (const fit of list) passes += fit.passes;
@@ -397,29 +454,31 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   };
   try {
     for (const k of settings.ks) {
-      try {
-        checkFittable(data, k);
-      } catch (error) {
-        if (!(error instanceof EmFitError)) throw error;
-        skipped.push(`K = ${k} was not fitted: ${error.message}`);
+      const distinctValues = distinctCount(data, k);
+      if (distinctValues < k) {
+        skipped.push({ code: 'not-fitted', k, structure: null, reason: { why: 'distinct-values', distinct: distinctValues } });
         continue;
       }
       const labels = labelsOf(k);
       const partitions = new Map<string, Int32Array | null>();
-      const models: Candidate[] = settings.variances.map((variance) => ({
-        variance,
-        starts: distinct(candidateStarts(screenRows, sorted, ward, k, variance, settings, tiers[0].penalty, found.get(`${variance}:${k - 1}`), partitions)),
+      const models: Candidate[] = settings.structures.map((structure) => {
+        const spec = fitSpec(fitSettings(structure, 0, k), k);
+        return {
+          structure,
+          spec,
+          starts: distinct(candidateStarts(screenRows, sorted, ward, k, spec, settings, found.get(`${structureKey(structure)}:${k - 1}`), partitions)),
         ranked: [],
         proper: [],
         refined: 0,
         degenerate: 0,
-        rejectedBest: null,
-        stuck: false,
-      }));
+          rejectedBest: null,
+          stuck: false,
+        };
+      });
       // Screening in two rounds: SCREEN_FIRST plain EM iterations of every start, then up to
       // SCREEN_ITERATIONS for the best half of each model's (at least 2·REFINE of them).
       const firstJobs = models.flatMap((m) =>
-        m.starts.map((start): FitJob => ({ data: 0, theta: start.theta, labels, floored: start.floored, settings: { ...fitSettings(m.variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_FIRST), degeneracy: undefined } })),
+        m.starts.map((start): FitJob => ({ data: 0, theta: start.theta, labels, floored: start.floored, settings: { ...fitSettings(m.structure, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_FIRST), degeneracy: undefined } })),
       );
       const first = count(yield* batch(firstJobs, `K=${k}: screening ${plural(firstJobs.length, 'start')}`));
       let at = 0;
@@ -428,7 +487,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
         return ranked.slice(0, Math.max(2 * REFINE, Math.ceil(ranked.length / 2)));
       });
       const secondJobs = kept.flatMap((fits, i) =>
-        fits.map((fit): FitJob => ({ data: 0, theta: fit.theta, labels, floored: new Uint8Array(k), settings: { ...fitSettings(models[i].variance, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS - SCREEN_FIRST), degeneracy: undefined } })),
+        fits.map((fit): FitJob => ({ data: 0, theta: fit.theta, labels, floored: new Uint8Array(k), settings: { ...fitSettings(models[i].structure, 0, k), accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS - SCREEN_FIRST), degeneracy: undefined } })),
       );
       const second = count(yield* batch(secondJobs, `K=${k}: screening the best ${plural(secondJobs.length, 'start')}`));
       at = 0;
@@ -439,7 +498,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       for (;;) {
         const wanted = models.filter((m) => m.refined < m.ranked.length && (m.refined < REFINE || (m.proper.length === 0 && !m.stuck && m.refined < REFINE_LIMIT)));
         if (wanted.length === 0) break;
-        const refineJobs = wanted.map((m): FitJob => ({ data: 0, theta: m.ranked[m.refined].theta, labels, floored: new Uint8Array(k), settings: { ...fitSettings(m.variance, 0, k), rtol: Math.max(rtol, REFINE_RTOL) } }));
+        const refineJobs = wanted.map((m): FitJob => ({ data: 0, theta: m.ranked[m.refined].theta, labels, floored: new Uint8Array(k), settings: { ...fitSettings(m.structure, 0, k), rtol: Math.max(rtol, REFINE_RTOL) } }));
         const refined = count(yield* batch(refineJobs, `K=${k}: refining`));
         wanted.forEach((m, i) => {
           m.refined++;
@@ -455,8 +514,8 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       }
       for (const m of models) {
         m.proper.sort((a, b) => b.objective - a.objective);
-        if (m.proper.length > 0) found.set(`${m.variance}:${k}`, m.proper[0]);
-        searched.push({ k, variance: m.variance, starts: m.starts.length, degenerate: m.degenerate });
+        if (m.proper.length > 0) found.set(`${structureKey(m.structure)}:${k}`, m.proper[0]);
+        searched.push({ k, structure: m.structure, starts: m.starts.length, degenerate: m.degenerate });
       }
       for (const m of models) tried.push({ k, labels, m });
     }
@@ -466,12 +525,12 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     // which gives the fits reported.
     const levels = [...tiers.keys()].filter((t) => t > 0 && tiers[t].rows !== data);
     levels.push(FULL);
-    const finalJob = (c: { k: number; labels: string[]; m: Candidate }, theta: GaussianMixture, tolerance: number): FitJob => ({
+    const finalJob = (c: { k: number; labels: string[]; m: Candidate }, theta: MixtureParams, tolerance: number): FitJob => ({
       data: FULL,
       theta,
       labels: c.labels,
       floored: new Uint8Array(c.k),
-      settings: { ...fitSettings(c.m.variance, 0, c.k), penalty: full.penalty, orderByMean: true, lean: false, rtol: tolerance },
+      settings: { ...fitSettings(c.m.structure, 0, c.k), penalty: full.penalty, orderByMean: true, lean: false, rtol: tolerance },
     });
     const climb = tried.map((t) => ({ ...t, next: 0, level: 0, current: t.m.proper[0] as Fit | undefined }));
     for (;;) {
@@ -480,7 +539,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       const upJobs = moving.map((c): FitJob => {
         const t = levels[c.level];
         const theta = (c.current as Fit).theta;
-        return t === FULL ? finalJob(c, theta, loose) : { data: t, theta, labels: c.labels, floored: new Uint8Array(c.k), settings: { ...fitSettings(c.m.variance, t, c.k), rtol: loose } };
+        return t === FULL ? finalJob(c, theta, loose) : { data: t, theta, labels: c.labels, floored: new Uint8Array(c.k), settings: { ...fitSettings(c.m.structure, t, c.k), rtol: loose } };
       });
       const where = moving.map((c) => levels[c.level]);
       const name = where.every((t) => t === FULL) ? `all ${n} rows` : where.every((t) => t === where[0]) ? tiers[where[0]].name : 'more rows';
@@ -499,13 +558,13 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     for (const c of climb) {
       const { k, m } = c;
       if (c.current === undefined) {
-        skipped.push(m.degenerate > 0 || m.proper.length > 0 ? degenerateReason(k, m) : `K = ${k} (${m.variance} variances) was not fitted: no start gave ${k} non-empty groups in ${plural(settings.nInit, 'attempt')}`);
+        skipped.push(m.degenerate > 0 || m.proper.length > 0 ? degenerateReason(k, m) : { code: 'not-fitted', k, structure: m.structure, reason: { why: 'no-partition', attempts: settings.nInit } });
         continue;
       }
       candidates.push({ fit: c.current, from: c });
     }
     if (candidates.length === 0) {
-      throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
+      throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
     }
     // To --rtol: first the best, until one stays proper (a candidate that goes on to turn
     // degenerate, a component sliding onto a few values as it converges, is rejected as at
@@ -516,14 +575,14 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       list.forEach((c, i) => {
         if (rejects(more[i], settings.guard) || more[i].stopReason === 'abandoned') {
           candidates.splice(candidates.indexOf(c), 1);
-          skipped.push(`K = ${c.from.k} (${c.from.m.variance} variances) was not fitted: its best start turned degenerate when run to --rtol on all ${n} rows`);
+          skipped.push({ code: 'not-fitted', k: c.from.k, structure: c.from.m.structure, reason: { why: 'degenerate-to-rtol' } });
         } else c.fit = continued(c.fit, more[i]);
       });
     };
     if (loose !== rtol) {
       const done = new Set<(typeof candidates)[number]>();
       for (;;) {
-        if (candidates.length === 0) throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
+        if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
         const first = candidates.find((c) => c.fit === bestBy(candidates.map((d) => d.fit), settings.criterion)) as (typeof candidates)[number];
         if (done.has(first)) break;
         done.add(first);
@@ -531,7 +590,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       }
       const best = bestBy(candidates.map((c) => c.fit), settings.criterion);
       yield* onward(candidates.filter((c) => !done.has(c) && criterionOf(c.fit, settings.criterion) - 2 * remainingGain(c.fit) <= criterionOf(best, settings.criterion) + CONTENDING));
-      if (candidates.length === 0) throw fitError(`no candidate model could be fitted: ${skipped.join('; ')}`);
+      if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
     }
   } finally {
     // The pool is the caller's; the data sets are let go.
@@ -539,32 +598,23 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   }
   const fits = candidates.map((c) => c.fit);
   const best = bestBy(fits, settings.criterion);
-  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, warnings: selectionWarnings(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty, heaping };
+  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, notes: selectionNotes(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty, heaping };
 }
 
 /**
- * Warnings about the chosen model: K at the top of the range searched (a larger K might be
+ * Notes about the chosen model: K at the top of the range searched (a larger K might be
  * better still), and components resting on few observations.
  */
-function selectionWarnings(best: Fit, settings: SearchSettings, data: Data, perWeight: number): string[] {
-  const out: string[] = [];
+function selectionNotes(best: Fit, settings: SearchSettings, data: Data, perWeight: number): Note[] {
+  const out: Note[] = [];
   const k = best.labels.length;
   const top = settings.ks[settings.ks.length - 1];
-  if (k === top && settings.ks.length > 1) {
-    try {
-      checkFittable(data, k + 1);
-      out.push(`the chosen K = ${k} is the largest searched, so a larger K may fit better still; widen the range, e.g. --k ${settings.ks[0]}:${2 * k}`);
-    } catch (error) {
-      if (!(error instanceof EmFitError)) throw error;
-    }
-  }
+  if (k === top && settings.ks.length > 1 && distinctCount(data, k + 1) > k) out.push({ code: 'largest-k', k, from: settings.ks[0] });
   // One component is the data themselves: few rows are the user's to see, not a mixture's artefact.
   if (k === 1) return out;
   best.labels.forEach((label, j) => {
     const observations = best.theta.weight[j] * best.totalWeight * perWeight;
-    if (observations < FEW_POINTS) {
-      out.push(`component ${quote(label)} rests on ${worth(observations)} of weight, fewer than ${FEW_POINTS}: its parameters are poorly determined`);
-    }
+    if (observations < FEW_POINTS) out.push({ code: 'few-points', component: label, observations, least: FEW_POINTS });
   });
   return out;
 }

@@ -123,7 +123,7 @@ describe('saved models', () => {
   it('predict, on the data the model was fitted to, returns the fit\'s own responsibilities and ℓ', () => {
     const fit = emFitJson([faithful, '--var', 'waiting', '--k', '1:3', '--save-model', model]);
     const saved = JSON.parse(readFileSync(model, 'utf8'));
-    expect(saved).toMatchObject({ format: 'em-fit-model', version: 1, family: 'gaussian', variance: fit.variance, column: 'waiting' });
+    expect(saved).toMatchObject({ format: 'em-fit-model', version: 2, family: 'gaussian', variance: fit.variance, column: 'waiting' });
     expect(saved.components).toEqual(fit.components.map(({ label, weight, mean, variance }: any) => ({ label, weight, mean, variance })));
     const result = emFit(['predict', model, faithful, '--json']);
     expect(result.code).toBe(0);
@@ -157,7 +157,7 @@ describe('saved models', () => {
   });
 
   it.each([
-    ['newer', { format: 'em-fit-model', version: 2 }, 'is a model file of version 2, newer than this em-fit reads (version 1); upgrade em-fit'],
+    ['newer', { format: 'em-fit-model', version: 3 }, 'is a model file of version 3, newer than this em-fit reads (version 2); upgrade em-fit'],
     ['foreign', { format: 'something-else', version: 1 }, '"format" is "something-else", not "em-fit-model"'],
     ['bad weights', { ...JSON.parse('{"format":"em-fit-model","version":1,"family":"gaussian","variance":"equal","column":"x","variance_floor":0.1}'), components: [{ label: 'a', weight: 0.5, mean: 0, variance: 1 }] }, 'the weights add up to 0.5, not 1'],
   ])('refuses a %s model file (exit 3)', (_, content, message) => {

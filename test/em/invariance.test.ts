@@ -14,6 +14,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
+import { noteText } from '../../src/report/notes.js';
 import type { Fit } from '../../src/select/fit.js';
 import { emFit } from '../helpers/cli.js';
 import { roughPartition, sampleMixture } from '../helpers/mixture.js';
@@ -48,17 +50,17 @@ const DATASETS: Dataset[] = [
  */
 const ITERATIONS = 40;
 
-function fit(x: number[], labels: number[], floor: number): Fit {
+function fit(x: number[], labels: number[], floor: number): Fit<GaussianMixture> {
   const result = fitPartition(x, labels, { maxIter: ITERATIONS, rtol: 0, floor });
   expect(result.iterations).toBe(ITERATIONS);
   return result;
 }
 
 /** Plain EM until ℓ stops changing at all in double precision (rtol 0). */
-const settled = (x: number[], labels: number[], floor: number): Fit => fitPartition(x, labels, { maxIter: 5000, rtol: 0, floor });
+const settled = (x: number[], labels: number[], floor: number): Fit<GaussianMixture> => fitPartition(x, labels, { maxIter: 5000, rtol: 0, floor });
 
 /** Checks that `after` is `before` in units x' = a·x + b, to `tol` (relative, or absolute in σ for means). */
-function expectTransformed(before: Fit, after: Fit, a: number, b: number, n: number, tol: { mean: number; other: number }): void {
+function expectTransformed(before: Fit<GaussianMixture>, after: Fit<GaussianMixture>, a: number, b: number, n: number, tol: { mean: number; other: number }): void {
   const k = before.labels.length;
   expect(after.labels).toEqual(before.labels);
   for (let j = 0; j < k; j++) {
@@ -99,8 +101,8 @@ describe('scaling x·a (core, floor·a²)', () => {
     );
     expect(base.theta.variance[2]).toBe(floor);
     expect(scaled.theta.variance[2]).toBe(floor * 1e-18);
-    expect(base.warnings.some((w) => w.includes('held at the floor'))).toBe(true);
-    expect(scaled.warnings.length).toBe(base.warnings.length);
+    expect(base.notes.map(noteText).some((w) => w.includes('held at the floor'))).toBe(true);
+    expect(scaled.notes.length).toBe(base.notes.length);
   });
 });
 

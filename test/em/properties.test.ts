@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Acceleration } from '../../src/em/em.js';
 import { rowBlocks } from '../../src/report/rows.js';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { checkFittable, type Fit } from '../../src/select/fit.js';
 import { mulberry32, sampleMixture } from '../helpers/mixture.js';
 import { randomPartition, shuffle } from '../helpers/random.js';
@@ -70,7 +71,7 @@ const options = { numRuns: RUNS, seed: SEED };
 /** |a − b| relative to the larger, with an absolute part for values near 0 on the data's scale. */
 const close = (a: number, b: number, scale: number, tol = 1e-9): boolean => Math.abs(a - b) <= tol * (Math.max(Math.abs(a), Math.abs(b)) + scale);
 
-function expectSameFit(a: Fit, b: Fit, order: number[], scale: number): void {
+function expectSameFit(a: Fit<GaussianMixture>, b: Fit<GaussianMixture>, order: number[], scale: number): void {
   // Component j of `a` is component order[j] of `b`.
   order.forEach((to, from) => {
     expect(close(b.theta.weight[to], a.theta.weight[from], 1e-3), `weight ${from}: ${a.theta.weight[from]} vs ${b.theta.weight[to]}`).toBe(true);

@@ -38,9 +38,8 @@ export async function written(write: (sink: Sink) => Promise<void>): Promise<str
 /** Rows scored by a 3-component model spread so that responsibilities take every kind of value, 0 and 1 among them. */
 export function rowSet(x: Float64Array, skippedRecords: Int32Array = new Int32Array(0), logDensity = false): RowSet {
   const model = {
+    spec: { family: 'gaussian' as const, k: 3, variance: 'unequal' as const, floor: 1e-12 },
     theta: { weight: Float64Array.of(0.5, 0.3, 0.2), mean: Float64Array.of(0, 6, 400), variance: Float64Array.of(1, 2.25, 4) },
-    variance: 'unequal' as const,
-    floor: { floor: 1e-12 },
   };
   return { model, labels: ['1', 'b,c', 'ü "3"'], x, skippedRecords, logDensity };
 }

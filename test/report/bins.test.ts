@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   curveGrid,
   dataRange,
+  drawnMixture,
   freedmanDiaconisWidth,
   histogram,
   interquartileRange,
@@ -12,15 +13,21 @@ import {
   singleBinWidth,
   sturgesBins,
 } from '../../src/report/bins.js';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { mulberry32 } from '../helpers/mixture.js';
 
 const data = (x: number[], w: number[] | null = null) => ({ x: Float64Array.from(x), w: w === null ? null : Float64Array.from(w) });
 const faithful = Float64Array.from(readFileSync('fixtures/faithful.csv', 'utf8').trim().split('\n').slice(1).map(Number));
-const theta = (weight: number[], mean: number[], variance: number[]) => ({
-  weight: Float64Array.from(weight),
-  mean: Float64Array.from(mean),
-  variance: Float64Array.from(variance),
-});
+/** A Gaussian mixture as the plots draw it. */
+const theta = (weight: number[], mean: number[], variance: number[]) =>
+  drawnMixture(
+    { family: 'gaussian', k: weight.length, variance: 'unequal', floor: Math.min(...variance) },
+    {
+      weight: Float64Array.from(weight),
+      mean: Float64Array.from(mean),
+      variance: Float64Array.from(variance),
+    } as GaussianMixture,
+  );
 
 /** Type-7 quantile by the textbook: sort, then interpolate at h = p(n − 1). */
 function reference(values: number[], p: number): number {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
+import { drawnMixture } from '../../src/report/bins.js';
 import { MIN_WIDTH, terminalHistogram } from '../../src/report/histogram.js';
 import { mulberry32 } from '../helpers/mixture.js';
 
@@ -11,11 +13,16 @@ const column = (file: string, index: number) =>
       .slice(1)
       .map((line) => Number(line.split(',')[index])),
   );
-const theta = (weight: number[], mean: number[], variance: number[]) => ({
-  weight: Float64Array.from(weight),
-  mean: Float64Array.from(mean),
-  variance: Float64Array.from(variance),
-});
+/** A Gaussian mixture as the plots draw it. */
+const theta = (weight: number[], mean: number[], variance: number[]) =>
+  drawnMixture(
+    { family: 'gaussian', k: weight.length, variance: 'unequal', floor: Math.min(...variance) },
+    {
+      weight: Float64Array.from(weight),
+      mean: Float64Array.from(mean),
+      variance: Float64Array.from(variance),
+    } as GaussianMixture,
+  );
 
 /** Three pictures: the seed's fit (em-fit on partition1), the faithful fit of the README, a million rows. */
 const cases = (() => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { histogram } from '../../src/report/bins.js';
 import { type Candidate, type PlotInput, type PlottedFit, plotSpec, renderSvg } from '../../src/report/plot.js';
 import { mulberry32 } from '../helpers/mixture.js';
@@ -73,8 +74,9 @@ const faithful = Float64Array.from(readFileSync('fixtures/faithful.csv', 'utf8')
 /** The faithful fit of the README (K = 2, equal variances), with a short trace. */
 const faithfulFit: PlottedFit = {
   labels: ['1', '2'],
-  variance: 'equal',
-  theta: { weight: Float64Array.of(0.36085, 0.63915), mean: Float64Array.of(54.6136, 80.0903), variance: Float64Array.of(34.446, 34.446) },
+  structure: { family: 'gaussian', variance: 'equal' },
+  spec: { family: 'gaussian', k: 2, variance: 'equal', floor: 1 / 12 },
+  theta: { weight: Float64Array.of(0.36085, 0.63915), mean: Float64Array.of(54.6136, 80.0903), variance: Float64Array.of(34.446, 34.446) } as GaussianMixture,
   trace: [
     { iteration: 0, loglik: -1034.42, objective: -1034.42, elbo: null, step: 'start' },
     { iteration: 1, loglik: -1034.03, objective: -1034.03, elbo: -1034.1, step: 'em' },
@@ -85,7 +87,7 @@ const faithfulFit: PlottedFit = {
 };
 const candidate = (k: number, variance: 'equal' | 'unequal', bic: number): Candidate => ({
   labels: Array.from({ length: k }, (_, j) => String(j + 1)),
-  variance,
+  structure: { family: 'gaussian', variance },
   bic,
   aic: bic - 20,
   icl: bic + 30,
@@ -204,8 +206,9 @@ describe('a million rows', () => {
     }
     const fit: PlottedFit = {
       ...faithfulFit,
-      variance: 'unequal',
-      theta: { weight: Float64Array.of(0.3, 0.7), mean: Float64Array.of(-2, 3), variance: Float64Array.of(1, 2.25) },
+      structure: { family: 'gaussian', variance: 'unequal' },
+      spec: { family: 'gaussian', k: 2, variance: 'unequal', floor: 1e-8 / 12 },
+      theta: { weight: Float64Array.of(0.3, 0.7), mean: Float64Array.of(-2, 3), variance: Float64Array.of(1, 2.25) } as GaussianMixture,
       floor: { resolution: 1e-4 },
     };
     const started = performance.now();

@@ -2,7 +2,12 @@
  * Degenerate components, on hand-made mixtures whose answers follow from their definitions.
  */
 import { describe, expect, it } from 'vitest';
+import type { VarianceModel } from '../../src/models/gaussian.js';
+import type { FamilySpec } from '../../src/models/registry.js';
 import { compress, degeneracies, observationsPerWeight, sampleRows } from '../../src/select/degenerate.js';
+
+/** The spec of a two-component Gaussian mixture with this variance model and floor. */
+const gaussian = (variance: VarianceModel, floor: number): FamilySpec => ({ family: 'gaussian', k: 2, variance, floor });
 
 describe('compress', () => {
   it('gives the sorted distinct values with their total weights, dropping weight 0', () => {
@@ -19,28 +24,28 @@ describe('degeneracies', () => {
 
   it('flags a component on a single value, with the value', () => {
     const theta = { weight: Float64Array.of(100 / 115, 15 / 115), mean: Float64Array.of(5.5, 20), variance: Float64Array.of(6.75, 0.01) };
-    const found = degeneracies(theta, 'unequal', 1e-4, data(15), 115, 1, 0.1);
+    const found = degeneracies(gaussian('unequal', 1e-4), theta, data(15), 115, 1, 0.1);
     expect(found).toEqual([{ component: 1, kind: 'single-value', value: expect.closeTo(1, 6), at: 20 }]);
   });
 
   it('flags a component on one observation and its neighbours\' shares, not one on a pair', () => {
     const theta = (worth: number) => ({ weight: Float64Array.of(100 / (100 + worth), worth / (100 + worth)), mean: Float64Array.of(5.5, 30), variance: Float64Array.of(6.75, 4) });
-    const found = degeneracies(theta(1.4), 'unequal', 1e-4, data(0), 101.4, 1, 0.1);
+    const found = degeneracies(gaussian('unequal', 1e-4), theta(1.4), data(0), 101.4, 1, 0.1);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ component: 1, kind: 'weight', value: expect.closeTo(1.4, 12) });
-    expect(degeneracies(theta(1.9), 'unequal', 1e-4, data(0), 101.9, 1, 0.1).filter((d) => d.kind === 'weight')).toEqual([]);
+    expect(degeneracies(gaussian('unequal', 1e-4), theta(1.9), data(0), 101.9, 1, 0.1).filter((d) => d.kind === 'weight')).toEqual([]);
   });
 
   it('flags a component whose peak density exceeds 1/δ (σ < δ/√(2π)), not one just wider', () => {
     const theta = (sd: number) => ({ weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(3, 7), variance: Float64Array.of(sd * sd, 4) });
-    const narrow = degeneracies(theta(0.39), 'unequal', 1e-4, data(0), 100, 1, 1);
+    const narrow = degeneracies(gaussian('unequal', 1e-4), theta(0.39), data(0), 100, 1, 1);
     expect(narrow.map((d) => d.kind)).toContain('narrow');
-    expect(degeneracies(theta(0.4), 'unequal', 1e-4, data(0), 100, 1, 1).filter((d) => d.kind === 'narrow')).toEqual([]);
+    expect(degeneracies(gaussian('unequal', 1e-4), theta(0.4), data(0), 100, 1, 1).filter((d) => d.kind === 'narrow')).toEqual([]);
   });
 
   it('finds nothing wrong with a plain two-component fit', () => {
     const theta = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(3, 8), variance: Float64Array.of(1.5, 1.5) };
-    expect(degeneracies(theta, 'equal', 1e-4, data(0), 100, 1, 0.1)).toEqual([]);
+    expect(degeneracies(gaussian('equal', 1e-4), theta, data(0), 100, 1, 0.1)).toEqual([]);
   });
 });
 
@@ -66,7 +71,7 @@ describe('tight clusters of a few points', () => {
 
   it('flags a component on a pair narrower than the typical gap, with the gap', () => {
     const theta = { weight: Float64Array.of(50 / 52, 2 / 52), mean: Float64Array.of(2.45, 10.0001), variance: Float64Array.of(2.1, 1e-8) };
-    const found = degeneracies(theta, 'unequal', 1e-20, compact, 52, 1, 1e-15);
+    const found = degeneracies(gaussian('unequal', 1e-20), theta, compact, 52, 1, 1e-15);
     expect(found).toEqual([{ component: 1, kind: 'tight', value: 1e-4, spacing: expect.closeTo(0.1, 12) }]);
   });
 
@@ -74,6 +79,6 @@ describe('tight clusters of a few points', () => {
     // The same width on 20 points (a genuine narrow cluster): FEW_POINTS is 5.
     const many = compress({ x: Float64Array.from([...Array.from({ length: 50 }, (_, i) => i / 10), ...Array.from({ length: 20 }, (_, i) => 10 + i * 1e-5)]), w: null });
     const theta = { weight: Float64Array.of(50 / 70, 20 / 70), mean: Float64Array.of(2.45, 10.0001), variance: Float64Array.of(2.1, 4e-9) };
-    expect(degeneracies(theta, 'unequal', 1e-20, many, 70, 1, 1e-15)).toEqual([]);
+    expect(degeneracies(gaussian('unequal', 1e-20), theta, many, 70, 1, 1e-15)).toEqual([]);
   });
 });

@@ -4,9 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { drain } from '../../src/em/em.js';
 import { EmFitError } from '../../src/errors.js';
-import { varianceFloor } from '../../src/models/floor.js';
+import { maxAbs, varianceFloor } from '../../src/models/floor.js';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { fromDecimals } from '../../src/models/resolution.js';
-import { checkFittable, checkScale, fitFrom } from '../../src/select/fit.js';
+import { noteText } from '../../src/report/notes.js';
+import { checkFittable, checkScale, type Fit, fitFrom } from '../../src/select/fit.js';
 import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { fitPartition } from '../helpers/seed.js';
 
@@ -14,7 +16,7 @@ describe('the variance floor', () => {
   it('holds a singleton label at the floor and says so', () => {
     const fit = fitPartition([1.2, 2.0, 2.1, 1.9, 2.4, 9.5], [1, 1, 1, 1, 1, 2], { floor: 0.01 / 12 });
     expect(fit.theta.variance[1]).toBe(0.01 / 12);
-    expect(fit.warnings[0]).toMatch(/^the variance of component "2" was held at the floor 0\.0008333 \(set by --min-variance\) at the start and in \d+ of \d+ iterations?, including the final fit$/);
+    expect(noteText(fit.notes[0])).toMatch(/^the variance of component "2" was held at the floor 0\.0008333 \(set by --min-variance\) at the start and in \d+ of \d+ iterations?, including the final fit$/);
     expect(Number.isFinite(fit.loglik)).toBe(true);
   });
 
@@ -28,13 +30,13 @@ describe('the variance floor', () => {
     const naive = naiveEm(x, naivePartitionStart(x, labels, 1 / 12), { maxIter: 1000, rtol: 1e-8, floor: 1 / 12 });
     expect(fit.iterations).toBe(naive.iterations);
     expect(Math.abs(fit.loglik - naive.logliks[naive.logliks.length - 1])).toBeLessThan(1e-12);
-    expect(fit.warnings.some((w) => w.includes('component "1" was held at the floor'))).toBe(true);
+    expect(fit.notes.map(noteText).some((w) => w.includes('component "1" was held at the floor'))).toBe(true);
   });
 
   it('floors the common variance of the equal model', () => {
     const fit = fitPartition([1, 1, 1, 7, 7, 7], [1, 1, 1, 2, 2, 2], { floor: 1 / 12, variance: 'equal' });
     expect([...fit.theta.variance]).toEqual([1 / 12, 1 / 12]);
-    expect(fit.warnings[0]).toMatch(/^the common variance was held at the floor/);
+    expect(noteText(fit.notes[0])).toMatch(/^the common variance was held at the floor/);
     expect(fit.nParams).toBe(4);
   });
 });
@@ -44,13 +46,41 @@ describe('a vanishing component', () => {
     const x = Float64Array.from({ length: 50 }, (_, i) => Math.sin(i) * 2);
     const theta0 = { weight: Float64Array.of(1 - 1e-20, 1e-20), mean: Float64Array.of(0, 100), variance: Float64Array.of(1, 1) };
     const floor = varianceFloor(fromDecimals(2), 2);
-    const fit = drain(fitFrom({ x, w: null }, theta0, ['a', 'b'], { maxIter: 100, rtol: 1e-10, variance: 'unequal', floor }, new Uint8Array(2)));
+    const settings = { maxIter: 100, rtol: 1e-10, structure: { family: 'gaussian', variance: 'unequal' } as const, floor, largest: maxAbs(x) };
+    const fit = drain(fitFrom({ x, w: null }, theta0, ['a', 'b'], settings, new Uint8Array(2))) as Fit<GaussianMixture>;
     expect(fit.theta.weight[1]).toBe(0);
     expect(fit.theta.weight[0]).toBe(1);
     expect(fit.theta.mean[1]).toBe(100);
     expect(Number.isFinite(fit.loglik)).toBe(true);
     expect(Number.isFinite(fit.entropy)).toBe(true);
-    expect(fit.warnings).toContain('component "b" has weight 0, less than half an observation\'s worth: it has all but vanished; consider fewer components');
+    expect(fit.notes.map(noteText)).toContain('component "b" has weight 0, less than half an observation\'s worth: it has all but vanished; consider fewer components');
+  });
+});
+
+describe('components ordered by mean', () => {
+  it('keeps a parameter of the whole mixture (a grouped fit\'s heap share) when the components are reordered', () => {
+    // Values on 0.1, with a heap on the whole numbers; the start puts the larger mean first.
+    const x = Float64Array.from([0.3, 0.8, 1, 1, 1.2, 1.7, 2, 2, 2.4, 6.1, 6.6, 7, 7, 7.3, 7.9, 8, 8.2, 8.5]);
+    const theta0 = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(7.5, 1.5), variance: Float64Array.of(0.6, 0.6) };
+    const settings = {
+      maxIter: 50,
+      rtol: 1e-10,
+      structure: { family: 'gaussian', variance: 'unequal' } as const,
+      floor: varianceFloor(fromDecimals(1), maxAbs(x)),
+      largest: maxAbs(x),
+      coarsening: { step: 0.1, grid: 1 },
+    };
+    type Grouped = GaussianMixture & { heap: Float64Array };
+    const asIs = drain(fitFrom({ x, w: null }, theta0, ['1', '2'], settings, new Uint8Array(2))) as Fit<Grouped>;
+    const ordered = drain(fitFrom({ x, w: null }, theta0, ['1', '2'], { ...settings, orderByMean: true }, new Uint8Array(2))) as Fit<Grouped>;
+    expect(asIs.spec.family).toBe('gaussian-grouped');
+    expect(asIs.theta.mean[0]).toBeGreaterThan(asIs.theta.mean[1]);
+    expect([...ordered.theta.mean]).toEqual([...asIs.theta.mean].reverse());
+    expect([...ordered.theta.variance]).toEqual([...asIs.theta.variance].reverse());
+    expect([...ordered.theta.weight]).toEqual([...asIs.theta.weight].reverse());
+    expect(asIs.theta.heap[0]).toBeGreaterThan(0);
+    expect(asIs.theta.heap[0]).toBeLessThan(1);
+    expect([...ordered.theta.heap]).toEqual([...asIs.theta.heap]);
   });
 });
 

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { drain } from '../../src/em/em.js';
-import { varianceFloor } from '../../src/models/floor.js';
+import { maxAbs, varianceFloor } from '../../src/models/floor.js';
 import { fromDecimals } from '../../src/models/resolution.js';
-import type { VarianceModel } from '../../src/models/gaussian.js';
-import { fitFrom } from '../../src/select/fit.js';
+import type { GaussianMixture, VarianceModel } from '../../src/models/gaussian.js';
+import { noteText } from '../../src/report/notes.js';
+import { type Fit, fitFrom } from '../../src/select/fit.js';
 import { remainingGain, type SearchSettings, searchModels } from '../../src/select/search.js';
 import { fixture } from '../helpers/cli.js';
 import { sampleMixture } from '../helpers/mixture.js';
@@ -18,9 +19,19 @@ import { sampleMixture } from '../helpers/mixture.js';
 const waiting = Float64Array.from(readFileSync(fixture('faithful.csv'), 'utf8').trim().split('\n').slice(1).map(Number));
 const faithful = { x: waiting, w: null };
 
+const gaussian = (variance: VarianceModel) => ({ family: 'gaussian', variance }) as const;
+
+/** A Gaussian fit's variance model (every candidate here is Gaussian). */
+function varianceOf(fit: Fit): VarianceModel {
+  if (fit.structure.family !== 'gaussian') throw new Error(`a ${fit.structure.family} fit, not a Gaussian one`);
+  return fit.structure.variance;
+}
+
+const means = (fit: Fit): Float64Array => (fit.theta as GaussianMixture).mean;
+
 const settings = (over: Partial<SearchSettings> = {}): SearchSettings => ({
   ks: [1, 2, 3, 4, 5, 6],
-  variances: ['equal', 'unequal'],
+  structures: [gaussian('equal'), gaussian('unequal')],
   criterion: 'bic',
   initMethod: 'kmeans++',
   nInit: 10,
@@ -29,6 +40,7 @@ const settings = (over: Partial<SearchSettings> = {}): SearchSettings => ({
   rtol: 1e-8,
   accel: 'squarem',
   floor: varianceFloor(fromDecimals(0), 96),
+  largest: maxAbs(waiting),
   guard: 'none',
   ...over,
 });
@@ -54,29 +66,29 @@ describe('model search on Old Faithful waiting times', () => {
 
   it('selects K = 2 with equal variances: ℓ = −1034.002, BIC 2090.43', () => {
     expect(selection.best.labels).toHaveLength(2);
-    expect(selection.best.variance).toBe('equal');
+    expect(varianceOf(selection.best)).toBe('equal');
     expect(selection.best.loglik).toBeCloseTo(-1034.002, 3);
     expect(selection.best.bic).toBeCloseTo(2090.43, 2);
     // mclust's E,2 means are 54.617 and 80.092: the same optimum, components by mean.
-    expect(selection.best.theta.mean[0]).toBeCloseTo(54.61, 1);
-    expect(selection.best.theta.mean[1]).toBeCloseTo(80.09, 1);
+    expect(means(selection.best)[0]).toBeCloseTo(54.61, 1);
+    expect(means(selection.best)[1]).toBeCloseTo(80.09, 1);
   });
 
   it('reaches at least mclust\'s log-likelihood for every candidate', () => {
     expect(selection.candidates).toHaveLength(12);
     for (const fit of selection.candidates) {
-      const reference = MCLUST[`${fit.variance}:${fit.labels.length}`];
-      expect(fit.loglik, `${fit.variance}, K = ${fit.labels.length}`).toBeGreaterThanOrEqual(reference - 1e-9);
+      const reference = MCLUST[`${varianceOf(fit)}:${fit.labels.length}`];
+      expect(fit.loglik, `${varianceOf(fit)}, K = ${fit.labels.length}`).toBeGreaterThanOrEqual(reference - 1e-9);
     }
     // The case the issue names: mclust stops at −1034.007 for K = 2, unequal variances.
-    const v2 = selection.candidates.find((f) => f.variance === 'unequal' && f.labels.length === 2);
+    const v2 = selection.candidates.find((f) => varianceOf(f) === 'unequal' && f.labels.length === 2);
     expect(v2?.loglik).toBeCloseTo(-1034.0017, 3);
   });
 
   it('lists the candidates by K, then variance model, with criteria from their ℓ', () => {
-    expect(selection.candidates.map((f) => `${f.labels.length}${f.variance[0]}`)).toEqual(['1e', '1u', '2e', '2u', '3e', '3u', '4e', '4u', '5e', '5u', '6e', '6u']);
+    expect(selection.candidates.map((f) => `${f.labels.length}${varianceOf(f)[0]}`)).toEqual(['1e', '1u', '2e', '2u', '3e', '3u', '4e', '4u', '5e', '5u', '6e', '6u']);
     for (const fit of selection.candidates) {
-      const p = fit.variance === 'equal' ? 2 * fit.labels.length : 3 * fit.labels.length - 1;
+      const p = varianceOf(fit) === 'equal' ? 2 * fit.labels.length : 3 * fit.labels.length - 1;
       expect(fit.nParams).toBe(p);
       expect(fit.bic).toBeCloseTo(-2 * fit.loglik + p * Math.log(272), 9);
       expect(fit.aic).toBeCloseTo(-2 * fit.loglik + 2 * p, 9);
@@ -87,7 +99,7 @@ describe('model search on Old Faithful waiting times', () => {
   it('gives the same best model for other seeds', () => {
     for (const seed of [1, 2, 3]) {
       const other = drain(searchModels(faithful, settings({ seed })));
-      expect([other.best.labels.length, other.best.variance]).toEqual([2, 'equal']);
+      expect([other.best.labels.length, varianceOf(other.best)]).toEqual([2, 'equal']);
     }
   });
 
@@ -106,7 +118,9 @@ describe('spurious maxima on discretized data', () => {
     variance: Float64Array.of(34.45, 0.01, 34.45),
   });
   const fit = (floor: number | undefined, variance: VarianceModel = 'unequal') =>
-    drain(fitFrom(faithful, start(), ['1', '2', '3'], { maxIter: 1000, rtol: 1e-10, variance, floor: varianceFloor(fromDecimals(0), 96, floor) }, new Uint8Array(3)));
+    drain(
+      fitFrom(faithful, start(), ['1', '2', '3'], { maxIter: 1000, rtol: 1e-10, structure: gaussian(variance), floor: varianceFloor(fromDecimals(0), 96, floor), largest: maxAbs(waiting) }, new Uint8Array(3)),
+    ) as Fit<GaussianMixture>;
 
   it('without a floor, a component collapses onto one integer and BIC would prefer it', () => {
     const spurious = fit(1e-12);
@@ -122,27 +136,28 @@ describe('spurious maxima on discretized data', () => {
     expect(floored.theta.variance[1]).toBe(1 / 12);
     expect(floored.loglik).toBeLessThan(-1030);
     expect(floored.bic).toBeGreaterThan(2090.43);
-    expect(floored.warnings.some((w) => w.startsWith('the variance of component "2" was held at the floor 0.08333'))).toBe(true);
+    expect(floored.notes.map(noteText).some((w) => w.startsWith('the variance of component "2" was held at the floor 0.08333'))).toBe(true);
   });
 });
 
 describe('the search on other data', () => {
   it('selects K = 3 for 5,000 rows from three well-separated components', () => {
     const { x } = sampleMixture(5000, [0.3, 0.4, 0.3], [-10, 0, 12], [1, 2, 1.5], 99, 3);
-    const selection = drain(searchModels({ x: Float64Array.from(x), w: null }, settings({ ks: [1, 2, 3, 4, 5], floor: varianceFloor(fromDecimals(3), 20) })));
+    const data = Float64Array.from(x);
+    const selection = drain(searchModels({ x: data, w: null }, settings({ ks: [1, 2, 3, 4, 5], floor: varianceFloor(fromDecimals(3), 20), largest: maxAbs(data) })));
     expect(selection.best.labels).toHaveLength(3);
-    expect(selection.best.theta.mean[0]).toBeCloseTo(-10, 0);
-    expect(selection.best.theta.mean[1]).toBeCloseTo(0, 0);
-    expect(selection.best.theta.mean[2]).toBeCloseTo(12, 0);
+    expect(means(selection.best)[0]).toBeCloseTo(-10, 0);
+    expect(means(selection.best)[1]).toBeCloseTo(0, 0);
+    expect(means(selection.best)[2]).toBeCloseTo(12, 0);
   });
 
   it('K = 1 gives the sample mean, the variance with divisor n and the Gaussian log-likelihood', () => {
-    const selection = drain(searchModels(faithful, settings({ ks: [1], variances: ['unequal'] })));
+    const selection = drain(searchModels(faithful, settings({ ks: [1], structures: [gaussian('unequal')] })));
     const n = waiting.length;
     const mean = waiting.reduce((a, b) => a + b, 0) / n;
     const variance = waiting.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
     const loglik = -0.5 * n * (Math.log(2 * Math.PI * variance) + 1);
-    const fit = selection.best;
+    const fit = selection.best as Fit<GaussianMixture>;
     expect(fit.theta.weight[0]).toBe(1);
     expect(fit.theta.mean[0]).toBeCloseTo(mean, 12);
     expect(fit.theta.variance[0]).toBeCloseTo(variance, 10);
@@ -152,9 +167,10 @@ describe('the search on other data', () => {
   });
 
   it('skips candidates with more components than distinct values, and says so', () => {
-    const selection = drain(searchModels({ x: Float64Array.of(1, 1, 2, 2, 3, 3, 3), w: null }, settings({ ks: [1, 2, 3, 4], variances: ['unequal'] })));
+    const x = Float64Array.of(1, 1, 2, 2, 3, 3, 3);
+    const selection = drain(searchModels({ x, w: null }, settings({ ks: [1, 2, 3, 4], structures: [gaussian('unequal')], largest: maxAbs(x) })));
     expect(selection.candidates.map((f) => f.labels.length)).toEqual([1, 2, 3]);
-    expect(selection.skipped).toEqual(['K = 4 was not fitted: the data hold 3 distinct values, fewer than the 4 components asked for; use at most 3 components']);
+    expect(selection.skipped.map(noteText)).toEqual(['K = 4 was not fitted: the data hold 3 distinct values, fewer than the 4 components asked for; use at most 3 components']);
   });
 });
 

@@ -1,0 +1,333 @@
+/**
+ * The Student-t family, for heavy-tailed data on the whole line:
+ *   f(x | μ, σ, ν) = Γ((ν+1)/2) / (Γ(ν/2) σ √(νπ)) · (1 + (x − μ)²/(νσ²))^(−(ν+1)/2)
+ * with location μ, scale σ and ν degrees of freedom (R: dt((x − μ)/σ, df)/σ).
+ *
+ * Fitted by the EM of Peel and McLachlan (Statistics and Computing 10, 2000, 339–348) on
+ * data augmented by the scale variables: given component k, u ~ Gamma(ν/2, ν/2) and
+ * x | u ~ N(μ, σ²/u). Given x_i, u is Gamma(a_k, b_ik) with a_k = (ν_k + 1)/2 and
+ * b_ik = (ν_k + δ²_ik)/2, δ_ik = (x_i − μ_k)/σ_k, so the E-step weights are
+ *   u_ik = E[u] = a_k/b_ik = (ν_k + 1)/(ν_k + δ²_ik),   E[log u] = log u_ik + ψ(a_k) − log a_k.
+ * The complete-data log-likelihood separates into (μ, σ) and ν, so maximising each is the
+ * full M-step of this augmentation (Peel and McLachlan's two CM-steps commute here):
+ * ℓ never decreases.
+ *
+ * Statistics after the header (K each), centred at the μ_k of the pass:
+ *   N_k  = Σ w r,  U_k = Σ w r u,  U1_k = Σ w r u (x − μ_k),  U2_k = Σ w r u (x − μ_k)²,
+ *   G_k  = Σ w r (u − 1 − log u)            (≥ 0; the df equation's statistic)
+ * M-step:
+ *   μ'_k = μ_k + U1_k/U_k,   σ'²_k = (U2_k − U1_k²/U_k) / N_k    (held at or above scaleFloor²)
+ *   ν'_k: the root of log(ν/2) − ψ(ν/2) = G_k/N_k + log a_k − ψ(a_k)    (df 'each')
+ *         or of the same with both right-hand terms summed over k and divided by Σ N_k
+ *         (df 'shared'), or the fixed value (df a number).
+ * The df equation is Peel and McLachlan's (their eq. 30 with p = 1), rearranged so that
+ * both sides are positive sums, not differences near −1: log u ≤ u − 1 makes G_k ≥ 0, and
+ * log a − ψ(a) > 0. Its left side decreases from +∞ to 0, so there is one root, found like
+ * the gamma shape (gammaShape) in ν/2, and held within [dfMin, dfMax] ([0.5, 200] by
+ * default: above 200 a t is a Gaussian to within the data's noise; below 0.5 its tails are
+ * heavier than anything a finite sample can tell apart). Q is concave in ν, so the held
+ * value is the constrained maximiser.
+ * E_q log p(x, z, u | θ) is taken with the entropy of q(u | x, z) added (so that the ELBO is
+ * expectedLogJoint − Σ w r log r, as for the other families, and equals ℓ at the θ of the
+ * pass); see componentLogJoint.
+ */
+import { LOG_2PI } from '../exp.js';
+import {
+  type ComponentFamily,
+  type Data,
+  HEADER,
+  LOGLIK,
+  type MixtureParams,
+  RLOGR,
+  checkPartition,
+  checkSupport,
+  liveComponents,
+  mixtureRow,
+  weightsFromCounts,
+  weightsFromFree,
+  weightsLogJoint,
+  weightsToFree,
+} from './component.js';
+import { increasingRoot } from './solve.js';
+import { digamma, lgamma, logMinusDigamma, logMinusDigammaPrime, logStudentT, tLogConstant } from './special.js';
+
+export interface TMixture extends MixtureParams {
+  /** π_k, shape (K,). */
+  readonly weight: Float64Array;
+  /** μ_k, shape (K,), in the units of x. */
+  readonly location: Float64Array;
+  /** σ_k > 0, shape (K,), in the units of x. */
+  readonly scale: Float64Array;
+  /** ν_k > 0, shape (K,): degrees of freedom, all equal under df 'shared' or fixed. */
+  readonly df: Float64Array;
+}
+
+/** 'each': one ν per component; 'shared': one ν for all; a number: ν fixed at it. */
+export type DfModel = 'each' | 'shared' | number;
+
+export interface TOptions {
+  k: number;
+  df: DfModel;
+  /** Lower bound on every σ_k: δ/√12 for data recorded to δ (the Gaussian floor's square root). */
+  scaleFloor: number;
+  /** Bounds on an estimated ν; default [0.5, 200]. */
+  dfMin?: number;
+  dfMax?: number;
+  /** ν of the start from a partition when ν is estimated; default 10. */
+  startDf?: number;
+}
+
+/** Bits of bounded[k]. */
+export const T_BOUND = { scaleFloor: 1, dfMin: 2, dfMax: 4 } as const;
+
+/**
+ * The ν/2 of the df M-step: the root of log x − ψ(x) = c (c > 0) within [lo, hi]; like
+ * gammaShape, the root lies in [1/(2c), 1/c].
+ */
+function halfDf(c: number, lo: number, hi: number): number {
+  if (!(c > 0.5 / hi)) return hi;
+  if (!(c < 1 / lo)) return lo;
+  const guess = (3 - c + Math.sqrt((c - 3) * (c - 3) + 24 * c)) / (12 * c);
+  return increasingRoot(
+    (x) => c - logMinusDigamma(x),
+    (x) => -logMinusDigammaPrime(x),
+    Math.max(lo, 0.5 / c),
+    Math.min(hi, 1 / c),
+    guess,
+  );
+}
+
+export function tFamily(options: TOptions): ComponentFamily<TMixture> {
+  const { k: K, df: dfModel, scaleFloor } = options;
+  const dfMin = options.dfMin ?? 0.5;
+  const dfMax = options.dfMax ?? 200;
+  const startDf = typeof dfModel === 'number' ? dfModel : (options.startDf ?? 10);
+  if (!(scaleFloor > 0)) throw new RangeError(`scaleFloor must be > 0, got ${scaleFloor}`);
+  if (!(dfMin > 0 && dfMax >= dfMin)) throw new RangeError(`df bounds must satisfy 0 < dfMin ≤ dfMax, got [${dfMin}, ${dfMax}]`);
+  if (typeof dfModel === 'number' && !(dfModel > 0)) throw new RangeError(`a fixed df must be > 0, got ${dfModel}`);
+  const offN = HEADER;
+  const offU = HEADER + K;
+  const offU1 = HEADER + 2 * K;
+  const offU2 = HEADER + 3 * K;
+  const offG = HEADER + 4 * K;
+  const live = new Int32Array(K);
+  const a = new Float64Array(K);
+  const r = new Float64Array(K);
+  const c = new Float64Array(K);
+  const mu = new Float64Array(K);
+  const inv = new Float64Array(K);
+  const half = new Float64Array(K);
+  const logA0 = new Float64Array(K);
+  const a0 = new Float64Array(K);
+  const inu = new Float64Array(K);
+  const q = new Float64Array(K);
+  const lq = new Float64Array(K);
+  const d = new Float64Array(K);
+  const rowOut = new Float64Array(1);
+
+  /**
+   * E_q[log p(x, u | z = k, θ_k)] + H(q(u | x, z = k)), summed over rows with w r: for
+   * q(u | x_i, z = k) = Gamma(a, b_ik) at the pass's ν_k (a = (ν_k + 1)/2),
+   *   Σ w r E log u = U − N − G + N (ψ(a) − log a)      (as Σ w r log u = U − N − G)
+   *   Σ w r H       = N (a − log a + log Γ(a) + (1 − a) ψ(a)) + Σ w r log u
+   * and log p(x, u) = −½ log 2πσ² + ½ log u − u (x − μ)²/(2σ²) + (ν/2) log(ν/2) − log Γ(ν/2)
+   * + (ν/2 − 1) log u − (ν/2) u. At θ = the pass's own parameters this is Σ w r log f(x | θ_k).
+   */
+  function componentLogJoint(stats: Float64Array, at: TMixture, theta: TMixture, k: number): number {
+    const n = stats[offN + k];
+    const u = stats[offU + k];
+    const sumLogU = u - n - stats[offG + k];
+    const aT = 0.5 * (at.df[k] + 1);
+    const psiA = digamma(aT);
+    const logAT = Math.log(aT);
+    const sumElogU = sumLogU + n * (psiA - logAT);
+    const entropy = n * (aT - logAT + lgamma(aT) + (1 - aT) * psiA) + sumLogU;
+    const dm = theta.location[k] - at.location[k];
+    const quad = Math.max(0, stats[offU2 + k] - 2 * dm * stats[offU1 + k] + dm * dm * u);
+    const s2 = theta.scale[k] * theta.scale[k];
+    const h = 0.5 * theta.df[k];
+    return -0.5 * n * (LOG_2PI + Math.log(s2)) - (0.5 * quad) / s2 + n * (h * Math.log(h) - lgamma(h)) + (h - 0.5) * sumElogU - h * u + entropy;
+  }
+
+  const family: ComponentFamily<TMixture> = {
+    name: 't',
+    k: K,
+    parameterNames: ['location', 'scale', 'df'],
+    boundNames: ['scale-floor', 'df-min', 'df-max'],
+    statsLength: HEADER + 5 * K,
+    nParams: 3 * K - 1 + (dfModel === 'each' ? K : dfModel === 'shared' ? 1 : 0),
+    freeLength: 4 * K,
+
+    create: () => ({ weight: new Float64Array(K), location: new Float64Array(K), scale: new Float64Array(K), df: new Float64Array(K) }),
+    copy(from, to) {
+      to.weight.set(from.weight);
+      to.location.set(from.location);
+      to.scale.set(from.scale);
+      to.df.set(from.df);
+    },
+
+    logDensity: (x, theta, k) => logStudentT(x, theta.location[k], theta.scale[k], theta.df[k]),
+
+    /**
+     * Per row and component: q = δ²/ν, L = log(1 + q), a_ik = log π_k + constant_k − (ν+1)/2 · L,
+     * u = ((ν+1)/ν)/(1 + q) and log u = log1p(1/ν) − L, so one log per row and component.
+     */
+    pass(data: Data, theta, stats, start, end) {
+      const { x, w } = data;
+      const m = liveComponents(theta.weight, live);
+      for (let j = 0; j < m; j++) {
+        const k = live[j];
+        const nu = theta.df[k];
+        mu[j] = theta.location[k];
+        c[j] = Math.log(theta.weight[k]) + tLogConstant(theta.scale[k], nu);
+        inv[j] = 1 / (nu * theta.scale[k] * theta.scale[k]);
+        half[j] = 0.5 * (nu + 1);
+        a0[j] = (nu + 1) / nu;
+        inu[j] = 1 / nu;
+        logA0[j] = Math.log1p(1 / nu);
+      }
+      let loglik = 0;
+      let rlogr = 0;
+      for (let i = start; i < end; i++) {
+        const wi = w === null ? 1 : w[i];
+        if (wi === 0) continue;
+        const xi = x[i];
+        for (let j = 0; j < m; j++) {
+          d[j] = xi - mu[j];
+          q[j] = d[j] * d[j] * inv[j];
+          lq[j] = Math.log1p(q[j]);
+          a[j] = c[j] - half[j] * lq[j];
+        }
+        loglik += wi * mixtureRow(a, m, r, rowOut);
+        rlogr += wi * rowOut[0];
+        for (let j = 0; j < m; j++) {
+          const k = live[j];
+          const v = wi * r[j];
+          const u = a0[j] / (1 + q[j]);
+          const vu = v * u;
+          const vud = vu * d[j];
+          stats[offN + k] += v;
+          stats[offU + k] += vu;
+          stats[offU1 + k] += vud;
+          stats[offU2 + k] += vud * d[j];
+          // u − 1 − log u with u − 1 = (1/ν − q)/(1 + q) written without the subtraction from 1.
+          stats[offG + k] += v * ((inu[j] - q[j]) / (1 + q[j]) - (logA0[j] - lq[j]));
+        }
+      }
+      stats[LOGLIK] += loglik;
+      stats[RLOGR] += rlogr;
+    },
+
+    /** The partition with u = 1 for every row (the ν → ∞ limit): N_k = U_k, G_k = 0. */
+    partitionStats(data, labels, at, stats) {
+      const { x, w } = data;
+      for (let i = 0; i < x.length; i++) {
+        const wi = w === null ? 1 : w[i];
+        const k = labels[i];
+        const dk = x[i] - at.location[k];
+        stats[offN + k] += wi;
+        stats[offU + k] += wi;
+        stats[offU1 + k] += wi * dk;
+        stats[offU2 + k] += wi * dk * dk;
+      }
+    },
+
+    mStep(stats, at, next, bounded) {
+      const total = weightsFromCounts(stats, offN, next.weight);
+      let sharedTarget = 0;
+      for (let k = 0; k < K; k++) {
+        const n = stats[offN + k];
+        bounded[k] = 0;
+        if (!(n > 0)) {
+          next.location[k] = at.location[k];
+          next.scale[k] = at.scale[k];
+          next.df[k] = at.df[k];
+          continue;
+        }
+        const u = stats[offU + k];
+        const shift = stats[offU1 + k] / u;
+        const s2 = Math.max(0, stats[offU2 + k] - shift * stats[offU1 + k]) / n;
+        const sd = Math.sqrt(s2);
+        if (sd < scaleFloor) bounded[k] |= T_BOUND.scaleFloor;
+        const target = stats[offG + k] / n + logMinusDigamma(0.5 * (at.df[k] + 1));
+        sharedTarget += (n * target) / total;
+        next.location[k] = at.location[k] + shift;
+        next.scale[k] = Math.max(scaleFloor, sd);
+        if (dfModel === 'each') next.df[k] = 2 * halfDf(target, 0.5 * dfMin, 0.5 * dfMax);
+      }
+      if (dfModel === 'shared') next.df.fill(2 * halfDf(sharedTarget, 0.5 * dfMin, 0.5 * dfMax));
+      if (typeof dfModel === 'number') next.df.fill(dfModel);
+      else {
+        for (let k = 0; k < K; k++) {
+          if (!(stats[offN + k] > 0)) continue;
+          if (next.df[k] <= dfMin) bounded[k] |= T_BOUND.dfMin;
+          if (next.df[k] >= dfMax) bounded[k] |= T_BOUND.dfMax;
+        }
+      }
+      return 0;
+    },
+
+    expectedLogJoint(stats, at, theta) {
+      let sum = weightsLogJoint(stats, offN, theta.weight);
+      for (let k = 0; k < K; k++) if (stats[offN + k] > 0) sum += componentLogJoint(stats, at, theta, k);
+      return sum;
+    },
+
+    componentWeight: (stats, k) => stats[offN + k],
+
+    // log π_k, μ_k, log σ_k, log ν_k (ν's coordinates are ignored when ν is fixed, averaged when shared).
+    toFree(theta, out) {
+      weightsToFree(theta.weight, out);
+      for (let k = 0; k < K; k++) {
+        out[K + k] = theta.location[k];
+        out[2 * K + k] = Math.log(theta.scale[k]);
+        out[3 * K + k] = Math.log(theta.df[k]);
+      }
+    },
+    fromFree(u, theta) {
+      weightsFromFree(u, theta.weight);
+      let mean = 0;
+      for (let k = 0; k < K; k++) mean += u[3 * K + k] / K;
+      for (let k = 0; k < K; k++) {
+        theta.location[k] = u[K + k];
+        theta.scale[k] = Math.max(scaleFloor, Math.exp(u[2 * K + k]));
+        const nu = typeof dfModel === 'number' ? dfModel : Math.exp(dfModel === 'shared' ? mean : u[3 * K + k]);
+        theta.df[k] = typeof dfModel === 'number' ? nu : Math.min(dfMax, Math.max(dfMin, nu));
+      }
+    },
+
+    checkDomain: (x) => checkSupport(x, 't', () => null),
+
+    /**
+     * No E-step precedes a partition, so its M-step takes u = 1 (the Gaussian limit):
+     * location and scale are the partition's weighted mean and standard deviation (two
+     * passes, centred at the mean), ν is the fixed value or startDf.
+     */
+    start(data, labels, bounded = new Uint8Array(K)) {
+      checkPartition(data, labels, K);
+      const theta = family.create();
+      theta.df.fill(startDf);
+      theta.scale.fill(1);
+      const stats = new Float64Array(family.statsLength);
+      family.partitionStats(data, labels, theta, stats);
+      for (let k = 0; k < K; k++) theta.location[k] = stats[offU1 + k] / stats[offN + k];
+      stats.fill(0);
+      family.partitionStats(data, labels, theta, stats);
+      weightsFromCounts(stats, offN, theta.weight);
+      for (let k = 0; k < K; k++) {
+        const sd = Math.sqrt(stats[offU2 + k] / stats[offN + k]);
+        bounded[k] = sd < scaleFloor ? T_BOUND.scaleFloor : 0;
+        theta.scale[k] = Math.max(scaleFloor, sd);
+      }
+      return theta;
+    },
+
+    moments(theta, k) {
+      const nu = theta.df[k];
+      const s2 = theta.scale[k] * theta.scale[k];
+      return { mean: nu > 1 ? theta.location[k] : NaN, variance: nu > 2 ? (s2 * nu) / (nu - 2) : nu > 1 ? Infinity : NaN };
+    },
+    parameters: (theta, k) => ({ location: theta.location[k], scale: theta.scale[k], df: theta.df[k] }),
+  };
+  return family;
+}
