@@ -16,7 +16,7 @@ import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
-import { writeCsv } from '../report/csv.js';
+import { paramsCsv, writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
@@ -25,7 +25,7 @@ import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
-import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
+import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, readsTwice, say, textPlotWidth, warn } from './io.js';
 import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
 import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -504,7 +504,7 @@ function warnOfThreads(request: FitRequest): void {
 }
 
 export async function runFit(request: FitRequest, version: string): Promise<ExitCode> {
-  const input = openInput(request.file, request.format === 'csv');
+  const input = openInput(request.file, readsTwice(request.format));
   try {
     const reads = readFiles(input, request.initModel === undefined ? null : { path: request.initModel, what: `the model file read by --init-model` });
     checkStdout(reads);
@@ -514,7 +514,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     else checkDirectories(outputs);
     warnOfThreads(request);
     const model = request.initModel === undefined ? null : readModel(request.initModel);
-    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
+    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by, id: request.id });
     const clock = [performance.now()];
     // A search's worker threads take about as long to start as a 5,000-row file takes to
     // read: they start now, and whatever the rows turn out to be, they are closed below.
@@ -559,9 +559,12 @@ async function runOne(request: FitRequest, table: Table, input: Input, options: 
   if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJson(ctx, sink);
-  else if (request.format === 'csv') {
-    await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
+  else if (request.format === 'csv' || request.format === 'ndjson') {
+    await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });
     input.checkUnchanged('while the CSV report read its rows again');
+  } else if (request.format === 'params') {
+    sink.push(paramsCsv([{ fit: ctx.fit, standardErrors: ctx.standardErrors, group: null }], false));
+    await sink.flush();
   } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink);
   clock.push(performance.now());
   if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);

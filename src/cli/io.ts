@@ -161,6 +161,9 @@ export function closeInput(input: Input): void {
   }
 }
 
+/** Whether a run writing `format` reads its input a second time (the per-row reports repeat the input's records). */
+export const readsTwice = (format: CommonRequest['format']): boolean => format === 'csv' || format === 'ndjson';
+
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
 export async function readInput(input: Input, options: ReadOptions, threads: number): Promise<Table> {
   announce('reading');

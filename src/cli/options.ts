@@ -14,7 +14,12 @@ import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
 
-export type Format = 'text' | 'json' | 'csv';
+/**
+ * What standard output holds: the text report, the JSON document, one line per data row
+ * (csv, ndjson: see report/csv.ts), or the parameter table as CSV (params; also csv with
+ * --no-responsibilities).
+ */
+export type Format = 'text' | 'json' | 'csv' | 'ndjson' | 'params';
 
 /** Options shared by `em-fit` (fit) and `em-fit predict`: how to read, what to print. */
 export interface CommonRequest {
@@ -26,6 +31,8 @@ export interface CommonRequest {
   missing: MissingPolicy;
   weight?: string;
   format: Format;
+  /** The column copied into each line of CSV or NDJSON output to join it back by (--id). */
+  id?: string;
   /** Rows of the text responsibility table; Infinity for all. */
   rows: number;
   responsibilities: boolean;
@@ -116,10 +123,15 @@ function inputOptions(cmd: Command): Command {
 /** Output options, the same for fit and predict. */
 function outputOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'output: text; json (one document); csv or ndjson (one line per data row, in input order, left-out rows included); params (the parameter table as CSV)')
+        .choices(['text', 'json', 'csv', 'ndjson', 'params'])
+        .default('text'),
+    )
     .option('--json', 'same as --format json')
     .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
-    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
+    .option('--id <column>', 'with csv or ndjson: copy this column into each line (csv: instead of the input\'s columns and row)')
+    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification (with csv: the parameter table, as --format params)')
     .option('--plot <file>', 'write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json (with --by, one file per group)')
     .option('--no-plot', 'no histogram of the fit in text output')
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)');
@@ -268,19 +280,24 @@ function parseWith(cmd: Command, args: string[], help: string): Command | null {
 function common(o: Record<string, any>, file: string): CommonRequest {
   const header = o.header as boolean;
   if (o.json && o.format !== 'text' && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}`);
+  let format: Format = o.json ? 'json' : (o.format as Format);
+  if (format === 'csv' && o.responsibilities === false) format = 'params';
+  if (format === 'ndjson' && o.responsibilities === false) throw usageError('--format ndjson writes the rows\' responsibilities, which --no-responsibilities leaves out; use --format params for the parameters');
+  if (o.id !== undefined && format !== 'csv' && format !== 'ndjson') throw usageError(`--id names the column that joins each line of csv or ndjson output back to the input; --format ${format}${o.responsibilities === false ? ' (csv with --no-responsibilities)' : ''} has no such lines`);
   const request: CommonRequest = {
     file,
     header,
     delimiter: delimiter(o.delimiter),
     encoding: o.encoding as Encoding,
     missing: o.missing as MissingPolicy,
-    format: o.json ? 'json' : (o.format as Format),
+    format,
     rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),
     responsibilities: o.responsibilities as boolean,
     quiet: Boolean(o.quiet),
     textPlot: o.plot !== false,
   };
   if (o.weight !== undefined) request.weight = column(o.weight, '--weight', header);
+  if (o.id !== undefined) request.id = column(o.id, '--id', header);
   if (typeof o.plot === 'string') request.plot = o.plot;
   return request;
 }

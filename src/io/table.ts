@@ -22,6 +22,8 @@ export interface ColumnRequest {
   init?: string;
   weight?: string;
   by?: string;
+  /** A column only copied into the per-row output (--id), checked here like the others. */
+  id?: string;
 }
 
 export interface ReadOptions {
@@ -50,6 +52,8 @@ export interface Table {
   header: string[];
   /** Name of the numeric column. */
   varName: string;
+  /** The index in `header` of the --id column, or null. */
+  idColumn: number | null;
   /** The numeric column over the rows in use, shape (n,). */
   values: Float64Array;
   /** Largest number of decimal places written in the numeric column (see ParsedNumber). */
@@ -112,8 +116,8 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
     throw inputError(`${options.source} does not look like a text CSV file: line ${line} holds NUL bytes or control characters`);
   }
   const header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
-  const columns = { var: -1, init: -1, weight: -1, by: -1 };
-  for (const role of ['var', 'init', 'weight', 'by'] as const) {
+  const columns = { var: -1, init: -1, weight: -1, by: -1, id: -1 };
+  for (const role of ['var', 'init', 'weight', 'by', 'id'] as const) {
     const wanted = options.columns[role];
     if (wanted === undefined) continue;
     if (!options.header) {
@@ -531,6 +535,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     source,
     header,
     varName: header[cols.var],
+    idColumn: cols.id >= 0 ? cols.id : null,
     values: concat((p) => p.values) as Float64Array,
     decimals,
     labels: labels === null ? null : { name: header[cols.init], codes: labels.codes, names: labels.names },

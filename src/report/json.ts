@@ -8,7 +8,7 @@ import { describe, type Structure } from '../models/registry.js';
 import type { Fit } from '../select/fit.js';
 import { type ReportContext, finite } from './context.js';
 import { numberText } from './format.js';
-import { argmax, type RowSet, rowBlocks } from './rows.js';
+import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
 
 /** Everything in the report but the per-row arrays, as a plain object. */
 export function fitSummary(ctx: ReportContext): Record<string, unknown> {
@@ -129,7 +129,8 @@ export async function writeJson(ctx: ReportContext, sink: Sink, pretty = true): 
 
 /**
  * One JSON document: `head` (small, from JSON.stringify), then the per-row arrays of
- * `rows` streamed one row per line: responsibilities, classification and, for predict,
+ * `rows` streamed one row per line: responsibilities, classification, row (each row's
+ * 1-based number among the input's data records, as CSV output's `row`) and, for predict,
  * log_density. The classification is kept from the responsibilities' pass, as one small
  * integer per row, and the log-densities likewise.
  *
@@ -171,6 +172,9 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
   sink.push(`${n > 0 ? `${nl}${indent}` : ''}]`);
   const labels = rows.labels.map((l) => JSON.stringify(l));
   await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent);
+  // The data row of each row, as CSV output's `row` numbers it: the key to join the arrays back to the input.
+  const number = recordNumbers(rows);
+  await writeArray('row', n, (i) => String(number(i)), sink, nl, indent);
   if (densities !== null) await writeArray('log_density', n, (i) => numberText(densities[i]), sink, nl, indent);
   sink.push(`${nl}}\n`);
   await sink.flush();
