@@ -2,6 +2,7 @@
  * `em-fit <file> --var …`: read the table, fit it (whole, or each --by group), report.
  */
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { PassPool } from '../em/pool.js';
 import { EXIT, type ExitCode, fitError, inputError, usageError } from '../errors.js';
 import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
@@ -16,7 +17,7 @@ import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
-import { paramsCsv, writeCsv } from '../report/csv.js';
+import { type ParamsFit, paramsCsv, writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
@@ -504,6 +505,20 @@ function warnOfThreads(request: FitRequest): void {
 }
 
 export async function runFit(request: FitRequest, version: string): Promise<ExitCode> {
+  return request.files.length === 1 ? runFile(request, version, null) : (await import('./batch.js')).runBatch(request, version);
+}
+
+/**
+ * What the fits of a batch share (see batch.ts): the parameter tables, written together at
+ * the end (--format params), and where the reports go (standard output, or a worker's buffer).
+ */
+export interface Batch {
+  params: ParamsFit[];
+  out: Writable;
+}
+
+/** Fits one file and reports it; in a batch, as `batch` asks. */
+export async function runFile(request: FitRequest, version: string, batch: Batch | null): Promise<ExitCode> {
   const input = openInput(request.file, readsTwice(request.format));
   try {
     const reads = readFiles(input, request.initModel === undefined ? null : { path: request.initModel, what: `the model file read by --init-model` });
@@ -524,7 +539,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
       clock.push(performance.now());
       if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
       const jobs = early !== null && table.labels === null && searchThreads(request, table.values.length) === early.threads ? early : null;
-      return await runOne(request, table, input, options, model, version, clock, jobs);
+      return await runOne(request, table, input, options, model, version, clock, jobs, batch);
     } finally {
       await early?.close();
     }
@@ -545,7 +560,17 @@ function earlyJobs(request: FitRequest, input: Input, model: ModelFile | null): 
 }
 
 /** Fits the whole table and reports it. */
-async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[], jobs: JobPool | null): Promise<ExitCode> {
+async function runOne(
+  request: FitRequest,
+  table: Table,
+  input: Input,
+  options: ReturnType<typeof readOptions>,
+  model: ModelFile | null,
+  version: string,
+  clock: number[],
+  jobs: JobPool | null,
+  batch: Batch | null,
+): Promise<ExitCode> {
   const data = { x: table.values, w: table.weights };
   announce('fitting');
   const outcome = await fitData(request, data, table.labels, table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
@@ -557,15 +582,19 @@ async function runOne(request: FitRequest, table: Table, input: Input, options: 
   announce('writing');
   if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
   if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
-  const sink = new Sink(process.stdout);
-  if (request.format === 'json') await writeJson(ctx, sink);
+  const sink = new Sink(batch?.out ?? process.stdout);
+  if (request.format === 'json') await writeJson(ctx, sink, batch === null);
   else if (request.format === 'csv' || request.format === 'ndjson') {
     await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });
     input.checkUnchanged('while the CSV report read its rows again');
   } else if (request.format === 'params') {
-    sink.push(paramsCsv([{ fit: ctx.fit, standardErrors: ctx.standardErrors, group: null }], false));
-    await sink.flush();
-  } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink);
+    const fit = { fit: ctx.fit, standardErrors: ctx.standardErrors, group: null, file: request.file };
+    if (batch !== null) batch.params.push(fit);
+    else {
+      sink.push(paramsCsv([fit], false));
+      await sink.flush();
+    }
+  } else await (await textReport()).writeText(ctx, colours((batch?.out ?? process.stdout) as NodeJS.WriteStream), request.rows, sink);
   clock.push(performance.now());
   if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);
   return strictCode(request, 1, outcome.fit.converged ? 0 : 1, outcome.fit.iterations);

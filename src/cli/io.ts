@@ -42,10 +42,10 @@ export function say(text: string): void {
  * the data or a file name are escaped (see shown): a label must not move the cursor, set the
  * terminal's title, or hide the difference between two labels.
  */
-export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
+export function warn(request: { quiet: boolean; warnPrefix?: string }, warnings: readonly string[]): void {
   if (request.quiet || warnings.length === 0) return;
   const c = colours(process.stderr);
-  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${shown(w)}\n`);
+  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${shown(`${request.warnPrefix ?? ''}${w}`)}\n`);
 }
 
 /**

@@ -41,6 +41,8 @@ export interface CommonRequest {
   plot?: string;
   /** Draw the histogram of the fit in text output (--no-plot hides it). */
   textPlot: boolean;
+  /** Put before each warning: the file it concerns, in a batch of files. */
+  warnPrefix?: string;
 }
 
 export interface PredictRequest extends CommonRequest {
@@ -50,6 +52,8 @@ export interface PredictRequest extends CommonRequest {
 }
 
 export interface FitRequest extends CommonRequest {
+  /** Every file named, in order: several make a batch, one fit each (`file` is the one being fitted). */
+  files: string[];
   var: string;
   init?: string;
   /** A saved model to start from (--init-model). */
@@ -143,7 +147,7 @@ export function program(version: string): Command {
   const cmd = new Command('em-fit')
     .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit predict --help).')
     .version(version, '-V, --version')
-    .argument('<file>', 'CSV file to read, or - for standard input')
+    .argument('<file...>', 'CSV file to read, or - for standard input; several files are fitted one by one, each on its own (a batch)')
     .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
@@ -319,6 +323,7 @@ export function parseArgs(argv: string[], version: string): Parsed {
   const base = common(o, cmd.args[0]);
   const request: FitRequest = {
     ...base,
+    files: [...cmd.args],
     var: column(o.var, '--var', base.header),
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
@@ -352,6 +357,7 @@ export function parseArgs(argv: string[], version: string): Parsed {
     if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);
     request.minVariance = floor;
   }
+  if (request.files.length > 1) batchable(request);
   if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init K is the number of labels; give one of them`);
@@ -360,4 +366,17 @@ export function parseArgs(argv: string[], version: string): Parsed {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init-model K is the model's; give one of them`);
   }
   return { kind: 'fit', request };
+}
+
+/**
+ * Refuses what a batch of files cannot do: per-row output (its columns are each file's own),
+ * one output file for every fit (--save-model, --plot), --by, standard input named twice.
+ */
+function batchable(request: FitRequest): void {
+  const n = request.files.length;
+  if (request.format === 'csv' || request.format === 'ndjson') throw usageError(`--format ${request.format} writes the rows of one file; with ${n} files use --json or --format params, or run em-fit once per file`);
+  if (request.saveModel !== undefined) throw usageError(`--save-model writes one file, and ${n} files give ${n} models; run em-fit once per file`);
+  if (request.plot !== undefined) throw usageError(`--plot writes one picture, and ${n} files give ${n} fits; run em-fit once per file`);
+  if (request.by !== undefined) throw usageError(`--by fits the groups of one file; with ${n} files run em-fit once per file`);
+  if (request.files.filter((f) => f === '-').length > 1) throw usageError('standard input (-) can be read only once');
 }

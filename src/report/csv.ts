@@ -315,24 +315,26 @@ export interface ParamsFit {
   fit: Pick<Fit, 'spec' | 'theta' | 'labels'>;
   standardErrors: StandardErrors | string | null;
   group: string | null;
+  /** The file, in a batch of files. */
+  file?: string;
 }
 
 /**
  * The parameter table as CSV (--no-responsibilities with CSV, or --format params): one line
- * per component, [group,] component, family, weight, the family's parameters under R's names,
+ * per component, [file,] [group,] component, family, weight, the family's parameters under R's names,
  * then mean, variance and sd where they exist (see componentKeys) and, with --se, se_weight,
  * se_mean and se_variance. With --by the columns are those of every group's family, in order
  * of first appearance, empty where a group's family has no such parameter.
  */
-export function paramsCsv(fits: readonly ParamsFit[], byGroup: boolean): string {
+export function paramsCsv(fits: readonly ParamsFit[], byGroup: boolean, byFile = false): string {
   const lines: Record<string, string>[] = [];
-  const columns = new Set<string>([...(byGroup ? ['group'] : []), 'component', 'family', 'weight']);
-  for (const { fit, standardErrors: se, group } of fits) {
+  const columns = new Set<string>([...(byFile ? ['file'] : []), ...(byGroup ? ['group'] : []), 'component', 'family', 'weight']);
+  for (const { fit, standardErrors: se, group, file } of fits) {
     fit.labels.forEach((label, k) => {
-      const line: Record<string, string> = { group: group ?? '', component: label, family: familyName(fit.spec), weight: numberText(finite(fit.theta.weight[k], 'weight')) };
+      const line: Record<string, string> = { file: file ?? '', group: group ?? '', component: label, family: familyName(fit.spec), weight: numberText(finite(fit.theta.weight[k], 'weight')) };
       for (const [name, value] of Object.entries(componentKeys(fit, k))) line[name] = value === null ? '' : numberText(value);
       if (se !== null && typeof se !== 'string') Object.assign(line, { se_weight: numberText(se.weight[k]), se_mean: numberText(se.mean[k]), se_variance: numberText(se.variance[k]) });
-      for (const name of Object.keys(line)) if (name !== 'group' || byGroup) columns.add(name);
+      for (const name of Object.keys(line)) if ((name !== 'group' || byGroup) && (name !== 'file' || byFile)) columns.add(name);
       lines.push(line);
     });
   }

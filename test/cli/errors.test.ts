@@ -99,7 +99,7 @@ describe('help and version', () => {
   it('--help prints usage on stdout and exits 0', () => {
     const result = emFit(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: em-fit [options] <file>');
+    expect(result.stdout).toContain('Usage: em-fit [options] <file...>');
     expect(result.stdout).toContain('--min-variance');
   });
 
