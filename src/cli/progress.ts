@@ -7,6 +7,7 @@
 import type { Progress } from '../em/em.js';
 import { shown } from '../text.js';
 import { say } from './io.js';
+import { duration } from './limits.js';
 
 const YIELD_MS = 50;
 const SHOW_AFTER_MS = 1000;
@@ -63,20 +64,33 @@ export function readingProgress(stream: NodeJS.ReadableStream, name: string, siz
   return () => status.clear();
 }
 
-export async function drive<T>(steps: Generator<Progress & { context?: string }, T>, status = new StatusLine()): Promise<T> {
-  let last = performance.now();
+/**
+ * The time left of work of which `done` (a share, 0 to 1) took `elapsed` ms, at the same
+ * rate; empty until a tenth is done (the first K of a search are the cheapest, so earlier
+ * estimates run short).
+ */
+export function timeLeft(done: number | undefined, elapsed: number): string {
+  if (done === undefined || !(done >= 0.1) || done >= 1) return '';
+  return `about ${duration(((1 - done) / done) * (elapsed / 1000))} left`;
+}
+
+export async function drive<T>(steps: Generator<Progress & { context?: string; done?: number }, T>, status = new StatusLine()): Promise<T> {
+  const started = performance.now();
+  let last = started;
   let previous = NaN;
   try {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
-      const { context, iteration, loglik } = step.value;
+      const { context, iteration, loglik, done } = step.value;
       const change = Math.abs(loglik - previous) / Math.abs(previous);
       previous = loglik;
       const now = performance.now();
       if (now - last >= YIELD_MS) {
         const relative = Number.isFinite(change) ? `, relative change ${change.toExponential(1)}` : '';
-        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}${relative}`);
+        // The estimate before the iteration: a narrow terminal cuts the line's end.
+        const left = timeLeft(done, now - started);
+        status.update(`${context ? `${context}: ` : ''}${left === '' ? '' : `${left}, `}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}${relative}`);
         await turn();
         last = performance.now();
       }
