@@ -80,6 +80,9 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
   // NDJSON: the keys of the responsibilities' object, each with its `"` and `:`.
   const keys = rows.labels.map((l, j) => `${j === 0 ? '{' : ','}${JSON.stringify(l)}:`);
   const labels = rows.labels.map((l) => (csv ? `,${csvField(l)}` : `,"component":${JSON.stringify(l)}`));
+  // Labels in ASCII (the usual) are copied byte for character, without UTF-8 encoding.
+  const asciiKeys = keys.every((t) => /^[\x00-\x7f]*$/.test(t));
+  const asciiLabels = labels.every((t) => /^[\x00-\x7f]*$/.test(t));
   const empty = csv ? ','.repeat(k + 1 + (rows.logDensity ? 1 : 0)) : `,"value":null,"responsibilities":null,"component":null${rows.logDensity ? ',"log_density":null' : ''}`;
   const blocks = rowBlocks(rows.model, rows.x);
   const comma = records.options.delimiter === ',';
@@ -112,7 +115,8 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
       // JSON has no NaN: a row the model cannot score is refused, as in the JSON report.
       out.latin1(`,"value":${numberText(rows.x[row])},"responsibilities":`);
       for (let j = 0; j < k; j++) {
-        out.text(keys[j]);
+        if (asciiKeys) out.latin1(keys[j]);
+        else out.text(keys[j]);
         out.latin1(numberText(finite(r[offset + j], 'responsibility')));
       }
       out.byte(CLOSE_BRACE);
@@ -122,7 +126,8 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
         out.latin1(numberText(r[offset + j]));
       }
     }
-    out.text(labels[argmax(r, offset, k)]);
+    if (asciiLabels) out.latin1(labels[argmax(r, offset, k)]);
+    else out.text(labels[argmax(r, offset, k)]);
     if (rows.logDensity) {
       out.latin1(csv ? ',' : ',"log_density":');
       out.latin1(numberText(csv ? block.logDensity[row - block.start] : finite(block.logDensity[row - block.start], 'log-density')));
