@@ -7,7 +7,7 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { dataRecords, type ReadOptions, readTable } from '../../src/io/csv.js';
+import { dataRecords, type ReadOptions, readTable, type Table } from '../../src/io/csv.js';
 import { csvField, freshNames, writeCsv } from '../../src/report/csv.js';
 import { argmax, type RowSet, rowBlocks } from '../../src/report/rows.js';
 import { rng } from '../../src/select/rng.js';
@@ -44,19 +44,25 @@ describe('writeCsv', () => {
     return lines.join('');
   }
 
+  /** Generated file i of a seed (200 to 200 + `rows` rows), its options and its table; null when it does not read. */
+  async function generated(seed: number, i: number, rows: number): Promise<{ bytes: Buffer; opts: ReadOptions; table: Table } | null> {
+    const u = rng(seed, 1 + i);
+    const g = generateCsv(u, 200 + Math.floor(u() * rows), i % 2);
+    const bytes = Buffer.from(g.text);
+    const opts = options({ header: g.header, delimiter: g.delimiter, columns: g.columns });
+    try {
+      return { bytes, opts, table: await readTable(Readable.from([bytes]), opts) };
+    } catch {
+      return null;
+    }
+  }
+
   it('writes the input lines with the rows as the per-field writer did, for inputs of every kind', async () => {
     let compared = 0;
     for (let i = 0; i < 60; i++) {
-      const u = rng(20261130, 1 + i);
-      const g = generateCsv(u, 200 + Math.floor(u() * 5000), i % 2);
-      const bytes = Buffer.from(g.text);
-      const opts = options({ header: g.header, delimiter: g.delimiter, columns: g.columns });
-      let table;
-      try {
-        table = await readTable(Readable.from([bytes]), opts);
-      } catch {
-        continue;
-      }
+      const read = await generated(20261130, i, 5000);
+      if (read === null) continue;
+      const { bytes, opts, table } = read;
       const rows = rowSet(table.values, table.skippedRecords);
       const actual = await written((sink) => writeCsv(rows, table.header, dataRecords(Readable.from([bytes]), opts), sink, 'in.csv'));
       expect(actual, `generated file ${i}`).toBe(await reference(bytes, opts, rows, table.header));
@@ -68,16 +74,9 @@ describe('writeCsv', () => {
   it('writes NDJSON with the numbers of the CSV, record for record, for inputs of every kind', async () => {
     let compared = 0;
     for (let i = 0; i < 20; i++) {
-      const u = rng(20261201, 1 + i);
-      const g = generateCsv(u, 200 + Math.floor(u() * 3000), i % 2);
-      const bytes = Buffer.from(g.text);
-      const opts = options({ header: g.header, delimiter: g.delimiter, columns: g.columns });
-      let table;
-      try {
-        table = await readTable(Readable.from([bytes]), opts);
-      } catch {
-        continue;
-      }
+      const read = await generated(20261201, i, 3000);
+      if (read === null) continue;
+      const { bytes, opts, table } = read;
       // Values squeezed into (−1, 1), which every component scores: the comparison is of CSV with NDJSON, not of the values read.
       const rows = rowSet(table.values.map(Math.tanh), table.skippedRecords);
       const id = table.header.length - 1;
