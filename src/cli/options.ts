@@ -108,6 +108,7 @@ Examples:
   em-fit data.csv --var Var --init partition1 --json | jq '.components[].mean'
   em-fit data.csv --var x --k 1:6 --variance both --json | jq '.selection[] | [.k, .variance, .bic]'
   em-fit data.csv --var Var --init partition1 --format csv > responsibilities.csv
+  em-fit runs/*.csv --var x --k 1:4 --json > fits.ndjson     # a batch: one line per file
   cat data.csv | em-fit - --var Var --init partition1 --rows all
 
 Exit codes: 0 fit done (also when not converged, with a warning), 2 usage,
