@@ -171,11 +171,11 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
   }
   sink.push(`${n > 0 ? `${nl}${indent}` : ''}]`);
   const labels = rows.labels.map((l) => JSON.stringify(l));
-  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent);
+  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent, labels.every((l) => /^[\x00-\x7f]*$/.test(l)));
   // The data row of each row, as CSV output's `row` numbers it: the key to join the arrays back to the input.
   const number = recordNumbers(rows);
-  await writeArray('row', n, (i) => String(number(i)), sink, nl, indent);
-  if (densities !== null) await writeArray('log_density', n, (i) => numberText(densities[i]), sink, nl, indent);
+  await writeArray('row', n, (i) => String(number(i)), sink, nl, indent, true);
+  if (densities !== null) await writeArray('log_density', n, (i) => numberText(densities[i]), sink, nl, indent, true);
   sink.push(`${nl}}\n`);
   await sink.flush();
 }
@@ -186,8 +186,11 @@ const CLOSE = 0x5d;
 /** Values of writeArray per line when pretty. */
 const LINE = 32;
 
-/** Writes `, "name": [...]`, LINE values per line when pretty, as bytes, a block of lines at a time. */
-async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string): Promise<void> {
+/**
+ * Writes `, "name": [...]`, LINE values per line when pretty, as bytes, a block of lines at
+ * a time; `ascii` values (numbers, ASCII labels) are copied byte for character.
+ */
+async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string, ascii: boolean): Promise<void> {
   const close = n > 0 ? `${nl}${indent}` : '';
   const first = `${nl}${indent}${indent}`;
   const next = `,${first}`;
@@ -195,7 +198,8 @@ async function writeArray(name: string, n: number, value: (i: number) => string,
   const out = new ByteText();
   for (let i = 0; i < n; i++) {
     out.latin1(i % LINE !== 0 ? ', ' : i === 0 ? first : next);
-    out.text(value(i));
+    if (ascii) out.latin1(value(i));
+    else out.text(value(i));
     if (out.length >= 1 << 16 && sink.pushBytes(out.take())) await sink.flush();
   }
   sink.pushBytes(out.take());
