@@ -5,11 +5,13 @@
  * 9), with 10% of labels replaced at random, so EM has work to do (about 45 iterations at
  * rtol 1e-8). About 17 bytes a row: 183 MB for 10M rows, near the issue's 190 MB.
  *
+ * The rows go to a temporary file in the same directory, renamed to `file` once complete:
+ * an interrupted generation leaves no truncated file for the next run to take as data.
+ *
  *   node bench/generate.mjs <rows> <file> [seed]
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { mulberry32 } from '../dist/select/rng.js';
-
 
 export async function generate(rows, file, seed = 42) {
   const random = mulberry32(seed);
@@ -17,7 +19,8 @@ export async function generate(rows, file, seed = 42) {
   const weights = [0.5, 0.3, 0.2];
   const means = [0, 6, 12];
   const sds = [1, 1.5, 2];
-  const out = createWriteStream(file);
+  const temporary = `${file}.${process.pid}.tmp`;
+  const out = createWriteStream(temporary);
   out.write('id,x,start\n');
   let chunk = [];
   for (let i = 0; i < rows; i++) {
@@ -33,7 +36,14 @@ export async function generate(rows, file, seed = 42) {
     }
   }
   out.write(chunk.join(''));
-  await new Promise((resolve) => out.end(resolve));
+  await new Promise((resolve, reject) => {
+    out.on('error', reject);
+    out.end(resolve);
+  }).catch((error) => {
+    rmSync(temporary, { force: true });
+    throw error;
+  });
+  renameSync(temporary, file);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -11,9 +11,10 @@
  *   node bench/groups.mjs            # also run by npm run bench
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mulberry32 } from '../dist/select/rng.js';
+import { writeFileAtomic } from './lib.mjs';
 
 const GROUPS = 20_000;
 const ROWS = 3;
@@ -32,7 +33,7 @@ function groupsFile(groups = GROUPS) {
   for (let g = 0; g < groups; g++) {
     for (let j = 0; j < ROWS; j++) lines.push(`g${g},${((j === ROWS - 1 ? 6 : 0) + random()).toFixed(3)}`);
   }
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  writeFileAtomic(file, `${lines.join('\n')}\n`);
   return file;
 }
 

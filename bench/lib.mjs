@@ -5,7 +5,7 @@
  * mclust's default Mclust(x) on many files in ONE R process (bench/mclust-fit.R).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -85,6 +85,40 @@ export function runEmFit(file, column, { timeoutSeconds = Infinity, extraArgs = 
       });
     });
   });
+}
+
+/** Writes `data` to `file` through a temporary file renamed over it: never a truncated file. */
+export function writeFileAtomic(file, data) {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, data);
+  renameSync(temporary, file);
+}
+
+/**
+ * Median and range of `reps` wall times of each of `runs`, with each one's outputs. The
+ * runs take turns (a, b, a, b, ...), so that a change in the machine's load falls on both.
+ * Returns [{median, min, max, times, results}] in the order of `runs`.
+ */
+export function timed(reps, ...runs) {
+  const times = runs.map(() => []);
+  const results = runs.map(() => []);
+  for (let i = 0; i < reps; i++) {
+    runs.forEach((run, r) => {
+      const start = performance.now();
+      const result = run();
+      times[r].push((performance.now() - start) / 1000);
+      results[r].push(result);
+    });
+  }
+  return times.map((t, r) => ({ ...spread(t), times: t, results: results[r] }));
+}
+
+/** The median and range of `values`. */
+export function spread(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
 }
 
 /** Runs `work(task)` for every task with at most `jobs` at a time; results in task order. */

@@ -10,32 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
+import { timed } from './lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = fileURLToPath(new URL('./data/', import.meta.url));
 const sizes = (process.env.BENCH_SEARCH_SIZES ?? '5e3,1e5').split(',').map(Number);
 const reps = Number(process.env.BENCH_REPS ?? 5);
 const hasR = spawnSync('Rscript', ['-e', 'suppressMessages(library(mclust))'], { stdio: 'ignore' }).status === 0;
-
-/**
- * Median and range of `reps` wall times of each of `runs`, with each one's last output. The
- * runs take turns (a, b, a, b, ...), so that a change in the machine's load falls on both.
- */
-function timed(...runs) {
-  const times = runs.map(() => []);
-  const last = runs.map(() => null);
-  for (let i = 0; i < reps; i++) {
-    runs.forEach((run, r) => {
-      const start = performance.now();
-      last[r] = run();
-      times[r].push((performance.now() - start) / 1000);
-    });
-  }
-  return times.map((t, r) => {
-    t.sort((a, b) => a - b);
-    return { median: t[Math.floor(t.length / 2)], min: t[0], max: t[t.length - 1], last: last[r] };
-  });
-}
 
 export function searchSpeed() {
   mkdirSync(dataDir, { recursive: true });
@@ -47,15 +28,15 @@ export function searchSpeed() {
       if (!existsSync(file)) await generate(n, file, 42);
       const emRun = () => spawnSync(process.execPath, ['bin/em-fit.js', file, '--var', 'x', '--json', '--no-responsibilities', '-q'], { cwd: root, maxBuffer: 1 << 30 });
       const script = `suppressMessages(library(mclust)); x <- read.csv("${file}")$x; m <- Mclust(x, verbose = FALSE); cat(m$G, m$modelName)`;
-      const [em, mc] = hasR ? timed(emRun, () => spawnSync('Rscript', ['-e', script], { maxBuffer: 1 << 30 })) : timed(emRun);
-      const emOut = em.last.status === 0 ? JSON.parse(em.last.stdout.toString()) : null;
-      const emChoice = emOut ? `${emOut.k} ${emOut.variance_model === 'equal' ? 'E' : 'V'}` : `failed (${em.last.status})`;
+      const [em, mc] = hasR ? timed(reps, emRun, () => spawnSync('Rscript', ['-e', script], { maxBuffer: 1 << 30 })) : timed(reps, emRun);
+      const emOut = em.results.at(-1).status === 0 ? JSON.parse(em.results.at(-1).stdout.toString()) : null;
+      const emChoice = emOut ? `${emOut.k} ${emOut.variance_model === 'equal' ? 'E' : 'V'}` : `failed (${em.results.at(-1).status})`;
       let mcText = '-'.padEnd(21);
       let mcChoice = '-';
       let ratio = '-';
       if (hasR) {
         mcText = `${mc.median.toFixed(2)} [${mc.min.toFixed(2)}–${mc.max.toFixed(2)}]`.padEnd(21);
-        mcChoice = mc.last.stdout.toString().trim();
+        mcChoice = mc.results.at(-1).stdout.toString().trim();
         ratio = (em.median / mc.median).toFixed(2);
       }
       const emText = `${em.median.toFixed(2)} [${em.min.toFixed(2)}–${em.max.toFixed(2)}]`.padEnd(21);

@@ -2,6 +2,7 @@
  * `em-fit <file> --var …`: read the table, fit it (whole, or each --by group), report.
  */
 import { availableParallelism } from 'node:os';
+import type { Writable } from 'node:stream';
 import { PassPool } from '../em/pool.js';
 import { EXIT, type ExitCode, fitError, inputError, usageError } from '../errors.js';
 import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
@@ -16,7 +17,7 @@ import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
 import type { ReportContext } from '../report/context.js';
-import { writeCsv } from '../report/csv.js';
+import { type ParamsFit, paramsCsv, writeCsv } from '../report/csv.js';
 import { writeJson } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
@@ -25,7 +26,7 @@ import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
 import { plural, quote, short, shown } from '../text.js';
 import { runGroups } from './groups.js';
-import { about, announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, textWidth, warn } from './io.js';
+import { about, announce, closeInput, colours, type Input, openInput, readInput, readOptions, readsTwice, say, textPlotWidth, textWidth, warn } from './io.js';
 import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
 import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -191,8 +192,11 @@ async function fitEachStructure(
 /** Fits from the partition column. */
 function fromPartition(request: FitRequest, labels: LabelColumn, data: Data, how: Plan, pool: PassPool | undefined): Promise<Outcome> {
   checkComponents(labels.names.length, `--init ${request.init}`);
-  const codes = labels.codes.slice();
+  // The column is renumbered in place, names and codes together: nothing reads its first
+  // order again, and a copy of the codes cost 4 bytes a row (40 MB at 10M rows).
+  const codes = labels.codes;
   const names = sortLabels(labels.names, codes);
+  labels.names = names;
   if (request.k !== null && request.k[0] !== names.length) {
     throw usageError(`--k ${request.k[0]} contradicts --init ${request.init}, whose column has ${plural(names.length, 'label')}`);
   }
@@ -511,7 +515,21 @@ function warnOfThreads(request: FitRequest): void {
 }
 
 export async function runFit(request: FitRequest, version: string): Promise<ExitCode> {
-  const input = openInput(request.file, request.format === 'csv');
+  return request.files.length === 1 ? runFile(request, version, null) : (await import('./batch.js')).runBatch(request, version);
+}
+
+/**
+ * What the fits of a batch share (see batch.ts): the parameter tables, written together at
+ * the end (--format params), and where the reports go (standard output, or a worker's buffer).
+ */
+export interface Batch {
+  params: ParamsFit[];
+  out: Writable;
+}
+
+/** Fits one file and reports it; in a batch, as `batch` asks. */
+export async function runFile(request: FitRequest, version: string, batch: Batch | null): Promise<ExitCode> {
+  const input = openInput(request.file, readsTwice(request.format));
   try {
     const reads = readFiles(input, request.initModel === undefined ? null : { path: request.initModel, what: `the model file read by --init-model` });
     checkStdout(reads);
@@ -521,7 +539,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     else checkDirectories(outputs);
     warnOfThreads(request);
     const model = request.initModel === undefined ? null : readModel(request.initModel);
-    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
+    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by, id: request.id });
     const clock = [performance.now()];
     // A search's worker threads take about as long to start as a 5,000-row file takes to
     // read: they start now, and whatever the rows turn out to be, they are closed below.
@@ -531,7 +549,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
       clock.push(performance.now());
       if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
       const jobs = early !== null && table.labels === null && searchThreads(request, table.values.length) === early.threads ? early : null;
-      return await runOne(request, table, input, options, model, version, clock, jobs);
+      return await runOne(request, table, input, options, model, version, clock, jobs, batch);
     } finally {
       await early?.close();
     }
@@ -552,7 +570,17 @@ function earlyJobs(request: FitRequest, input: Input, model: ModelFile | null): 
 }
 
 /** Fits the whole table and reports it. */
-async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[], jobs: JobPool | null): Promise<ExitCode> {
+async function runOne(
+  request: FitRequest,
+  table: Table,
+  input: Input,
+  options: ReturnType<typeof readOptions>,
+  model: ModelFile | null,
+  version: string,
+  clock: number[],
+  jobs: JobPool | null,
+  batch: Batch | null,
+): Promise<ExitCode> {
   const data = { x: table.values, w: table.weights };
   announce('fitting');
   const outcome = await fitData(request, data, table.labels, table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
@@ -564,14 +592,21 @@ async function runOne(request: FitRequest, table: Table, input: Input, options: 
   const summaryOnly = refused(request, ctx.fit);
   if (request.saveModel !== undefined && !summaryOnly) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
   if (request.plot !== undefined && !summaryOnly) await writePlot(request.plot, plotInput(ctx));
-  const sink = new Sink(process.stdout);
-  if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink);
-  else if (request.format === 'csv') {
+  const sink = new Sink(batch?.out ?? process.stdout);
+  if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, batch === null);
+  else if (request.format === 'csv' || request.format === 'ndjson') {
     if (!summaryOnly) {
-      await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
+      await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });
       input.checkUnchanged('while the CSV report read its rows again');
     }
-  } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink, summaryOnly);
+  } else if (request.format === 'params') {
+    const fit = { fit: ctx.fit, standardErrors: ctx.standardErrors, group: null, file: request.file };
+    if (batch !== null) batch.params.push(fit);
+    else {
+      sink.push(paramsCsv([fit], false));
+      await sink.flush();
+    }
+  } else await (await textReport()).writeText(ctx, colours((batch?.out ?? process.stdout) as NodeJS.WriteStream), request.rows, sink, summaryOnly);
   clock.push(performance.now());
   if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);
   return strictCode(request, 1, outcome.fit.converged ? 0 : 1, outcome.fit.iterations);

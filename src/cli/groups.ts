@@ -14,7 +14,7 @@ import { labelOrder } from '../io/labels.js';
 import { type ModelFile, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
-import { GroupsCsv } from '../report/csv.js';
+import { GroupsCsv, type ParamsFit, paramsCsv } from '../report/csv.js';
 import { FIT_FORMAT, writeJson } from '../report/json.js';
 import { errorText } from '../report/notes.js';
 import { truncate, wrap } from '../report/width.js';
@@ -158,9 +158,14 @@ export async function runGroups(
   const sink = new Sink(process.stdout);
   const c = colours(process.stdout);
   const csv =
-    request.format === 'csv'
-      ? new GroupsCsv(groups.codes, groups.names, table.values, table.skippedRecords, table.header, csvLabels(request, table, model), dataRecords(input.again(), options), sink, input.source)
+    request.format === 'csv' || request.format === 'ndjson'
+      ? new GroupsCsv(groups.codes, groups.names, table.values, table.skippedRecords, table.skippedGroups, table.header, csvLabels(request, table, model), dataRecords(input.again(), options), sink, input.source, {
+          format: request.format,
+          id: table.idColumn,
+        })
       : null;
+  // --format params: every group's parameter table, written once all are fitted (its columns are those of every group's family).
+  const params: ParamsFit[] = [];
   let failure: EmFitError | null = null;
   let fitted = 0;
   let open = 0;
@@ -204,6 +209,7 @@ export async function runGroups(
         if (plotPaths !== null && !summaryOnly) await writePlot(plotPaths[g], plotInput(ctx));
         if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, false);
         else if (csv !== null) await csv.groupDone(g, summaryOnly ? null : { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
+        else if (request.format === 'params') params.push({ fit: ctx.fit, standardErrors: ctx.standardErrors, group: name });
         else {
           sink.push(`${c.bold.inverse(` group ${truncate(shown(name), ctx.textWidth - 8)} `)}\n`);
           await (await textReport()).writeText(ctx, c, request.rows, sink, summaryOnly);
@@ -224,12 +230,14 @@ export async function runGroups(
           sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, column: table.varName, error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
+        else if (request.format === 'params') continue;
         else {
           sink.push(`${c.bold.inverse(` group ${truncate(shown(name), textWidth() - 8)} `)}\n${c.red(wrap(`not fitted: ${shown(message)}`, textWidth()))}\n\n`);
           await sink.flush();
         }
       }
     }
+    if (request.format === 'params') sink.push(paramsCsv(params, true));
     if (csv !== null) {
       await csv.finish();
       input.checkUnchanged('while the CSV report read its rows again');

@@ -8,7 +8,7 @@ import { EmFitError, inputError } from '../errors.js';
 import { fileProblem, type FileIdentity, identityOf, readAt, unchanged } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
 import { type ColorMode, COMMANDS, type CommonRequest } from './options.js';
-import { readingProgress, StatusLine } from './progress.js';
+import { readingProgress, readingText, StatusLine } from './progress.js';
 import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
 import { quote, shown } from '../text.js';
 import { suggestion } from '../io/hints.js';
@@ -214,6 +214,9 @@ export function closeInput(input: Input): void {
   }
 }
 
+/** Whether a run writing `format` reads its input a second time (the per-row reports repeat the input's records). */
+export const readsTwice = (format: CommonRequest['format']): boolean => format === 'csv' || format === 'ndjson';
+
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
 /**
  * Reads the table. `fileGiven` false (standard input read for want of a file argument): an
@@ -233,9 +236,9 @@ async function readTableOf(input: Input, options: ReadOptions, threads: number):
   let table: Table | null = null;
   if (input.fd !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
     const status = new StatusLine();
-    status.update(`reading ${input.source} on ${threads} threads`);
+    const size = input.size;
     try {
-      table = await readFileParallel(input.fd, input.size, options, threads);
+      table = await readFileParallel(input.fd, size, options, threads, (bytes) => status.update(readingText(input.source, bytes, size, threads)));
     } finally {
       status.clear();
     }
@@ -244,7 +247,7 @@ async function readTableOf(input: Input, options: ReadOptions, threads: number):
     const stream = input.stream();
     const done = readingProgress(stream, input.source, input.size);
     try {
-      table = await readTable(stream, options);
+      table = await readTable(stream, options, input.size);
     } finally {
       done();
     }

@@ -18,7 +18,12 @@ import { completionScript } from './completion.js';
 import { manPage } from './manpage.js';
 import { checkPlotFile } from './plot.js';
 
-export type Format = 'text' | 'json' | 'csv';
+/**
+ * What standard output holds: the text report, the JSON document, one line per data row
+ * (csv, ndjson: see report/csv.ts), or the parameter table as CSV (params; also csv with
+ * --no-responsibilities).
+ */
+export type Format = 'text' | 'json' | 'csv' | 'ndjson' | 'params';
 
 /** When text output and messages are coloured (--color): see colourLevel in io.ts. */
 export type ColorMode = 'auto' | 'always' | 'never';
@@ -37,6 +42,8 @@ export interface CommonRequest {
   missing: MissingPolicy;
   weight?: string;
   format: Format;
+  /** The column copied into each line of CSV or NDJSON output to join it back by (--id). */
+  id?: string;
   /** Rows of the text responsibility table; Infinity for all. */
   rows: number;
   responsibilities: boolean;
@@ -55,6 +62,8 @@ export interface PredictRequest extends CommonRequest {
 }
 
 export interface FitRequest extends CommonRequest {
+  /** Every file named, in order: several make a batch, one fit each (`file` is the one being fitted). */
+  files: string[];
   var: string;
   init?: string;
   /** A saved model to start from (--init-model). */
@@ -120,7 +129,7 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 /** What em-fit does, in the usage, the help and the manual page. */
 const DESCRIPTION = 'Fit a finite mixture by EM to a numeric column of a CSV file: Gaussian components, or\nanother family (--family poisson, exponential, lognormal, gamma, weibull, t).';
 
-export const USAGE = `Usage: em-fit <file|-> --var <column> [options]
+export const USAGE = `Usage: em-fit <file...|-> --var <column> [options]
        em-fit predict <model.json> <file|-> [options]
        em-fit help [predict] | completion bash|zsh|fish | man`;
 
@@ -130,6 +139,7 @@ Examples:
   em-fit data.csv --var x --init g --json | jq '.components[].mean'
   em-fit data.csv --var x --k 1:6 --json | jq '.selection[].bic'
   em-fit data.csv --var x --k 3 --format csv > responsibilities.csv
+  em-fit runs/*.csv --var x --k 1:4 --json > fits.ndjson
   cat data.csv | em-fit --var x --k 1:5 --rows all`;
 
 export const EXIT_CODES = `Exit codes: 0 fit done (also when not converged, with a warning), 1 a bug
@@ -181,10 +191,15 @@ function inputOptions(cmd: Command): Command {
 /** Output options, the same for fit and predict (`groups`: the command has --by). */
 function outputOptions(cmd: Command, groups: boolean): Command {
   return cmd
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'output: text; json (one document); csv or ndjson (one line per data row, in input order, left-out rows included); params (the parameter table as CSV)')
+        .choices(['text', 'json', 'csv', 'ndjson', 'params'])
+        .default('text'),
+    )
     .option('--json', 'same as --format json')
     .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
-    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
+    .option('--id <column>', 'with csv or ndjson: copy this column into each line (csv: instead of the input\'s columns and row)')
+    .option('--no-responsibilities', 'leave out the per-row responsibilities and classification (with csv: the parameter table, as --format params)')
     .option('--plot <file>', `write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json${groups ? ' (with --by, one file per group)' : ''}`)
     .option('--no-plot', 'no histogram of the fit in text output')
     .addOption(new Option('--color <when>', 'colour in text output and messages; auto: on a terminal, unless NO_COLOR is set or TERM=dumb (FORCE_COLOR forces it)').choices(['auto', 'always', 'never']).default('auto'))
@@ -227,7 +242,7 @@ export function program(version: string): Command {
     .usage(USAGE.replace(/^Usage: em-fit /, ''))
     .description(`${DESCRIPTION}\nAlso: em-fit predict MODEL.json <file|-> (em-fit help predict).`)
     .version(version, '-V, --version')
-    .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
+    .argument('[file...]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal); several files are fitted one by one, each on its own (a batch)')
     .addOption(required(new Option('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')))
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
@@ -408,6 +423,10 @@ function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal:
   const o = cmd.opts();
   const header = o.header as boolean;
   if (o.json && given(cmd, 'format') && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}; give one of them`);
+  let format: Format = o.json ? 'json' : (o.format as Format);
+  if (format === 'csv' && o.responsibilities === false) format = 'params';
+  if (format === 'ndjson' && o.responsibilities === false) throw usageError('--format ndjson writes the rows\' responsibilities, which --no-responsibilities leaves out; use --format params for the parameters');
+  if (o.id !== undefined && format !== 'csv' && format !== 'ndjson') throw usageError(`--id names the column that joins each line of csv or ndjson output back to the input; --format ${format}${o.responsibilities === false ? ' (csv with --no-responsibilities)' : ''} has no such lines`);
   const request: CommonRequest = {
     file,
     fileGiven: fileArgument !== undefined,
@@ -416,7 +435,7 @@ function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal:
     decimalComma: Boolean(o.decimalComma),
     encoding: o.encoding as Encoding,
     missing: o.missing as MissingPolicy,
-    format: o.json ? 'json' : (o.format as Format),
+    format,
     rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),
     responsibilities: o.responsibilities as boolean,
     quiet: Boolean(o.quiet),
@@ -424,6 +443,7 @@ function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal:
     textPlot: !plot.noHistogram,
   };
   if (o.weight !== undefined) request.weight = column(o.weight, '--weight', header);
+  if (o.id !== undefined) request.id = column(o.id, '--id', header);
   if (plot.file !== undefined) {
     checkPlotFile(plot.file);
     request.plot = plot.file;
@@ -438,14 +458,13 @@ function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal:
  */
 function ignoredOutputOptions(cmd: Command, request: CommonRequest): string[] {
   const warnings: string[] = [];
-  const format = request.format === 'json' ? 'JSON output' : request.format === 'csv' ? 'CSV output' : null;
+  const format = request.format === 'text' ? null : request.format === 'params' ? '--format params' : `${request.format.toUpperCase()} output`;
   if (format !== null) {
     if (given(cmd, 'rows')) warnings.push(`--rows applies to text output only; ignored with ${format}`);
     if (!request.textPlot) warnings.push(`--no-plot hides the histogram of text output; ignored with ${format}`);
   } else if (given(cmd, 'rows') && !request.responsibilities) {
     warnings.push('--rows sizes the responsibility table, which --no-responsibilities leaves out; ignored');
   }
-  if (request.format === 'csv' && !request.responsibilities) warnings.push('--no-responsibilities does not apply to --format csv, whose lines are the responsibilities; ignored');
   return warnings;
 }
 
@@ -471,7 +490,7 @@ function ignoredFitOptions(cmd: Command, request: FitRequest): string[] {
   if (start === null && given(cmd, 'criterion') && request.k?.length === 1 && oneStructure(request)) {
     warnings.push(`--criterion ranks candidate models, but --k ${request.k[0]} with one family and one variance model is one candidate; ignored`);
   }
-  if (request.se && request.format === 'csv') warnings.push('--se: standard errors are not part of CSV output (text and JSON output have them); ignored');
+  if (request.se && (request.format === 'csv' || request.format === 'ndjson')) warnings.push(`--se: standard errors are not part of ${request.format.toUpperCase()} output (text, JSON and --format params have them); ignored`);
   return warnings;
 }
 
@@ -499,12 +518,13 @@ export function parseArgs(argv: string[], version: string, stdinIsTerminal = tru
   const o = cmd.opts();
   if (o.var === undefined) {
     // `em-fit halp`: a misspelt command reads as a file name without options.
-    const command = cmd.args.length === 1 && !/[./\\]/.test(cmd.args[0]) ? suggestion(cmd.args[0], COMMANDS, (c) => `em-fit ${c}`) : '';
+    const command = cmd.args.length >= 1 && !/[./\\]/.test(cmd.args[0]) ? suggestion(cmd.args[0], COMMANDS, (c) => `em-fit ${c}`) : '';
     throw usageError(`--var <column> is required: the numeric column to fit (em-fit --help lists the options)${command}`);
   }
   const base = common(cmd, cmd.args[0], stdinIsTerminal, 'em-fit --help', plot);
   const request: FitRequest = {
     ...base,
+    files: cmd.args.length > 0 ? [...cmd.args] : [base.file],
     var: column(o.var, '--var', base.header),
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
@@ -538,6 +558,7 @@ export function parseArgs(argv: string[], version: string, stdinIsTerminal = tru
     if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);
     request.minVariance = floor;
   }
+  if (request.files.length > 1) batchable(request);
   if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init K is the number of labels; give one of them`);
@@ -601,4 +622,17 @@ or in fish with
 function manText(version: string): string {
   const fit = program(version);
   return manPage(fit, predictProgram(), version, { usage: USAGE.replace(/^Usage: /, '').replace(/^ {7}/gm, ''), description: fit.description(), examples: EXAMPLES, exitCodes: EXIT_CODES, commands: COMMANDS });
+}
+
+/**
+ * Refuses what a batch of files cannot do: per-row output (its columns are each file's own),
+ * one output file for every fit (--save-model, --plot), --by, standard input named twice.
+ */
+function batchable(request: FitRequest): void {
+  const n = request.files.length;
+  if (request.format === 'csv' || request.format === 'ndjson') throw usageError(`--format ${request.format} writes the rows of one file; with ${n} files use --json or --format params, or run em-fit once per file`);
+  if (request.saveModel !== undefined) throw usageError(`--save-model writes one file, and ${n} files give ${n} models; run em-fit once per file`);
+  if (request.plot !== undefined) throw usageError(`--plot writes one picture, and ${n} files give ${n} fits; run em-fit once per file`);
+  if (request.by !== undefined) throw usageError(`--by fits the groups of one file; with ${n} files run em-fit once per file`);
+  if (request.files.filter((f) => f === '-').length > 1) throw usageError('standard input (-) can be read only once');
 }

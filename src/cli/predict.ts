@@ -9,21 +9,21 @@ import { Sink } from '../io/sink.js';
 import { LOGLIK } from '../models/family.js';
 import { describe, makeFamily } from '../models/registry.js';
 import { finite } from '../report/context.js';
-import { writeCsv } from '../report/csv.js';
+import { paramsCsv, writeCsv } from '../report/csv.js';
 import { componentKeys, PREDICT_FORMAT, structureKeys, writeJsonDocument } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
-import { about, announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth, textWidth, warn } from './io.js';
+import { about, announce, closeInput, colours, openInput, readInput, readOptions, readsTwice, textPlotWidth, textWidth, warn } from './io.js';
 import { checkWeights } from './limits.js';
 import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
 import type { PredictRequest } from './options.js';
 
 export async function runPredict(request: PredictRequest): Promise<ExitCode> {
-  const input = openInput(request.file, request.format === 'csv');
+  const input = openInput(request.file, readsTwice(request.format));
   try {
     const reads = readFiles(input, { path: request.model, what: 'the model file being scored with' });
     checkStdout(reads);
@@ -33,7 +33,7 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     if (!request.header && request.var === undefined) {
       throw usageError(`with --no-header, give the column to score as a number (--var N): the model was fitted to the column ${quote(model.column)}, which a file without a header cannot name`);
     }
-    const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight });
+    const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight, id: request.id });
     const table = await readInput(input, options, availableParallelism(), request.fileGiven);
     return await score(request, model, table, input, options);
   } finally {
@@ -114,9 +114,12 @@ async function score(
   }
   const sink = new Sink(process.stdout);
   if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
-  else if (request.format === 'csv') {
-    await writeCsv(rows, table.header, dataRecords(input.again(), options), sink, input.source);
+  else if (request.format === 'csv' || request.format === 'ndjson') {
+    await writeCsv(rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });
     input.checkUnchanged('while the CSV report read its rows again');
+  } else if (request.format === 'params') {
+    sink.push(paramsCsv([{ fit: { spec, theta, labels }, standardErrors: null, group: null }], false));
+    await sink.flush();
   } else {
     const c = colours(process.stdout);
     sink.push(predictionText(summary, labels, model.structure, spec, theta, c, textWidth()));

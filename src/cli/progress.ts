@@ -8,6 +8,7 @@ import type { Progress } from '../em/em.js';
 import { shown } from '../text.js';
 import { displayWidth } from '../report/width.js';
 import { say } from './io.js';
+import { duration } from './limits.js';
 
 const YIELD_MS = 50;
 const SHOW_AFTER_MS = 1000;
@@ -68,6 +69,13 @@ export function bar(fraction: number, width = 24): string {
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(fraction * 100)}%`;
 }
 
+/** The progress line of a read: a bar when the input's size is known, and the threads reading. */
+export function readingText(name: string, bytes: number, size: number | null, threads = 1): string {
+  const mb = (b: number): string => (b / 1e6).toFixed(0);
+  const on = threads > 1 ? ` on ${threads} threads` : '';
+  return size ? `reading ${name}${on} ${bar(bytes / size)} ${mb(bytes)} of ${mb(size)} MB` : `reading ${name}${on}: ${mb(bytes)} MB`;
+}
+
 /**
  * Shows how much of the input has been read, as a bar when its size is known. Returns a
  * function that clears the line once reading is done.
@@ -76,32 +84,43 @@ export function readingProgress(stream: NodeJS.ReadableStream, name: string, siz
   const status = new StatusLine();
   let bytes = 0;
   let last = 0;
-  const mb = (b: number): string => (b / 1e6).toFixed(0);
   stream.on('data', (chunk: Buffer | string) => {
     bytes += chunk.length;
     const now = performance.now();
     if (now - last < 100) return;
     last = now;
-    if (size) status.update(`reading ${name}`, bar(bytes / size), `${mb(bytes)} of ${mb(size)} MB`);
-    else status.update(`reading ${name}`, `${mb(bytes)} MB`);
+    status.update(readingText(name, bytes, size));
   });
   return () => status.clear();
 }
 
-export async function drive<T>(steps: Generator<Progress & { context?: string }, T>, status = new StatusLine()): Promise<T> {
-  let last = performance.now();
+/**
+ * The time left of work of which `done` (a share, 0 to 1) took `elapsed` ms, at the same
+ * rate; empty until a tenth is done (the first K of a search are the cheapest, so earlier
+ * estimates run short).
+ */
+export function timeLeft(done: number | undefined, elapsed: number): string {
+  if (done === undefined || !(done >= 0.1) || done >= 1) return '';
+  return `about ${duration(((1 - done) / done) * (elapsed / 1000))} left`;
+}
+
+export async function drive<T>(steps: Generator<Progress & { context?: string; done?: number }, T>, status = new StatusLine()): Promise<T> {
+  const started = performance.now();
+  let last = started;
   let previous = NaN;
   try {
     for (;;) {
       const step = steps.next();
       if (step.done) return step.value;
-      const { context, iteration, loglik } = step.value;
+      const { context, iteration, loglik, done } = step.value;
       const change = Math.abs(loglik - previous) / Math.abs(previous);
       previous = loglik;
       const now = performance.now();
       if (now - last >= YIELD_MS) {
         const relative = Number.isFinite(change) ? [`relative change ${change.toExponential(1)}`] : [];
-        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}`, `log-likelihood ${loglik.toPrecision(10)}`, ...relative);
+        // The estimate before the iteration: a narrow terminal drops the line's last parts.
+        const left = timeLeft(done, now - started);
+        status.update(`${context ? `${context}: ` : ''}${left === '' ? '' : `${left}, `}iteration ${iteration}`, `log-likelihood ${loglik.toPrecision(10)}`, ...relative);
         await turn();
         last = performance.now();
       }

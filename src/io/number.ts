@@ -31,20 +31,38 @@ const UPPER_E = 69;
 
 /**
  * Parses `text` into `out`; returns false (leaving `out` unspecified) if it is not a finite
- * decimal number. One scan validates, counts decimals and, for up to 15 significant digits
- * and a power of ten within ±22, computes the value exactly: both the digits and 10^p are
- * exact doubles, so one multiplication or division is correctly rounded (Clinger's fast
- * path). Other numbers go to Number(), which is correctly rounded too.
+ * decimal number. The text goes through parseDecimalBytes: a character outside ASCII is
+ * never part of a number, and ASCII characters are their own bytes, so both readers (the
+ * byte-level fast path and csv-parse's strings) convert a cell by the same code.
  */
 export function parseDecimal(text: string, out: ParsedNumber): boolean {
-  let i = 0;
-  let end = text.length;
-  while (i < end && isSpace(text.charCodeAt(i))) i++;
-  while (end > i && isSpace(text.charCodeAt(end - 1))) end--;
+  const n = text.length;
+  if (n > scratch.length) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return false;
+    scratch[i] = c;
+  }
+  return parseDecimalBytes(scratch, 0, n, out);
+}
+
+let scratch = new Uint8Array(64);
+
+/**
+ * Parses the ASCII bytes [start, end) of `bytes` into `out`, as parseDecimal parses text.
+ * One scan validates, counts decimals and, for up to 15 significant digits and a power of
+ * ten within ±22, computes the value exactly: both the digits and 10^p are exact doubles,
+ * so one multiplication or division is correctly rounded (Clinger's fast path). Other
+ * numbers go to Number() on the same characters, which is correctly rounded too.
+ */
+export function parseDecimalBytes(bytes: Uint8Array, start: number, end: number, out: ParsedNumber): boolean {
+  let i = start;
+  while (i < end && isSpace(bytes[i])) i++;
+  while (end > i && isSpace(bytes[end - 1])) end--;
   if (i === end) return false;
   const first = i;
   let negative = false;
-  let ch = text.charCodeAt(i);
+  let ch = bytes[i];
   if (ch === PLUS || ch === MINUS) {
     negative = ch === MINUS;
     i++;
@@ -55,7 +73,7 @@ export function parseDecimal(text: string, out: ParsedNumber): boolean {
   let fraction = 0;
   let seenDot = false;
   for (; i < end; i++) {
-    ch = text.charCodeAt(i);
+    ch = bytes[i];
     if (ch >= ZERO && ch <= NINE) {
       digits++;
       if (seenDot) fraction++;
@@ -75,7 +93,7 @@ export function parseDecimal(text: string, out: ParsedNumber): boolean {
     i++;
     let expNegative = false;
     if (i < end) {
-      const sign = text.charCodeAt(i);
+      const sign = bytes[i];
       if (sign === PLUS || sign === MINUS) {
         expNegative = sign === MINUS;
         i++;
@@ -83,7 +101,7 @@ export function parseDecimal(text: string, out: ParsedNumber): boolean {
     }
     const expStart = i;
     for (; i < end; i++) {
-      ch = text.charCodeAt(i);
+      ch = bytes[i];
       if (ch < ZERO || ch > NINE) break;
       if (exponent < 100000) exponent = exponent * 10 + (ch - ZERO);
     }
@@ -99,7 +117,7 @@ export function parseDecimal(text: string, out: ParsedNumber): boolean {
     value = power >= 0 ? mantissa * POW10[power] : mantissa / POW10[-power];
     if (negative) value = -value;
   } else {
-    value = Number(text.slice(first, end));
+    value = Number(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1', first, end));
   }
   if (!Number.isFinite(value)) return false;
   out.value = value;

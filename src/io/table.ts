@@ -12,7 +12,8 @@ import { inputError } from '../errors.js';
 import { plural, quote } from '../text.js';
 import type { Encoding } from './decode.js';
 import { missingColumn, numberHint } from './hints.js';
-import { parseDecimal, type ParsedNumber } from './number.js';
+import { parseDecimal, parseDecimalBytes, type ParsedNumber } from './number.js';
+import { type Fields, fieldText, fieldTexts, type RecordSink } from './scan.js';
 
 export type MissingPolicy = 'error' | 'skip';
 
@@ -22,6 +23,8 @@ export interface ColumnRequest {
   init?: string;
   weight?: string;
   by?: string;
+  /** A column only copied into the per-row output (--id), checked here like the others. */
+  id?: string;
 }
 
 export interface ReadOptions {
@@ -35,6 +38,8 @@ export interface ReadOptions {
   encoding: Encoding;
   missing: MissingPolicy;
   columns: ColumnRequest;
+  /** Which reader splits the records: the fast path with csv-parse after it (default), or csv-parse alone (for the differential tests; see csv.ts). */
+  reader?: 'fast' | 'csv-parse';
 }
 
 /** A column of labels: codes[i] indexes names, which are in order of first appearance. */
@@ -50,6 +55,8 @@ export interface Table {
   header: string[];
   /** Name of the numeric column. */
   varName: string;
+  /** The index in `header` of the --id column, or null. */
+  idColumn: number | null;
   /** The numeric column over the rows in use, shape (n,). */
   values: Float64Array;
   /** Largest number of decimal places written in the numeric column (see ParsedNumber). */
@@ -84,6 +91,8 @@ export class RecordError extends Error {
   constructor(
     readonly line: number,
     readonly detail: string,
+    /** Bytes that are not text: the message depends on the file before them (see decode.ts). */
+    readonly decoding = false,
   ) {
     super(detail);
   }
@@ -94,6 +103,9 @@ const BINARY = /[\u0000-\u0008\u000e-\u001f]/;
 
 /** Cells that mean "no value" (R writes NA; pandas writes an empty cell). */
 const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'na', '#N/A', 'null', 'NULL']);
+
+/** A cell that means "no value". */
+export const isMissing = (text: string): boolean => MISSING.has(text.trim());
 
 /**
  * A line holding only spaces is blank, like an empty line, unless the file has one column,
@@ -114,8 +126,8 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
     throw inputError(`${options.source} does not look like a text CSV file: line ${line} holds NUL bytes or control characters`);
   }
   const header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
-  const columns = { var: -1, init: -1, weight: -1, by: -1 };
-  for (const role of ['var', 'init', 'weight', 'by'] as const) {
+  const columns = { var: -1, init: -1, weight: -1, by: -1, id: -1 };
+  for (const role of ['var', 'init', 'weight', 'by', 'id'] as const) {
     const wanted = options.columns[role];
     if (wanted === undefined) continue;
     if (!options.header) {
@@ -147,19 +159,57 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
  */
 export const sharedFloat64 = (length: number): Float64Array => new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 
+/** An Int32Array in shared memory: label codes read on a worker thread come back without a copy. */
+const sharedInt32 = (length: number): Int32Array => new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
+
+const int32 = (n: number): Int32Array => new Int32Array(n);
+
 /** Grows a typed array by doubling. */
-function grow<T extends Float64Array | Int32Array>(array: T, make: (n: number) => T): T {
+function grow<T extends Int32Array | Uint8Array>(array: T, make: (n: number) => T): T {
   const bigger = make(array.length * 2);
   bigger.set(array);
   return bigger;
 }
 
-const int32 = (n: number): Int32Array => new Int32Array(n);
+/**
+ * The columns a builder fills, rows [base, base + capacity) of them. Memory is taken from
+ * the system only where it is written (a SharedArrayBuffer's pages stay unmapped until
+ * then), so a capacity estimated generously costs nothing beyond the rows read.
+ */
+export interface Columns {
+  values: Float64Array;
+  weights: Float64Array | null;
+  labelCodes: Int32Array | null;
+  groupCodes: Int32Array | null;
+  base: number;
+  capacity: number;
+}
 
-/** Strings to small integers, in order of first appearance. A Map, so names never become keys of an object. */
+/** Shared columns of `capacity` rows for the columns `options` asks for. */
+export function sharedColumns(options: Pick<ReadOptions, 'columns'>, capacity: number): Columns {
+  const { init, weight, by } = options.columns;
+  return {
+    values: sharedFloat64(capacity),
+    weights: weight === undefined ? null : sharedFloat64(capacity),
+    labelCodes: init === undefined ? null : sharedInt32(capacity),
+    groupCodes: by === undefined ? null : sharedInt32(capacity),
+    base: 0,
+    capacity,
+  };
+}
+
+/** Rows a builder starts with when it is given no estimate. */
+const FIRST_ROWS = 1024;
+
+/**
+ * Strings to small integers, in order of first appearance. A Map, so names never become
+ * keys of an object. Labels of the fast path are looked up by their bytes first (byteKey):
+ * a label seen before then needs no string (making one per row was a fifth of the read).
+ */
 class Interner {
   readonly map = new Map<string, number>();
   readonly names: string[] = [];
+  private readonly keys = new Map<number, number>();
 
   code(text: string): number {
     let code = this.map.get(text);
@@ -170,6 +220,35 @@ class Interner {
     }
     return code;
   }
+
+  /** The code of the label whose byteKey is `key`, or −1 when it has not been seen as bytes (or has no key). */
+  known(key: number): number {
+    return key < 0 ? -1 : (this.keys.get(key) ?? -1);
+  }
+
+  /** The code of `text`, remembered under its byteKey. */
+  codeOf(text: string, key: number): number {
+    const code = this.code(text);
+    if (key >= 0) this.keys.set(key, code);
+    return code;
+  }
+}
+
+/** Longest label, in bytes, that byteKey packs into a number. */
+const KEY_BYTES = 6;
+
+/**
+ * Field j of a fast record as one number, the same exactly for the same text: its bytes
+ * b_i in base 256 and its length above them (below 7·2^48, an exact double); −1 for a field
+ * longer than KEY_BYTES or on a line with bytes beyond ASCII (whose text fieldText trims further).
+ */
+function byteKey(record: Fields, j: number): number {
+  const start = record.starts[j];
+  const length = record.ends[j] - start;
+  if (length > KEY_BYTES || !record.ascii) return -1;
+  let key = length;
+  for (let i = length - 1; i >= 0; i--) key = key * 256 + record.bytes[start + i];
+  return key;
 }
 
 /** What one builder read: plain data, so that a worker thread can send it back. */
@@ -190,12 +269,20 @@ export interface TablePart {
   decimals: number;
 }
 
-export class TableBuilder {
+/**
+ * Records → columns, for one reader (a whole file, or a stretch of one). A record comes as
+ * strings (`strings`, from csv-parse) or as byte ranges (`fields`, from the fast path of
+ * scan.ts), which converts the columns in use straight from the bytes and hands anything
+ * out of the ordinary (a missing value, weight 0, a ragged row, a cell that is not a
+ * number) to `strings`, so that every message and every decision is made by one piece of code.
+ *
+ * The columns are given (a region of shared columns, parallel.ts) or made here. When they
+ * are full they grow to `expect(rows)`, the reader's estimate of the rows it will have read
+ * (from the bytes read so far and the input's size), or double when the size is not known.
+ */
+export class TableBuilder implements RecordSink {
   layout: Layout | null;
-  private values = sharedFloat64(1024);
-  private weights: Float64Array | null = null;
-  private labelCodes: Int32Array | null;
-  private groupCodes: Int32Array | null;
+  private cols: Columns;
   private readonly labels = new Interner();
   private readonly groups = new Interner();
   private skipped = int32(16);
@@ -213,12 +300,12 @@ export class TableBuilder {
   constructor(
     private readonly options: ReadOptions,
     layout: Layout | null = null,
+    columns: Columns | null = null,
+    private readonly expect: ((rows: number) => number) | null = null,
   ) {
     this.layout = layout;
     this.decimalComma = options.decimalComma === true;
-    this.labelCodes = options.columns.init !== undefined ? int32(1024) : null;
-    this.groupCodes = options.columns.by !== undefined ? int32(1024) : null;
-    if (options.columns.weight !== undefined) this.weights = sharedFloat64(1024);
+    this.cols = columns ?? sharedColumns(options, FIRST_ROWS);
   }
 
   private columnName(index: number): string {
@@ -228,21 +315,27 @@ export class TableBuilder {
   /** The cell's text, or null when it is missing and rows with missing values are skipped. */
   private cell(fields: string[], index: number, line: number): string | null {
     const text = fields[index];
-    if (!MISSING.has(text.trim())) return text;
+    if (!isMissing(text)) return text;
     if (this.options.missing === 'skip') return null;
     throw new RecordError(line, `missing value ${quote(text)} in column ${this.columnName(index)} (use --missing skip to leave such rows out)`);
   }
 
-  /** Doubles the capacity of every column in use. */
+  /** Moves the rows to new columns of the estimated size (or twice the size). */
   private growColumns(): void {
-    this.values = grow(this.values, sharedFloat64);
-    if (this.weights !== null) this.weights = grow(this.weights, sharedFloat64);
-    if (this.labelCodes !== null) this.labelCodes = grow(this.labelCodes, int32);
-    if (this.groupCodes !== null) this.groupCodes = grow(this.groupCodes, int32);
+    const old = this.cols;
+    const n = this.n;
+    const wanted = this.expect === null ? 2 * old.capacity : Math.max(this.expect(n), Math.ceil(1.25 * old.capacity));
+    const cols = sharedColumns(this.options, Math.max(wanted, n + FIRST_ROWS));
+    const rows = (a: Float64Array | Int32Array | null): Float64Array | Int32Array => (a as Float64Array).subarray(old.base, old.base + n);
+    cols.values.set(rows(old.values));
+    cols.weights?.set(rows(old.weights));
+    cols.labelCodes?.set(rows(old.labelCodes));
+    cols.groupCodes?.set(rows(old.groupCodes));
+    this.cols = cols;
   }
 
-  /** Takes one record that starts on `line`. */
-  record(fields: string[], line: number): void {
+  /** A record as csv-parse gives it, starting on `line`. */
+  strings(fields: string[], line: number): void {
     let layout = this.layout;
     if (layout === null) {
       if (isBlank(fields, 0)) return;
@@ -270,7 +363,7 @@ export class TableBuilder {
     const x = scan.value;
     const decimals = scan.decimals;
     let weight = 1;
-    if (this.weights !== null) {
+    if (cols.weight >= 0) {
       if (!parseDecimal(this.decimalComma ? commaToPoint(weightText) : weightText, scan) || scan.value < 0) {
         throw new RecordError(line, `weight column ${this.columnName(cols.weight)} holds ${quote(weightText)}; weights must be finite numbers ≥ 0`);
       }
@@ -281,13 +374,54 @@ export class TableBuilder {
         return;
       }
     }
+    this.add(x, decimals, cols.init >= 0 ? this.labels.code(labelText) : 0, weight, cols.by >= 0 ? this.groups.code(groupText) : 0);
+  }
+
+  /**
+   * A record of the fast path, starting on `line`: the usual row (as many fields as the
+   * layout, a number, labels present, a positive weight) is read from the bytes; any
+   * other goes to `strings` as the strings csv-parse would have made.
+   */
+  fields(record: Fields, line: number): void {
+    const layout = this.layout;
+    // Numbers with a decimal comma (where a point is an error) are read as text, by strings.
+    if (layout === null || record.count !== layout.width || this.decimalComma) return this.strings(fieldTexts(record), line);
+    const { bytes, starts, ends } = record;
+    const cols = layout.columns;
+    const scan = this.scan;
+    if (!parseDecimalBytes(bytes, starts[cols.var], ends[cols.var], scan)) return this.strings(fieldTexts(record), line);
+    const x = scan.value;
+    const decimals = scan.decimals;
+    let weight = 1;
+    if (cols.weight >= 0) {
+      if (!parseDecimalBytes(bytes, starts[cols.weight], ends[cols.weight], scan) || !(scan.value > 0)) return this.strings(fieldTexts(record), line);
+      weight = scan.value;
+    }
+    // Labels seen before are coded from their bytes; a new one is checked for "missing" as text.
+    const labelKey = cols.init >= 0 ? byteKey(record, cols.init) : -1;
+    let label = cols.init >= 0 ? this.labels.known(labelKey) : 0;
+    const labelText = label < 0 ? fieldText(record, cols.init) : '';
+    const groupKey = cols.by >= 0 ? byteKey(record, cols.by) : -1;
+    let group = cols.by >= 0 ? this.groups.known(groupKey) : 0;
+    const groupText = group < 0 ? fieldText(record, cols.by) : '';
+    if ((label < 0 && isMissing(labelText)) || (group < 0 && isMissing(groupText))) return this.strings(fieldTexts(record), line);
+    this.records++;
+    // Coded only now: a record handed to `strings` codes its labels there, in its own order.
+    if (label < 0) label = this.labels.codeOf(labelText, labelKey);
+    if (group < 0) group = this.groups.codeOf(groupText, groupKey);
+    this.add(x, decimals, label, weight, group);
+  }
+
+  /** Stores a row in use, with the codes of its label and group (0 where there are none). */
+  private add(x: number, decimals: number, label: number, weight: number, group: number): void {
     const n = this.n;
-    if (n === this.values.length) this.growColumns();
-    this.values[n] = x;
+    if (n === this.cols.capacity) this.growColumns();
+    const { values, weights, labelCodes, groupCodes, base } = this.cols;
+    values[base + n] = x;
     if (decimals > this.decimals) this.decimals = decimals;
-    if (this.labelCodes !== null) this.labelCodes[n] = this.labels.code(labelText);
-    if (this.groupCodes !== null) this.groupCodes[n] = this.groups.code(groupText);
-    if (this.weights !== null) this.weights[n] = weight;
+    if (labelCodes !== null) labelCodes[base + n] = label;
+    if (groupCodes !== null) groupCodes[base + n] = group;
+    if (weights !== null) weights[base + n] = weight;
     this.n = n + 1;
   }
 
@@ -296,26 +430,25 @@ export class TableBuilder {
     if (this.nSkipped === this.skipped.length) {
       this.skipped = grow(this.skipped, int32);
       this.skippedGroups = grow(this.skippedGroups, int32);
-      const bigger = new Uint8Array(this.skippedZero.length * 2);
-      bigger.set(this.skippedZero);
-      this.skippedZero = bigger;
+      this.skippedZero = grow(this.skippedZero, (n) => new Uint8Array(n));
     }
-    this.skippedGroups[this.nSkipped] = this.groupCodes === null || groupText === null ? -1 : this.groups.code(groupText);
+    this.skippedGroups[this.nSkipped] = this.cols.groupCodes === null || groupText === null ? -1 : this.groups.code(groupText);
     this.skippedZero[this.nSkipped] = zero;
     this.skipped[this.nSkipped++] = record;
-    if (labelText !== null && this.labelCodes !== null) this.skippedLabels.add(labelText);
+    if (labelText !== null && this.cols.labelCodes !== null) this.skippedLabels.add(labelText);
   }
 
   part(): TablePart {
     const n = this.n;
+    const { values, weights, labelCodes, groupCodes, base } = this.cols;
     return {
       rows: n,
       records: this.records,
-      values: this.values.subarray(0, n),
-      weights: this.weights?.subarray(0, n) ?? null,
-      labelCodes: this.labelCodes?.subarray(0, n) ?? null,
+      values: values.subarray(base, base + n),
+      weights: weights?.subarray(base, base + n) ?? null,
+      labelCodes: labelCodes?.subarray(base, base + n) ?? null,
       labelNames: this.labels.names,
-      groupCodes: this.groupCodes?.subarray(0, n) ?? null,
+      groupCodes: groupCodes?.subarray(base, base + n) ?? null,
       groupNames: this.groups.names,
       skipped: this.skipped.subarray(0, this.nSkipped),
       skippedGroups: this.skippedGroups.subarray(0, this.nSkipped),
@@ -326,18 +459,46 @@ export class TableBuilder {
   }
 }
 
-/** Codes of `part` renumbered into the shared interner, in order: the parts' first appearances in file order. */
+/**
+ * The parts' rows of one column one after another, each code passed through its part's
+ * `remaps` when given. In place when the parts are views of one shared column, each
+ * starting at or after where its rows go (the regions of parallel.ts): the rows move down
+ * in order, and none is overwritten before it has moved. Else into a new column.
+ */
+function joined<T extends Float64Array | Int32Array>(views: T[], n: number, wrap: (buffer: ArrayBufferLike, length?: number) => T, remaps: Int32Array[] | null = null): T {
+  const buffer = views[0].buffer;
+  const size = views[0].BYTES_PER_ELEMENT;
+  let at = 0;
+  let inPlace = buffer instanceof SharedArrayBuffer;
+  for (const v of views) {
+    inPlace &&= v.buffer === buffer && v.byteOffset / size >= at;
+    at += v.length;
+  }
+  const whole = inPlace ? wrap(buffer) : wrap(new SharedArrayBuffer(n * size), n);
+  at = 0;
+  views.forEach((v, p) => {
+    const start = v.byteOffset / size;
+    const remap = remaps?.[p];
+    if (remap !== undefined) {
+      const source = inPlace ? whole : v;
+      const from = inPlace ? start : 0;
+      for (let i = 0; i < v.length; i++) whole[at + i] = remap[source[from + i]];
+    } else if (inPlace) whole.copyWithin(at, start, start + v.length);
+    else whole.set(v, at);
+    at += v.length;
+  });
+  return whole.subarray(0, n) as T;
+}
+
+/**
+ * Codes of the parts renumbered into one interner, in order: the parts' first appearances
+ * in file order. One part's codes are that already, and are kept as they are.
+ */
 function merged(codes: (Int32Array | null)[], names: string[][], total: number): { codes: Int32Array; names: string[]; remaps: Int32Array[] } {
   const all = new Interner();
   const remaps = names.map((local) => Int32Array.from(local, (name) => all.code(name)));
-  const out = new Int32Array(total);
-  let at = 0;
-  codes.forEach((part, p) => {
-    if (part === null) return;
-    const remap = remaps[p];
-    for (let i = 0; i < part.length; i++) out[at + i] = remap[part[i]];
-    at += part.length;
-  });
+  const views = codes as Int32Array[];
+  const out = views.length === 1 ? views[0] : joined(views, total, (b, length) => new Int32Array(b, 0, length), remaps);
   return { codes: out, names: all.names, remaps };
 }
 
@@ -356,13 +517,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   const concat = (pick: (p: TablePart) => Float64Array | null): Float64Array | null => {
     if (pick(parts[0]) === null) return null;
     if (parts.length === 1) return pick(parts[0]);
-    const out = sharedFloat64(n);
-    let at = 0;
-    for (const p of parts) {
-      out.set(pick(p) as Float64Array, at);
-      at += p.rows;
-    }
-    return out;
+    return joined(parts.map(pick) as Float64Array[], n, (b, length) => new Float64Array(b, 0, length));
   };
   const { header, columns: cols } = layout;
   const labels = options.columns.init !== undefined ? merged(parts.map((p) => p.labelCodes), parts.map((p) => p.labelNames), n) : null;
@@ -390,6 +545,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     source,
     header,
     varName: header[cols.var],
+    idColumn: cols.id >= 0 ? cols.id : null,
     values: concat((p) => p.values) as Float64Array,
     decimals,
     labels: labels === null ? null : { name: header[cols.init], codes: labels.codes, names: labels.names },

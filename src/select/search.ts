@@ -126,6 +126,12 @@ export interface Selection {
 export interface SearchProgress extends Progress {
   /** Where the search is: candidate and restart. */
   context: string;
+  /**
+   * The share of the search's work done before the current K, each K weighted by K (a
+   * pass costs about K times a component's work), for an estimate of the time left; 1
+   * in the climb to all the rows after the last K, whose share is not known ahead.
+   */
+  done?: number;
 }
 
 const criterionOf = (fit: Fit, criterion: Criterion): number => fit[criterion];
@@ -428,7 +434,16 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   const sets: JobData[] = [...tiers.map((t) => ({ rows: t.passes, compact: t.compact })), { rows: data, compact: top.compact }];
   const FULL = tiers.length;
   jobs?.load(sets);
-  const batch = (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> => (jobs === null ? runSerially(list, sets, context) : jobs.run(list, context));
+  const totalWork = settings.ks.reduce((a, k) => a + k, 0);
+  let done = 0;
+  function* batch(list: FitJob[], context: string): Generator<SearchProgress, Fit[]> {
+    const fits = jobs === null ? runSerially(list, sets, context) : jobs.run(list, context);
+    for (;;) {
+      const step = fits.next();
+      if (step.done) return step.value;
+      yield { ...step.value, done };
+    }
+  }
   const { maxIter, rtol, accel } = settings;
   const loose = Math.max(rtol, SEARCH_RTOL);
   const fitSettings = (structure: Structure, t: number, k: number): FitJob['settings'] => ({
@@ -458,6 +473,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   };
   try {
     for (const k of settings.ks) {
+      done = settings.ks.slice(0, settings.ks.indexOf(k)).reduce((a, j) => a + j, 0) / totalWork;
       const distinctValues = distinctCount(data, k);
       if (distinctValues < k) {
         skipped.push({ code: 'not-fitted', k, structure: null, reason: { why: 'distinct-values', distinct: distinctValues } });
@@ -523,6 +539,8 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       }
       for (const m of models) tried.push({ k, labels, m });
     }
+    // The climb's share of the work is not known ahead (it depends on the candidates left): no estimate for it.
+    done = 1;
     // Up the tiers to all the rows, all candidates in the same batches (they no longer depend
     // on one another): each one's best proper fit, the next one when it turns degenerate. A
     // tier whose passes are the rows themselves is left to the last step, on all the rows,

@@ -106,9 +106,10 @@ describe('--by', () => {
 
   it('adds a group column to CSV and a section per group to text', () => {
     const csv = emFit([stacked, '--var', 'x', '--by', 'region', '--k', '2', '--format', 'csv']).stdout.trim().split('\n');
-    expect(csv[0]).toBe('region,x,group,p_1,p_2,component');
+    // The input's `region`, then the record's number and the new columns (named group, as no input column is).
+    expect(csv[0]).toBe('region,x,row,group,p_1,p_2,component');
     expect(csv).toHaveLength(rows.length + 2);
-    expect(csv[csv.length - 1]).toBe('west,1.5,west,,,');
+    expect(csv[csv.length - 1]).toBe(`west,1.5,${rows.length + 1},west,,,`);
     const text = emFit([stacked, '--var', 'x', '--by', 'region', '--k', '2', '--rows', '2']).stdout;
     expect(text).toContain(' group north ');
     expect(text).toContain(' group south ');
@@ -145,7 +146,7 @@ describe('saved models', () => {
     expect(text).toContain('scored with');
     expect(text).toContain('log-density');
     const csv = emFit(['predict', model, other, '--format', 'csv']).stdout.trim().split('\n');
-    expect(csv[0]).toBe('minutes,waiting,p_1,p_2,component,log_density');
+    expect(csv[0]).toBe('minutes,waiting,row,p_1,p_2,component,log_density');
   });
 
   it('--init-model starts from the saved model: already at the optimum, EM stops at once', () => {

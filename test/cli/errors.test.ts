@@ -72,15 +72,21 @@ describe('impossible fits exit 4', () => {
 });
 
 describe('skipping missing values', () => {
-  it('counts the skipped rows and leaves them out of every output', () => {
+  it('counts the skipped rows, leaves them out of the fit, and keeps their lines in CSV output with empty cells', () => {
     const path = file('gaps.csv', 'Var,partition1\n-3.3,1\nNA,1\n-4.4,1\n-1.9,\n3.3,2\n2.5,2\n3.2,2\n0.3,2\n,2\n0.1,2\n-0.1,1\n-0.5,1\n');
     const json = JSON.parse(emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip', '--json']).stdout);
     expect(json.skipped).toBe(3);
     expect(json.n).toBe(9);
     expect(json.responsibilities).toHaveLength(9);
     const csv = emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip', '--format', 'csv']).stdout.trim().split('\n');
-    expect(csv).toHaveLength(10);
-    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['-3.3', '-4.4', '3.3', '2.5', '3.2', '0.3', '0.1', '-0.1', '-0.5']);
+    // One line per data row of the input (12), in its order: the skipped ones numbered, with empty cells.
+    expect(csv).toHaveLength(13);
+    expect(csv[0]).toBe('Var,partition1,row,p_1,p_2,component');
+    expect(csv.slice(1).map((l) => l.split(',')[0])).toEqual(['-3.3', 'NA', '-4.4', '-1.9', '3.3', '2.5', '3.2', '0.3', '', '0.1', '-0.1', '-0.5']);
+    expect(csv.slice(1).map((l) => l.split(',')[2])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']);
+    expect([csv[2], csv[4], csv[9]]).toEqual(['NA,1,2,,,', '-1.9,,4,,,', ',2,9,,,']);
+    // JSON's responsibilities come with the same numbers.
+    expect(json.row).toEqual([1, 3, 5, 6, 7, 8, 10, 11, 12]);
     const text = emFit([path, '--var', 'Var', '--init', 'partition1', '--missing', 'skip']).stdout;
     expect(text).toContain('9 used, 3 skipped');
     // Row numbers in the text table are the data rows of the file: row 3 is -4.4.
@@ -92,7 +98,7 @@ describe('help and version', () => {
   it('--help prints usage on stdout and exits 0', () => {
     const result = emFit(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: em-fit <file|-> --var <column> [options]');
+    expect(result.stdout).toContain('Usage: em-fit <file...|-> --var <column> [options]');
     expect(result.stdout).toContain('--min-variance');
     expect(result.stdout).toMatch(/--var <column> +numeric column to fit .*\(required\)/s);
   });

@@ -93,16 +93,16 @@ describe('em-fit on the seed data', () => {
     expect(lean).not.toHaveProperty('classification');
   });
 
-  it('writes CSV: the input columns, p_<label> per component and the component', () => {
+  it('writes CSV: the input columns, the row, p_<label> per component and the component', () => {
     const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--format', 'csv']);
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toBe('Var,partition1,partition2,p_1,p_2,component');
+    expect(lines[0]).toBe('Var,partition1,partition2,row,p_1,p_2,component');
     expect(lines).toHaveLength(11);
     const fields = lines[4].split(',');
-    expect(fields.slice(0, 3)).toEqual(['3.3', '2', '1']);
-    expect(Number(fields[3]) + Number(fields[4])).toBeCloseTo(1, 14);
-    expect(fields[5]).toBe('2');
+    expect(fields.slice(0, 4)).toEqual(['3.3', '2', '1', '4']);
+    expect(Number(fields[4]) + Number(fields[5])).toBeCloseTo(1, 14);
+    expect(fields[6]).toBe('2');
   });
 
   it('prints text tables without colour off a terminal', () => {

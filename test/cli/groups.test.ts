@@ -79,14 +79,15 @@ describe('--by', () => {
     const csv = await emFitAsync([path, '--var', 'x', '--by', 'g', '--k', '2', '--format', 'csv']);
     expect(csv.code, csv.stderr).toBe(0);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toBe('g,x,group,p_1,p_2,component');
+    expect(lines[0]).toBe('g,x,row,group,p_1,p_2,component');
     expect(lines).toHaveLength(121);
     const json = await emFitAsync([path, '--var', 'x', '--by', 'g', '--k', '2', '--json']);
     const fits = new Map(json.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((f) => [f.group, f]));
     const seen = new Map<string, number>();
     lines.slice(1).forEach((line, i) => {
-      const [g, , group, p1, p2, component] = line.split(',');
+      const [g, , number, group, p1, p2, component] = line.split(',');
       expect(g).toBe(`g${i % 3}`);
+      expect(number).toBe(String(i + 1));
       expect(group).toBe(g);
       const fit = fits.get(g);
       const row = seen.get(g) ?? 0;

@@ -101,8 +101,9 @@ describe('--strict', () => {
     expect(json.stderr).toContain(`em-fit: ${path}: 1 group not converged (--strict); only the summary is written for those, and no model file or picture`);
     const csv = emFit([...args, '--format', 'csv']).stdout.trim().split('\n');
     expect(csv).toHaveLength(rows.length + 5);
-    expect(csv[1]).toMatch(/^a,[^,]*,[^,]*,a,,,$/);
-    expect(csv[csv.length - 1]).toMatch(/^b,10\.1,2,b,[\d.e-]+,[\d.e-]+,2$/);
+    // The input's columns, row, group, then empty p_1, p_2 and component.
+    expect(csv[1]).toMatch(/^a,[^,]*,[^,]*,1,a,,,$/);
+    expect(csv[csv.length - 1]).toMatch(/^b,10\.1,2,14,b,[\d.e-]+,[\d.e-]+,2$/);
   });
 
   it('a fit that converged is reported whole, exit 0', () => {

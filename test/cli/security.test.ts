@@ -75,7 +75,7 @@ describe('names and labels from the file', () => {
     const result = await emFitAsync(['-', '--var', '__proto__', '--init', 'constructor', '--format', 'csv'], { input: csv });
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines[0]).toBe(['__proto__', 'constructor', 'prototype', ...[...NAMES].sort().map((n) => `p_${n}`), 'component'].join(','));
+    expect(lines[0]).toBe(['__proto__', 'constructor', 'prototype', 'row', ...[...NAMES].sort().map((n) => `p_${n}`), 'component'].join(','));
     expect(lines.slice(1).map((line) => line.split(',').at(-1))).toEqual(NAMES.flatMap((name) => [name, name]));
   });
 });

@@ -146,7 +146,7 @@ describe('a full disk', () => {
 
 describe('a closed stdout', () => {
   it.each([
-    ['--format csv', 'x,g,p_1,p_2,p_3,component'],
+    ['--format csv', 'x,g,row,p_1,p_2,p_3,component'],
     ['--json', '{'],
   ])('`em-fit big.csv … %s | head -1` ends quietly with exit 0', (format, first) => {
     // The shell's exit status is em-fit's, not head's; em-fit's stderr is the shell's.

@@ -1,6 +1,7 @@
 /**
  * The decoder: the same text however the bytes are cut into chunks, byte-order marks read
- * and dropped, and the first invalid byte found, with the valid text before it (for the line).
+ * and dropped, and the first invalid byte found, after the valid text before it (for the
+ * line), with a message that does not depend on the chunks.
  */
 import { describe, expect, it } from 'vitest';
 import { DecodeError, Decoder, firstInvalidUtf8, lineBreaks } from '../../src/io/decode.js';
@@ -50,15 +51,31 @@ describe('Decoder', () => {
     expect(decode(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('café')]), [1], 'latin1')).toBe('café');
   });
 
-  it('stops at the first byte that is not UTF-8, with the valid text before it, wherever the chunks are cut', () => {
+  it('stops at the first byte that is not UTF-8, after the valid text before it, with the same message wherever the chunks are cut', () => {
     const bytes = Buffer.from('x,g\n1,caf\xe9\n', 'latin1');
     for (let i = 0; i <= bytes.length; i++) {
-      const error = decode(bytes, [i]);
+      const decoder = new Decoder('utf8', true);
+      const given: Uint8Array[] = [];
+      let error: unknown = null;
+      try {
+        for (const chunk of [bytes.subarray(0, i), bytes.subarray(i)]) given.push(decoder.decode(chunk));
+        given.push(decoder.end());
+      } catch (e) {
+        error = e;
+      }
       expect(error).toBeInstanceOf(DecodeError);
-      const { before, detail } = error as DecodeError;
-      // The chunk holding the byte says what came before it in that chunk; the parser counts the rest.
-      expect('x,g\n1,caf'.endsWith(before)).toBe(true);
-      expect(detail).toMatch(/^bytes that are not UTF-8 \(0xE9\)/);
+      // The valid text before the byte is given first, so the reader counts its lines.
+      expect(Buffer.concat(given).toString()).toBe('x,g\n1,caf');
+      expect((error as DecodeError).detail).toBe('bytes that are not UTF-8 (0xE9) after "1,caf"; if the file is Latin-1 or Windows-1252 (as older spreadsheets write), add --encoding latin1');
+    }
+  });
+
+  it('calls a file binary when a NUL byte comes before a byte that is not UTF-8 or in the MiB after it, whatever the chunks', () => {
+    const later = Buffer.concat([Buffer.from('x,g\n\xff', 'latin1'), Buffer.alloc(5000, 0x61), Buffer.from([0])]);
+    const far = Buffer.concat([Buffer.from('x,g\n\xff', 'latin1'), Buffer.alloc(1 << 20, 0x61), Buffer.from([0])]);
+    for (const cut of [0, 3, 5, 100, 5004]) {
+      expect((decode(later, [cut]) as DecodeError).detail).toMatch(/^this does not look like a text CSV file: it holds NUL bytes, and bytes that are not UTF-8 \(0xFF\)/);
+      expect((decode(far, [cut]) as DecodeError).detail).toMatch(/^bytes that are not UTF-8 \(0xFF\) at the start of the line/);
     }
   });
 
