@@ -129,6 +129,44 @@ export function choleskyInverse(d: number, l: Float64Array, out: Float64Array, l
   for (let i = 0; i < d; i++) for (let j = i + 1; j < d; j++) out[outOff + i * d + j] = out[outOff + j * d + i];
 }
 
+/**
+ * Vᵀ A V for a symmetric A (lower triangle read) and any V, written in full into `out`:
+ * the matrix of A in the basis of V's columns, e.g. the scatter along the axes of an
+ * orientation. `work` (length ≥ d²) holds A V; `out` must overlap neither `a` nor `v`.
+ */
+export function congruence(d: number, a: Float64Array, v: Float64Array, out: Float64Array, work: Float64Array, aOff = 0, vOff = 0, outOff = 0): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let m = 0; m < d; m++) s += a[aOff + (i >= m ? i * d + m : m * d + i)] * v[vOff + m * d + j];
+      work[i * d + j] = s;
+    }
+  }
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let m = 0; m < d; m++) s += v[vOff + m * d + i] * work[m * d + j];
+      out[outOff + i * d + j] = s;
+      out[outOff + j * d + i] = s;
+    }
+  }
+}
+
+/**
+ * V diag(c) Vᵀ = Σ_j c_j v_j v_jᵀ, written in full into `out` (which must not overlap `v`):
+ * a covariance from its axes V and the variances c along them.
+ */
+export function spectralCompose(d: number, v: Float64Array, c: Float64Array, out: Float64Array, vOff = 0, cOff = 0, outOff = 0): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let m = 0; m < d; m++) s += v[vOff + i * d + m] * c[cOff + m] * v[vOff + j * d + m];
+      out[outOff + i * d + j] = s;
+      out[outOff + j * d + i] = s;
+    }
+  }
+}
+
 /** Length of the `work` array that `symmetricEigen` needs for a d × d matrix. */
 export const eigenWorkLength = (d: number): number => d * d + 2 * d;
 

@@ -10,9 +10,11 @@ import {
   cholesky,
   choleskyInverse,
   choleskyLogDet,
+  congruence,
   eigenWorkLength,
   forwardSolve,
   mahalanobis2,
+  spectralCompose,
   symmetricEigen,
 } from '../../../src/models/mvgaussian/linalg.js';
 import { mulberry32 } from '../../helpers/mixture.js';
@@ -316,5 +318,39 @@ describe('symmetric eigen-decomposition by Jacobi rotations', () => {
     expect(singular.values[0]).toBeCloseTo(2, 15);
     expect(Math.abs(singular.values[1])).toBeLessThan(1e-16);
     expect(eigen(2, Float64Array.of(1, NaN, NaN, 1)).sweeps).toBe(-1);
+  });
+});
+
+describe('changes of basis', () => {
+  it('congruence and spectralCompose are inverse through orthonormal eigenvectors', () => {
+    // By hand: V the rotation by 45°, A = [[2, 1], [1, 2]] = V diag(3, 1) Vᵀ, so Vᵀ A V = diag(3, 1).
+    const h = Math.SQRT1_2;
+    const v = Float64Array.of(h, -h, h, h);
+    const out = new Float64Array(4);
+    congruence(2, Float64Array.of(2, 1, 1, 2), v, out, new Float64Array(4));
+    expect(out[0]).toBeCloseTo(3, 15);
+    expect(out[3]).toBeCloseTo(1, 15);
+    expect(Math.abs(out[1])).toBeLessThan(1e-15);
+    expect(out[1]).toBe(out[2]);
+    spectralCompose(2, v, Float64Array.of(3, 1), out);
+    expect(relativeError(out, [2, 1, 1, 2])).toBeLessThan(4e-16);
+
+    const d = 12;
+    const a = randomSpd(d, 21);
+    const { values, vectors } = eigen(d, a);
+    // A and V at offsets in one buffer, the result at an offset in another.
+    const both = new Float64Array(3 * d * d);
+    both.set(a, d * d);
+    both.set(vectors, 2 * d * d);
+    const shifted = new Float64Array(2 * d * d);
+    congruence(d, both, both, shifted, new Float64Array(d * d), d * d, 2 * d * d, d * d);
+    const diag = shifted.subarray(d * d);
+    for (let i = 0; i < d; i++) {
+      expect(Math.abs(diag[i * d + i] - values[i])).toBeLessThan(1e-13 * values[0]);
+      for (let j = 0; j < i; j++) expect(Math.abs(diag[i * d + j])).toBeLessThan(1e-13 * values[0]);
+    }
+    const back = new Float64Array(d * d);
+    spectralCompose(d, vectors, values, back);
+    expect(relativeError(back, a)).toBeLessThan(1e-14);
   });
 });
