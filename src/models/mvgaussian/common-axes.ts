@@ -36,7 +36,7 @@
  * The floor F = diag(f) bounds the variance along each shared axis by the floor's variance
  * along it, c_kj ≥ g_j = d_jᵀ F d_j (as EEV and VEV do; general.ts says why this rather than
  * Σ_k ≽ F): the scale steps above take the bounds exactly (max with g_j for VVE, the bounded
- * equalVolume for EVE), and a rotation that moves the bounds so that Q drops is undone.
+ * equalVolume for EVE), and a rotation after which a bound binds and Q has dropped is undone.
  */
 import { equalVolume } from './bounds.js';
 import { congruence, eigenWorkLength, spectralCompose, symmetricEigen } from './linalg.js';
@@ -190,7 +190,9 @@ function commonAxes(p: Problem, model: Shared): Solution {
         if (floor !== null) saved.set(c);
         rotate(a, b, cs, sn);
         scales();
-        if (floor !== null && objective() < before) {
+        // Without an active bound the scale step is the free maximum and Q cannot have
+        // dropped; with one, the rotation may have moved a bound against Q.
+        if (floor !== null && floored.some((b) => b === 1) && objective() < before) {
           rotate(a, b, cs, -sn);
           c.set(saved);
           continue;

@@ -119,3 +119,51 @@ export function naiveObjective(stats: ScatterStatistics, sigma: ArrayLike<number
   }
   return q;
 }
+
+/** A B for d × d matrices as rows. */
+const times = (a: number[][], b: number[][]): number[][] => a.map((row) => b[0].map((_, j) => row.reduce((s, v, m) => s + v * b[m][j], 0)));
+
+/** |Σ|^{1/d} through the plain Cholesky factor. */
+export function volume(s: number[][]): number {
+  const l = naiveCholesky(s);
+  return Math.exp((2 * l.reduce((t, row, i) => t + Math.log(row[i]), 0)) / s.length);
+}
+
+/**
+ * How far the Σ_k are from the constraint of `model` (0 when they satisfy it exactly), each test
+ * relative to the size of the matrices: equal volumes |Σ_k|^{1/d}; for the shape, equal spectra
+ * of Σ_k/λ_k, compared through tr((Σ_k/λ_k)^m), m = 1 … d (equal power sums, equal spectra);
+ * for the orientation, zero off-diagonals (I) or commuting Σ_k Σ_l = Σ_l Σ_k (E, shared axes).
+ */
+export function constraintError(model: CovarianceModel, sigma: ArrayLike<number>, d: number, k: number): number {
+  const s = matrices(sigma, d, k);
+  const lambda = s.map(volume);
+  const shape = s.map((m, c) => m.map((row) => row.map((v) => v / lambda[c])));
+  const spread = (values: number[]): number => (Math.max(...values) - Math.min(...values)) / Math.max(...values.map(Math.abs));
+  let worst = 0;
+  if (model[0] === 'E') worst = Math.max(worst, spread(lambda));
+  if (model[1] === 'I') {
+    for (const m of shape) for (let i = 0; i < d; i++) worst = Math.max(worst, Math.abs(m[i][i] - 1));
+  } else if (model[1] === 'E') {
+    let power = shape.map((m) => m);
+    for (let p = 1; p <= d; p++) {
+      worst = Math.max(worst, spread(power.map((m) => m.reduce((t, row, i) => t + row[i], 0))));
+      power = power.map((m, c) => times(m, shape[c]));
+    }
+    // Along the coordinates the shared shape must also sit in the same order.
+    if (model[2] === 'I') for (let i = 0; i < d; i++) worst = Math.max(worst, spread(shape.map((m) => m[i][i])));
+  }
+  if (model[2] === 'I') {
+    for (const m of s) for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) if (i !== j) worst = Math.max(worst, Math.abs(m[i][j]) / Math.sqrt(m[i][i] * m[j][j]));
+  } else if (model[2] === 'E') {
+    for (let a = 0; a < k; a++) {
+      for (let b = 0; b < a; b++) {
+        const ab = times(shape[a], shape[b]);
+        const ba = times(shape[b], shape[a]);
+        const size = Math.max(...ab.flat().map(Math.abs));
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) worst = Math.max(worst, Math.abs(ab[i][j] - ba[i][j]) / size);
+      }
+    }
+  }
+  return worst;
+}
