@@ -4,10 +4,13 @@
  * log λ, s, θ are shared, free or fixed — so a brute-force search written here, sharing nothing
  * with src/ but the function under test, can look for a larger Q: a compass search from many
  * starts for every model, and for EVE and VVE a scan of the shared angle θ over [0, π) on a grid
- * of 3600 points refined by golden sections, with the scales profiled out in closed form.
+ * of 3600 points refined by golden sections, with the scales profiled out in closed form. In four
+ * dimensions (iris), EVE and VVE must satisfy the stationarity equations of common principal
+ * components, and compass searches over the six angles of the shared axes find no larger Q.
  */
 import { describe, expect, it } from 'vitest';
 import { covarianceMStep, type ScatterStatistics } from '../../../src/models/mvgaussian/covariance.js';
+import { eigenWorkLength, symmetricEigen } from '../../../src/models/mvgaussian/linalg.js';
 import { COVARIANCE_MODELS, type CovarianceModel } from '../../../src/models/mvgaussian/models.js';
 import { mulberry32 } from '../../helpers/mixture.js';
 import { mclust, responsibilities, rows, scatterOf } from './fixture.js';
@@ -131,4 +134,91 @@ it("the scan finds more than mclust's VVE M-step on faithful, so that one is not
   // −485.7887098918 against mclust's −485.7887316018.
   expect(scan - theirs).toBeGreaterThan(1e-5);
   expect(covarianceMStep('VVE', stats).objective).toBeCloseTo(scan, 11);
+});
+
+describe('EVE and VVE in four dimensions (iris from the species)', () => {
+  const stats = scatterOf(rows('iris'), responsibilities(mclust.cases[0]));
+  const { d, k } = stats;
+  const dd = d * d;
+
+  it.each(['EVE', 'VVE'] as const)('%s: stationary along every plane of rotation (Flury’s equations)', (model) => {
+    const fit = covarianceMStep(model, stats);
+    // The shared axes from the component with the most spread-out eigenvalues.
+    const values = new Float64Array(d);
+    const axes = new Float64Array(dd);
+    symmetricEigen(d, fit.sigma, values, axes, new Float64Array(eigenWorkLength(d)), 0);
+    const project = (m: Float64Array, off: number): number[][] =>
+      Array.from({ length: d }, (_, p) =>
+        Array.from({ length: d }, (_, q) => {
+          let s = 0;
+          for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) s += axes[i * d + p] * m[off + i * d + j] * axes[j * d + q];
+          return s;
+        }),
+      );
+    const c = Array.from({ length: k }, (_, h) => project(fit.sigma, h * dd));
+    const w = Array.from({ length: k }, (_, h) => project(stats.scatter, h * dd));
+    for (let h = 0; h < k; h++) for (let p = 0; p < d; p++) for (let q = 0; q < p; q++) expect(Math.abs(c[h][p][q])).toBeLessThan(1e-12 * c[h][p][p]);
+    // The scale step: VVE c_kj = w_kj / N_k; EVE c_kj ∝ w_kj with a common Π_j c_kj.
+    for (let h = 0; h < k; h++) {
+      for (let j = 0; j < d; j++) {
+        const ratio = c[h][j][j] / (w[h][j][j] / stats.weight[h]);
+        if (model === 'VVE') expect(ratio).toBeCloseTo(1, 12);
+        else expect(ratio / (c[h][0][0] / (w[h][0][0] / stats.weight[h]))).toBeCloseTo(1, 12);
+      }
+    }
+    // The derivative of Q along a rotation in the plane (p, q): Σ_k (1/c_kp − 1/c_kq) (DᵀW_kD)_pq.
+    for (let p = 0; p < d; p++) {
+      for (let q = 0; q < p; q++) {
+        let gradient = 0;
+        let size = 0;
+        for (let h = 0; h < k; h++) {
+          const delta = 1 / c[h][p][p] - 1 / c[h][q][q];
+          gradient += delta * w[h][p][q];
+          size += Math.abs(delta) * Math.sqrt(w[h][p][p] * w[h][q][q]);
+        }
+        expect(Math.abs(gradient)).toBeLessThan(1e-10 * size);
+      }
+    }
+  });
+
+  it.each(['EVE', 'VVE'] as const)('%s: compass searches over the six angles of the axes, from random starts, find no larger Q', (model) => {
+    const best = covarianceMStep(model, stats).objective;
+    /** Q profiled over the scales (as `profiled` above, in d dimensions) for D = Π_{p<q} G(p, q, θ_pq). */
+    const profile = (angles: number[]): number => {
+      const axes = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j): number => (i === j ? 1 : 0)));
+      let a = 0;
+      for (let p = 0; p < d; p++) {
+        for (let q = p + 1; q < d; q++) {
+          const [cs, sn] = [Math.cos(angles[a]), Math.sin(angles[a++])];
+          for (const row of axes) [row[p], row[q]] = [cs * row[p] + sn * row[q], -sn * row[p] + cs * row[q]];
+        }
+      }
+      const w = Array.from({ length: k }, (_, h) =>
+        Array.from({ length: d }, (_, j) => {
+          let s = 0;
+          for (let r = 0; r < d; r++) for (let m = 0; m < d; m++) s += axes[r][j] * stats.scatter[h * dd + r * d + m] * axes[m][j];
+          return s;
+        }),
+      );
+      const total = stats.weight.reduce((x, y) => x + y, 0);
+      const geometric = w.map((wk) => Math.exp(wk.reduce((x, y) => x + Math.log(y), 0) / d));
+      const lambda = geometric.reduce((x, y) => x + y, 0) / total;
+      let q = 0;
+      w.forEach((wk, h) => {
+        for (const wj of wk) {
+          const cj = model === 'VVE' ? wj / stats.weight[h] : (lambda * wj) / geometric[h];
+          q -= 0.5 * (stats.weight[h] * Math.log(cj) + wj / cj);
+        }
+      });
+      return q;
+    };
+    const u = mulberry32(model === 'EVE' ? 5 : 6);
+    let found = -Infinity;
+    for (let r = 0; r < 8; r++) {
+      const start = Array.from({ length: (d * (d - 1)) / 2 }, () => Math.PI * (2 * u() - 1));
+      found = Math.max(found, compass(profile, start).value);
+    }
+    expect(found).toBeLessThanOrEqual(best + 1e-12 * Math.abs(best));
+    expect(found).toBeGreaterThanOrEqual(best - 1e-9 * Math.abs(best));
+  });
 });
