@@ -95,7 +95,9 @@ const AXES_CHANGE = new Set<CovarianceModel>(['EEV', 'VEV']);
  *
  * EEV and VEV take their axes from the eigenvectors of W_k. Without a floor, or when it does not
  * bind, that is the maximum; when it binds, the floor along those axes may score lower than the
- * previous Σ_k along theirs, and then the previous Σ_k are returned, so that Q never decreases.
+ * previous Σ_k along theirs, and then the previous Σ_k are returned (every component reported as
+ * floored), so that Q never decreases. This assumes `previous` came from this M-step with the
+ * same floor, as in EM.
  *
  * Throws a fit error (exit 4) when a Σ_k is not positive definite, which a floor prevents.
  */
@@ -118,7 +120,7 @@ export function covarianceMStep(model: CovarianceModel, stats: ScatterStatistics
   const livePrevious = previous === null ? null : new Float64Array(m * dd);
   live.forEach((c, h) => {
     liveScatter.set(scatter.subarray(c * dd, (c + 1) * dd), h * dd);
-    livePrevious?.set(previous!.subarray(c * dd, (c + 1) * dd), h * dd);
+    if (previous !== null) livePrevious?.set(previous.subarray(c * dd, (c + 1) * dd), h * dd);
   });
   const problem: Problem = {
     d,

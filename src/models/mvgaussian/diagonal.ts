@@ -155,7 +155,7 @@ export function vei(p: Problem): Solution {
 }
 
 /** `row` repeated `times` times. */
-export function repeatRows(row: Float64Array, times: number): Float64Array {
+function repeatRows(row: Float64Array, times: number): Float64Array {
   const out = new Float64Array(row.length * times);
   for (let c = 0; c < times; c++) out.set(row, c * row.length);
   return out;

@@ -301,7 +301,7 @@ function smallestScale(d: number, c: Float64Array, floor: Float64Array, free: nu
 }
 
 /** max_k max_ij |a_k,ij − b_k,ij| / (tr b_k / d): a scale-free change of K covariances. */
-export function relativeMatrixChange(d: number, k: number, a: Float64Array, b: Float64Array): number {
+function relativeMatrixChange(d: number, k: number, a: Float64Array, b: Float64Array): number {
   let worst = 0;
   for (let c = 0; c < k; c++) {
     let t = 0;

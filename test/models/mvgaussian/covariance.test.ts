@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { covarianceMStep } from '../../../src/models/mvgaussian/covariance.js';
-import { COVARIANCE_MODELS, type CovarianceModel, covarianceParameters } from '../../../src/models/mvgaussian/models.js';
+import { COVARIANCE_MODELS, type CovarianceModel, covarianceParameters, isCovarianceModel } from '../../../src/models/mvgaussian/models.js';
 import { naiveMvEStep } from '../../helpers/naive-mv-em.js';
 import { matrices, matrixError, mclust, naiveObjective, responsibilities, rows, scatterOf } from './fixture.js';
 
@@ -49,4 +49,13 @@ describe.each(mclust.cases)('M-step from $name against mclust', (c) => {
     expect(matrixError(fit.sigma, ref.mstep.sigma, d, k)).toBeLessThan(1e-6);
     expect(Math.abs(mine - ref.mstep.loglik)).toBeLessThan(1e-6 * Math.abs(ref.mstep.loglik));
   });
+});
+
+it('knows the fourteen models by mclust’s names only', () => {
+  expect(COVARIANCE_MODELS).toHaveLength(14);
+  expect(COVARIANCE_MODELS.every(isCovarianceModel)).toBe(true);
+  for (const name of ['vvv', 'full', 'VVVV', 'EIV', '']) expect(isCovarianceModel(name)).toBe(false);
+  // mclust's nVarParams(m, d = 10, G = 5), printed by R 4.2.2 with mclust 6.0.0.
+  const counts = [1, 5, 10, 14, 46, 50, 55, 59, 91, 95, 235, 239, 271, 275];
+  COVARIANCE_MODELS.forEach((model, i) => expect(covarianceParameters(model, 10, 5)).toBe(counts[i]));
 });

@@ -74,11 +74,11 @@ describe('translating the data by 1e9 changes nothing when the scatter is centre
 
   /**
    * The shifted-data algorithm of gaussian.ts in d dimensions: sums of r (x − m) and
-   * r (x − m)(x − m)ᵀ about a centre m near the mean (the first row here), then
-   * W = S2 − S1 S1ᵀ / N. Each x − m is exact, so W is as accurate as at the origin.
+   * r (x − m)(x − m)ᵀ about a centre m, then W = S2 − S1 S1ᵀ / N. About a centre near the mean
+   * (the first row) each x − m is exact, so W is as accurate as at the origin; about m = 0 this
+   * is the one-pass textbook formula Σ r x xᵀ − N μ μᵀ, which cancels catastrophically far from 0.
    */
-  function centred(rowsOf: number[][]): ScatterStatistics {
-    const m = rowsOf[0];
+  function shifted(rowsOf: number[][], m: number[]): ScatterStatistics {
     const weight = new Float64Array(k);
     const scatter = new Float64Array(k * dd);
     const s1 = new Float64Array(k * d);
@@ -97,28 +97,9 @@ describe('translating the data by 1e9 changes nothing when the scatter is centre
     return { d, k, weight, scatter };
   }
 
-  /** The one-pass textbook formula Σ r x xᵀ − N μ μᵀ, which cancels catastrophically far from 0. */
-  function uncentred(rowsOf: number[][]): ScatterStatistics {
-    const weight = new Float64Array(k);
-    const scatter = new Float64Array(k * dd);
-    const s1 = new Float64Array(k * d);
-    rowsOf.forEach((row, i) => {
-      for (let c = 0; c < k; c++) {
-        const r = tau[i][c];
-        weight[c] += r;
-        for (let p = 0; p < d; p++) {
-          s1[c * d + p] += r * row[p];
-          for (let q = 0; q < d; q++) scatter[c * dd + p * d + q] += r * row[p] * row[q];
-        }
-      }
-    });
-    for (let c = 0; c < k; c++) for (let p = 0; p < d; p++) for (let q = 0; q < d; q++) scatter[c * dd + p * d + q] -= (s1[c * d + p] * s1[c * d + q]) / weight[c];
-    return { d, k, weight, scatter };
-  }
-
   it.each(COVARIANCE_MODELS)('%s', (model) => {
     const reference = covarianceMStep(model, scatterOf(held, tau), { floor });
-    const far = covarianceMStep(model, centred(moved), { floor });
+    const far = covarianceMStep(model, shifted(moved, moved[0]), { floor });
     expect(matrixError(far.sigma, reference.sigma, d, k)).toBeLessThan(agreement(model, reference));
     // And the data as written, before the translation rounded them, are 6e-8 away.
     const original = covarianceMStep(model, scatterOf(x, tau), { floor });
@@ -129,7 +110,7 @@ describe('translating the data by 1e9 changes nothing when the scatter is centre
     const reference = covarianceMStep('VVV', scatterOf(held, tau), { floor });
     let wrong: number;
     try {
-      wrong = matrixError(covarianceMStep('VVV', uncentred(moved), { floor }).sigma, reference.sigma, d, k);
+      wrong = matrixError(covarianceMStep('VVV', shifted(moved, [0, 0, 0, 0]), { floor }).sigma, reference.sigma, d, k);
     } catch {
       wrong = Infinity;
     }
