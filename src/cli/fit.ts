@@ -8,7 +8,8 @@ import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
 import { fileModel, type ModelFile, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
-import type { Data } from '../models/family.js';
+import { type Data, rowCount } from '../models/family.js';
+import { COVARIANCE_MODELS } from '../models/mvgaussian/models.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
 import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, type Structure } from '../models/registry.js';
@@ -77,7 +78,10 @@ const emSettings = (request: FitRequest, accelDefault: 'none' | 'squarem') => ({
  * and what the check for degenerate components looks at.
  */
 interface Plan {
+  /** The floor (d > 1: the smallest column's). */
   floor: VarianceFloor;
+  /** d > 1: each column's floor, from its own resolution; null for one column. */
+  floors: VarianceFloor[] | null;
   /** The largest |x|: with δ, the bounds of the families beyond the Gaussian. */
   largest: number;
   guard: Guard;
@@ -96,7 +100,10 @@ type StartKind = 'search' | 'partition' | 'model';
  * penalty, and the candidate structures (families with their options) the request and the
  * start call for. `rowOf(i)` names data row i in messages (a value outside a family's domain).
  */
-function plan(request: FitRequest, data: Data, decimals: number, start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
+function plan(request: FitRequest, data: Data, decimals: number | readonly number[], start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
+  const d = data.d ?? 1;
+  if (d > 1) return multivariatePlan(request, data, decimals as readonly number[], start);
+  decimals = decimals as number;
   const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
   const largest = maxAbs(data.x);
   const floor = varianceFloor(resolution, largest, request.minVariance);
@@ -105,12 +112,34 @@ function plan(request: FitRequest, data: Data, decimals: number, start: StartKin
   const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
   return {
     floor,
+    floors: null,
     largest,
     guard,
     penalty: guard === 'penalty' ? defaultPenalty(data, floor.floor) : null,
     check: start === 'search' ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
     structures: structures(request, data, start, model, rowOf),
   };
+}
+
+/**
+ * The plan for d > 1 columns: each column's floor from its own recording resolution (δ_j²/12,
+ * or --resolution and --min-variance for every column), and the covariance models of --model
+ * (VVV from a partition, all fourteen in a search, as mclust).
+ */
+function multivariatePlan(request: FitRequest, data: Data, decimals: readonly number[], start: StartKind): Plan {
+  const d = data.d as number;
+  const n = rowCount(data);
+  const column = new Float64Array(n);
+  const floors = decimals.map((written, j) => {
+    for (let i = 0; i < n; i++) column[i] = data.x[i * d + j];
+    const resolution: Resolution = request.resolution === undefined ? recordingResolution(column, data.w, written) : { value: request.resolution, source: 'user' };
+    return varianceFloor(resolution, maxAbs(column), request.minVariance);
+  });
+  const smallest = floors.reduce((a, f) => (f.floor < a.floor ? f : a));
+  const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
+  if (guard === 'penalty') throw usageError('--guard penalty applies to one --var column; for several use reject or none');
+  const models = request.models ?? (start === 'search' ? [...COVARIANCE_MODELS] : ['VVV']);
+  return { floor: smallest, floors, largest: maxAbs(data.x), guard, penalty: null, check: undefined, structures: models.map((model) => ({ family: 'mvgaussian', model })) };
 }
 
 /** The density families --family auto compares: a count family needs --family poisson (see README). */
@@ -177,7 +206,7 @@ async function fitEachStructure(
   checkFittable(data, names.length);
   const fits: Fit[] = [];
   for (const structure of how.structures) {
-    const settings = { ...emSettings(request, 'none'), structure, floor: how.floor, largest: how.largest, penalty: how.penalty, degeneracy: how.check };
+    const settings = { ...emSettings(request, 'none'), structure, floor: how.floor, floors: how.floors?.map((f) => f.floor), largest: how.largest, penalty: how.penalty, degeneracy: how.check };
     const s = start(fitSpec(settings, names.length));
     fits.push(await drive(fitFrom(data, s.theta, names, settings, s.floored, pool)));
   }
@@ -272,7 +301,10 @@ export function searchThreads(request: FitRequest, rows: number): number {
 /** The models a request compares on these data, for the sample-size check of the criteria. */
 function candidateModels(request: FitRequest, labels: LabelColumn | null, model: ModelFile | null, how: Plan) {
   const ks = model !== null ? [model.components.length] : labels !== null ? [labels.names.length] : (request.k ?? DEFAULT_K);
-  return { models: ks.flatMap((k) => how.structures.map((structure) => ({ k, nParams: makeFamily(fitSpec({ structure, floor: how.floor, largest: how.largest }, k)).nParams }))), criterion: request.criterion };
+  return {
+    models: ks.flatMap((k) => how.structures.map((structure) => ({ k, nParams: makeFamily(fitSpec({ structure, floor: how.floor, floors: how.floors?.map((f) => f.floor), largest: how.largest }, k)).nParams }))),
+    criterion: request.criterion,
+  };
 }
 
 /**
@@ -329,7 +361,7 @@ export async function fitData(
   request: FitRequest,
   data: Data,
   labels: LabelColumn | null,
-  decimals: number,
+  decimals: number | readonly number[],
   model: ModelFile | null,
   rowOf: (i: number) => string,
   pools: Pools = {},
@@ -338,12 +370,14 @@ export async function fitData(
   checkScale(data);
   const total = checkWeights(data);
   const searching = model === null && labels === null;
+  if ((data.d ?? 1) > 1 && model !== null) throw usageError('--init-model starts a fit of one --var column; a multivariate fit starts from --init or a search');
   const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
   const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
-  const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, data.x.length)) : (pools.passes?.threads ?? threadCount(request, data.x.length));
+  const n = rowCount(data);
+  const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, n)) : (pools.passes?.threads ?? threadCount(request, n));
   if (!quietCost) {
-    const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
-    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${data.x.length} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
+    const work = workEstimate(request, n, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
+    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
   }
   const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
   const ownPasses = !searching && pools.passes == null && threads > 1 ? PassPool.create(data, threads) : null;
@@ -411,7 +445,7 @@ export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
   const description = describe(fit.spec);
   return {
-    family: description.name,
+    family: description.name as ModelFile['family'],
     structure: fit.structure,
     column: ctx.varName,
     variance_floor: fit.floor.floor,
@@ -447,6 +481,7 @@ export function context(
     fit,
     file: request.file,
     varName: table.varName,
+    varNames: table.varNames,
     initName: request.initModel ?? table.labels?.name ?? null,
     rows: { ...rows, model: fit, labels: fit.labels, logDensity: false },
     weights: data.w,
@@ -514,7 +549,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     else checkDirectories(outputs);
     warnOfThreads(request);
     const model = request.initModel === undefined ? null : readModel(request.initModel);
-    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by });
+    const options = readOptions(request, input.source, { var: request.vars[0], ...(request.vars.length > 1 ? { vars: request.vars } : {}), init: request.init, weight: request.weight, by: request.by });
     const clock = [performance.now()];
     // A search's worker threads take about as long to start as a 5,000-row file takes to
     // read: they start now, and whatever the rows turn out to be, they are closed below.
@@ -546,9 +581,9 @@ function earlyJobs(request: FitRequest, input: Input, model: ModelFile | null): 
 
 /** Fits the whole table and reports it. */
 async function runOne(request: FitRequest, table: Table, input: Input, options: ReturnType<typeof readOptions>, model: ModelFile | null, version: string, clock: number[], jobs: JobPool | null): Promise<ExitCode> {
-  const data = { x: table.values, w: table.weights };
+  const data = { x: table.values, w: table.weights, d: table.d };
   announce('fitting');
-  const outcome = await fitData(request, data, table.labels, table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
+  const outcome = await fitData(request, data, table.labels, table.d > 1 ? table.columnDecimals : table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
   clock.push(performance.now());
   const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
   const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });

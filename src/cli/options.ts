@@ -9,6 +9,7 @@ import type { MissingPolicy } from '../io/csv.js';
 import type { Encoding } from '../io/decode.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
+import { COVARIANCE_MODELS, type CovarianceModel, isCovarianceModel } from '../models/mvgaussian/models.js';
 import { type DfModel, FAMILY_NAMES, type FamilyName } from '../models/registry.js';
 import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
@@ -43,7 +44,12 @@ export interface PredictRequest extends CommonRequest {
 }
 
 export interface FitRequest extends CommonRequest {
+  /** --var as given: one column, or several separated by commas. */
   var: string;
+  /** The numeric columns of --var, d ≥ 1 of them, in order. */
+  vars: string[];
+  /** Covariance models from --model (d > 1), or null (VVV from a partition, all fourteen in a search). */
+  models: CovarianceModel[] | null;
   init?: string;
   /** A saved model to start from (--init-model). */
   initModel?: string;
@@ -132,7 +138,8 @@ export function program(version: string): Command {
     .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit predict --help).')
     .version(version, '-V, --version')
     .argument('<file>', 'CSV file to read, or - for standard input')
-    .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')
+    .requiredOption('--var <columns>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')
+    .option('--model <list>', `with several --var columns: covariance models among ${COVARIANCE_MODELS.join(', ')} (or spherical, diag, tied, full; all); a list to compare (default VVV with --init, all without)`)
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
     .option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C (default 1:9)')
@@ -244,6 +251,30 @@ export function parseK(text: string): number[] {
   return [...new Set(ks)].sort((a, b) => a - b);
 }
 
+/** scikit-learn's covariance types, as the mclust models they are. */
+const MODEL_ALIASES: Record<string, CovarianceModel> = { spherical: 'VII', diag: 'VVI', tied: 'EEE', full: 'VVV' };
+
+/** Parses --model: mclust's names or scikit-learn's, comma-separated, or all; in mclust's order, without repeats. */
+export function parseModels(text: string): CovarianceModel[] {
+  const names = text.split(',').map((t) => t.trim());
+  if (names.length === 1 && names[0].toLowerCase() === 'all') return [...COVARIANCE_MODELS];
+  const models = names.map((name) => {
+    const model = MODEL_ALIASES[name.toLowerCase()] ?? name.toUpperCase();
+    if (!isCovarianceModel(model)) throw usageError(`--model must name covariance models among ${COVARIANCE_MODELS.join(', ')} or spherical, diag, tied, full (or be all), got ${JSON.stringify(name)}`);
+    return model;
+  });
+  return COVARIANCE_MODELS.filter((m) => models.includes(m));
+}
+
+/** Parses --var: one column, or several separated by commas (each a name, or a number with --no-header), without repeats. */
+function parseVars(text: string, header: boolean): string[] {
+  const names = text.includes(',') ? text.split(',').map((t) => t.trim()) : [text];
+  const vars = names.map((name) => column(name, '--var', header));
+  const repeated = vars.find((v, i) => vars.indexOf(v) !== i);
+  if (repeated !== undefined) throw usageError(`--var names the column ${JSON.stringify(repeated)} twice`);
+  return vars;
+}
+
 function column(text: string, name: string, header: boolean): string {
   if (!header) wholeNumber(text, `${name} (a column number with --no-header)`, 1);
   else if (text.trim() === '') throw usageError(`${name} needs a column name`);
@@ -302,7 +333,9 @@ export function parseArgs(argv: string[], version: string): Parsed {
   const base = common(o, cmd.args[0]);
   const request: FitRequest = {
     ...base,
-    var: column(o.var, '--var', base.header),
+    var: o.var as string,
+    vars: parseVars(o.var as string, base.header),
+    models: o.model === undefined ? null : parseModels(o.model as string),
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
     accel: o.accel as Acceleration | 'auto',
@@ -334,6 +367,14 @@ export function parseArgs(argv: string[], version: string): Parsed {
     const floor = positiveNumber(o.minVariance, '--min-variance', false);
     if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);
     request.minVariance = floor;
+  }
+  if (request.vars.length === 1 && request.models !== null) throw usageError('--model applies to several --var columns (a,b,…); for one column the variance model is --variance');
+  if (request.vars.length > 1) {
+    if (request.variances !== null) throw usageError('--variance applies to one --var column; for several the covariance model is --model');
+    if (request.families !== null && !(request.families !== 'auto' && request.families.length === 1 && request.families[0] === 'gaussian')) {
+      throw usageError(`several --var columns are fitted by a multivariate Gaussian mixture; --family ${o.family} applies to one column`);
+    }
+    if (request.df !== null) throw usageError('--df applies to the t family of one column');
   }
   if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {

@@ -18,6 +18,11 @@ export type MissingPolicy = 'error' | 'skip';
 /** Columns to read: header names, or 1-based column numbers written as text without a header. */
 export interface ColumnRequest {
   var: string;
+  /**
+   * The numeric columns of a d-column fit (--var a,b,c), in order; absent for one column
+   * (`var`). With it, Table.values is n × d, row-major.
+   */
+  vars?: string[];
   init?: string;
   weight?: string;
   by?: string;
@@ -45,12 +50,18 @@ export interface Table {
   source: string;
   /** Every column's name; "1", "2", … without a header. */
   header: string[];
-  /** Name of the numeric column. */
+  /** Name of the numeric column (d > 1: the names joined by commas). */
   varName: string;
-  /** The numeric column over the rows in use, shape (n,). */
+  /** The numeric columns' names, d of them. */
+  varNames: string[];
+  /** Columns d. */
+  d: number;
+  /** The numeric columns over the rows in use, shape (n, d), row-major (d = 1: the column). */
   values: Float64Array;
-  /** Largest number of decimal places written in the numeric column (see ParsedNumber). */
+  /** Largest number of decimal places written in the numeric columns (see ParsedNumber). */
   decimals: number;
+  /** The same per numeric column, length d. */
+  columnDecimals: number[];
   labels: LabelColumn | null;
   weightName: string | null;
   weights: Float64Array | null;
@@ -73,7 +84,9 @@ export interface Table {
 export interface Layout {
   header: string[];
   width: number;
-  columns: Record<keyof ColumnRequest, number>;
+  columns: Record<Exclude<keyof ColumnRequest, 'vars'>, number>;
+  /** The numeric columns in use, d of them (the var column alone for one). */
+  varColumns: number[];
 }
 
 /** A problem with one record, before the file's name and the line's offset are known. */
@@ -105,16 +118,13 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
   }
   const header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
   const columns = { var: -1, init: -1, weight: -1, by: -1 };
-  for (const role of ['var', 'init', 'weight', 'by'] as const) {
-    const wanted = options.columns[role];
-    if (wanted === undefined) continue;
+  const find = (role: string, wanted: string): number => {
     if (!options.header) {
       const index = Number(wanted) - 1;
       if (index >= fields.length) {
         throw inputError(`${options.source}: there is no column ${wanted} (--${role}): line ${line} has ${plural(fields.length, 'column')}`);
       }
-      columns[role] = index;
-      continue;
+      return index;
     }
     const matches: number[] = [];
     header.forEach((name, i) => {
@@ -129,9 +139,14 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
         `${options.source}: the header names ${quote(wanted)} ${matches.length} times (columns ${matches.map((m) => m + 1).join(', ')}); rename one, or use --no-header and column numbers`,
       );
     }
-    columns[role] = matches[0];
+    return matches[0];
+  };
+  for (const role of ['var', 'init', 'weight', 'by'] as const) {
+    const wanted = options.columns[role];
+    if (wanted !== undefined) columns[role] = find(role, wanted);
   }
-  return { header, width: fields.length, columns };
+  const varColumns = options.columns.vars?.map((name) => find('var', name)) ?? [columns.var];
+  return { header, width: fields.length, columns, varColumns };
 }
 
 /**
@@ -175,6 +190,8 @@ export interface TablePart {
   labelNames: string[];
   groupCodes: Int32Array | null;
   groupNames: string[];
+  /** Largest decimals per numeric column. */
+  columnDecimals: number[];
   /** Record indices (within the part) of the records left out, their group codes or −1, and 1 for weight 0. */
   skipped: Int32Array;
   skippedGroups: Int32Array;
@@ -198,7 +215,9 @@ export class TableBuilder {
   private readonly skippedLabels = new Set<string>();
   private n = 0;
   private records = 0;
-  private decimals = -Infinity;
+  private readonly columnDecimals: number[];
+  private readonly d: number;
+  private readonly row: Float64Array;
   private readonly scan: ParsedNumber = { value: 0, decimals: 0 };
 
   /** `layout` is given when another reader has resolved the first record (a later stretch). */
@@ -207,6 +226,10 @@ export class TableBuilder {
     layout: Layout | null = null,
   ) {
     this.layout = layout;
+    this.d = options.columns.vars?.length ?? 1;
+    this.columnDecimals = new Array<number>(this.d).fill(-Infinity);
+    this.row = new Float64Array(this.d);
+    this.values = sharedFloat64(1024 * this.d);
     this.labelCodes = options.columns.init !== undefined ? int32(1024) : null;
     this.groupCodes = options.columns.by !== undefined ? int32(1024) : null;
     if (options.columns.weight !== undefined) this.weights = sharedFloat64(1024);
@@ -246,20 +269,30 @@ export class TableBuilder {
     }
     const cols = layout.columns;
     const record = this.records++;
-    const xText = this.cell(fields, cols.var, line);
+    const d = this.d;
+    // A missing value in any numeric column leaves the whole row out (--missing skip).
+    let xMissing = false;
+    const xTexts = layout.varColumns.map((col) => {
+      const text = this.cell(fields, col, line);
+      if (text === null) xMissing = true;
+      return text;
+    });
     const labelText = cols.init >= 0 ? this.cell(fields, cols.init, line) : '';
     const weightText = cols.weight >= 0 ? this.cell(fields, cols.weight, line) : '';
     const groupText = cols.by >= 0 ? this.cell(fields, cols.by, line) : '';
-    if (xText === null || labelText === null || weightText === null || groupText === null) {
+    if (xMissing || labelText === null || weightText === null || groupText === null) {
       this.leaveOut(record, groupText, labelText, 0);
       return;
     }
     const scan = this.scan;
-    if (!parseDecimal(xText, scan)) {
-      throw new RecordError(line, `column ${this.columnName(cols.var)} holds ${quote(xText)}, which is not a finite number`);
+    for (let j = 0; j < d; j++) {
+      const xText = xTexts[j] as string;
+      if (!parseDecimal(xText, scan)) {
+        throw new RecordError(line, `column ${this.columnName(layout.varColumns[j])} holds ${quote(xText)}, which is not a finite number`);
+      }
+      this.row[j] = scan.value;
+      if (scan.decimals > this.columnDecimals[j]) this.columnDecimals[j] = scan.decimals;
     }
-    const x = scan.value;
-    const decimals = scan.decimals;
     let weight = 1;
     if (this.weights !== null) {
       if (!parseDecimal(weightText, scan) || scan.value < 0) {
@@ -273,9 +306,8 @@ export class TableBuilder {
       }
     }
     const n = this.n;
-    if (n === this.values.length) this.growColumns();
-    this.values[n] = x;
-    if (decimals > this.decimals) this.decimals = decimals;
+    if ((n + 1) * d > this.values.length) this.growColumns();
+    this.values.set(this.row, n * d);
     if (this.labelCodes !== null) this.labelCodes[n] = this.labels.code(labelText);
     if (this.groupCodes !== null) this.groupCodes[n] = this.groups.code(groupText);
     if (this.weights !== null) this.weights[n] = weight;
@@ -302,7 +334,7 @@ export class TableBuilder {
     return {
       rows: n,
       records: this.records,
-      values: this.values.subarray(0, n),
+      values: this.values.subarray(0, n * this.d),
       weights: this.weights?.subarray(0, n) ?? null,
       labelCodes: this.labelCodes?.subarray(0, n) ?? null,
       labelNames: this.labels.names,
@@ -312,7 +344,8 @@ export class TableBuilder {
       skippedGroups: this.skippedGroups.subarray(0, this.nSkipped),
       skippedZero: this.skippedZero.subarray(0, this.nSkipped),
       skippedLabels: [...this.skippedLabels],
-      decimals: this.decimals,
+      decimals: Math.max(...this.columnDecimals),
+      columnDecimals: this.columnDecimals,
     };
   }
 }
@@ -344,14 +377,15 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     const why = zero === 0 ? 'have a missing value in a column in use' : zero === records ? 'have weight 0' : `have a missing value (${records - zero}) or weight 0 (${zero})`;
     throw inputError(`${source}: all ${records} data rows ${why}; nothing to fit`);
   }
-  const concat = (pick: (p: TablePart) => Float64Array | null): Float64Array | null => {
+  const d = layout.varColumns.length;
+  const concat = (pick: (p: TablePart) => Float64Array | null, width = 1): Float64Array | null => {
     if (pick(parts[0]) === null) return null;
     if (parts.length === 1) return pick(parts[0]);
-    const out = sharedFloat64(n);
+    const out = sharedFloat64(n * width);
     let at = 0;
     for (const p of parts) {
       out.set(pick(p) as Float64Array, at);
-      at += p.rows;
+      at += p.rows * width;
     }
     return out;
   };
@@ -366,6 +400,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   let at = 0;
   let before = 0;
   let decimals = -Infinity;
+  const columnDecimals = new Array<number>(d).fill(-Infinity);
   parts.forEach((p, i) => {
     for (let j = 0; j < p.skipped.length; j++) {
       skippedRecords[at] = before + p.skipped[j];
@@ -375,14 +410,21 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     }
     before += p.records;
     decimals = Math.max(decimals, p.decimals);
+    p.columnDecimals.forEach((c, j) => {
+      columnDecimals[j] = Math.max(columnDecimals[j], c);
+    });
   });
+  const varNames = layout.varColumns.map((c) => header[c]);
   const labelSet = new Set(labels?.names ?? []);
   return {
     source,
     header,
-    varName: header[cols.var],
-    values: concat((p) => p.values) as Float64Array,
+    varName: varNames.join(','),
+    varNames,
+    d,
+    values: concat((p) => p.values, d) as Float64Array,
     decimals,
+    columnDecimals,
     labels: labels === null ? null : { name: header[cols.init], codes: labels.codes, names: labels.names },
     weightName: cols.weight >= 0 ? header[cols.weight] : null,
     weights: concat((p) => p.weights),

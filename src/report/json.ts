@@ -4,10 +4,10 @@
  * row per line, so that ten million rows never form one string.
  */
 import type { Sink } from '../io/sink.js';
-import { describe, type Structure } from '../models/registry.js';
+import { describe, dimensionOf, mvParameters, type Structure } from '../models/registry.js';
 import type { Fit } from '../select/fit.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, type RowSet, rowBlocks } from './rows.js';
+import { argmax, type RowSet, rowBlocks, rowsIn } from './rows.js';
 
 /** Everything in the report but the per-row arrays, as a plain object. */
 export function fitSummary(ctx: ReportContext): Record<string, unknown> {
@@ -19,6 +19,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     ...(ctx.group === null ? {} : { group: ctx.group }),
     file: ctx.file,
     var: ctx.varName,
+    ...(ctx.varNames.length > 1 ? { vars: ctx.varNames, d: ctx.varNames.length } : {}),
     init: ctx.initName,
     n: fit.n,
     skipped: ctx.skipped,
@@ -43,6 +44,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     resolution: finite(fit.floor.resolution, 'resolution'),
     resolution_source: fit.floor.resolutionSource,
     variance_floor: finite(fit.floor.floor, 'variance floor'),
+    ...(fit.spec.family === 'mvgaussian' ? { variance_floors: fit.spec.floor } : {}),
     variance_floor_source: fit.floor.source,
     guard: ctx.guard,
     penalty: fit.penalty === null ? null : { a_n: fit.penalty.strength, sample_variance: fit.penalty.scale },
@@ -98,6 +100,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
 /** The family's options as JSON keys: the Gaussian's `variance` model, the t's `df`. */
 export function structureKeys(s: Structure): Record<string, unknown> {
   if (s.family === 'gaussian') return { variance: s.variance };
+  if (s.family === 'mvgaussian') return { model: s.model };
   if (s.family === 't') return { df: s.df };
   return {};
 }
@@ -109,7 +112,8 @@ const sameStructure = (a: Structure, b: Structure): boolean => JSON.stringify(a)
  * (null where they do not: a t's mean for ν ≤ 1, its variance for ν ≤ 2). A Gaussian's
  * parameters are its mean and variance.
  */
-export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Record<string, number | null> {
+export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Record<string, unknown> {
+  if (fit.spec.family === 'mvgaussian') return mvComponentKeys(fit.spec.d, fit, k);
   const description = describe(fit.spec);
   const parameters = description.parameters(fit.theta, k);
   const { mean, variance } = description.moments(fit.theta, k);
@@ -119,6 +123,21 @@ export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Reco
   out.variance = Number.isFinite(variance) ? variance : null;
   out.sd = Number.isFinite(variance) ? Math.sqrt(variance) : null;
   return out;
+}
+
+/**
+ * A d-dimensional Gaussian component: `mean` (a vector in the order of --var), `covariance`
+ * (d × d), and from it `sd` (the square roots of the diagonal) and `correlation` (d × d).
+ */
+function mvComponentKeys(d: number, fit: Pick<Fit, 'theta'>, k: number): Record<string, unknown> {
+  const { mean, covariance } = mvParameters(d, fit.theta, k);
+  const sd = covariance.map((row, p) => Math.sqrt(row[p]));
+  return {
+    mean: mean.map((v) => finite(v, 'mean')),
+    covariance: covariance.map((row) => row.map((v) => finite(v, 'covariance'))),
+    sd,
+    correlation: covariance.map((row, p) => row.map((v, q) => (p === q ? 1 : v / (sd[p] * sd[q])))),
+  };
 }
 
 /** The JSON report of a fit: pretty, or on one line (NDJSON, for --by). */
@@ -142,7 +161,7 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
   }
   sink.push(`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities": [`);
   const k = rows.labels.length;
-  const n = rows.x.length;
+  const n = rowsIn(rows);
   const classes = new Int32Array(n);
   const densities = rows.logDensity ? new Float64Array(n) : null;
   for (const block of rowBlocks(rows.model, rows.x)) {

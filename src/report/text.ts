@@ -10,13 +10,13 @@ import type { Data } from '../models/family.js';
 import type { MixtureParams } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
-import { describe, type FamilySpec, familyName, type Structure, structureName } from '../models/registry.js';
+import { describe, type FamilySpec, familyName, mvParameters, type Structure, structureName } from '../models/registry.js';
 import { drawnMixture } from './bins.js';
 import { resolutionWords } from './notes.js';
 import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
+import { argmax, recordNumbers, type RowSet, rowBlocks, rowsIn, rowText } from './rows.js';
 
 /** Rows of the iteration table kept at each end of a long trace. */
 const TRACE_ENDS = 8;
@@ -51,7 +51,8 @@ const keyValues = (title: string, pairs: [string, string][]): string => [title, 
  * with ± standard errors when given; another family's weight, its parameters by name, and
  * the component's mean and sd where they exist.
  */
-function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance): string {
+function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance, varNames: readonly string[] = []): string {
+  if (spec.family === 'mvgaussian') return mvTables(labels, spec.d, theta, varNames, c);
   if (familyName(spec) !== 'gaussian') return familyTable(labels, spec, theta, c);
   return gaussianTable(labels, theta as GaussianMixture, se, c);
 }
@@ -70,9 +71,30 @@ function familyTable(labels: readonly string[], spec: FamilySpec, theta: Mixture
   return t.toString();
 }
 
+/**
+ * A d-dimensional Gaussian's components: for each, its weight, then a table with a row per
+ * column: the mean, the standard deviation and the correlations with every column.
+ */
+function mvTables(labels: readonly string[], d: number, theta: MixtureParams, varNames: readonly string[], c: ChalkInstance): string {
+  const names = varNames.length === d ? varNames.map(printable) : Array.from({ length: d }, (_, j) => String(j + 1));
+  return labels
+    .map((label, k) => {
+      const { mean, covariance } = mvParameters(d, theta, k);
+      const sd = covariance.map((row, p) => Math.sqrt(row[p]));
+      const head = ['column', 'mean', 'sd', ...names.map((n) => `cor ${n}`)];
+      const t = table(c, head, head.map((_, i) => (i === 0 ? 'left' : 'right')));
+      names.forEach((name, p) => {
+        t.push([name, num(mean[p], 7), num(sd[p], 7), ...covariance[p].map((v, q) => (q > p ? '' : p === q ? '1' : (v / (sd[p] * sd[q])).toFixed(4)))]);
+      });
+      return `${c.bold(`component ${printable(label)}`)}, weight ${num(theta.weight[k], 6)}\n${t.toString()}`;
+    })
+    .join('\n');
+}
+
 /** A candidate's structure in the summary: "unequal variances", "gamma", "t (df each)". */
 export function structureWords(s: Structure, k: number): string {
   if (s.family === 'gaussian') return `${s.variance} variance${k === 1 ? '' : 's'}`;
+  if (s.family === 'mvgaussian') return `covariance model ${s.model}`;
   const option = structureName(s);
   return option === '' ? s.family : `${s.family} (${option})`;
 }
@@ -102,7 +124,8 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
   const accel = fit.accel === 'squarem' ? ` (SQUAREM: ${plural(fit.passes, 'pass')} over the data, ${fit.rejected} proposals rejected)` : '';
   const status =
     (fit.converged ? c.green(`converged after ${plural(fit.iterations, 'iteration')}`) : c.red.bold(`NOT converged after ${plural(fit.iterations, 'iteration')}`)) + accel;
-  const floor = fit.floor.source === 'user' ? `${short(fit.floor.floor)} (--min-variance)` : `${short(fit.floor.floor)} (resolution²/12)`;
+  const floors = fit.spec.family === 'mvgaussian' ? fit.spec.floor.map((f) => short(f)).join(', ') : short(fit.floor.floor);
+  const floor = fit.floor.source === 'user' ? `${floors} (--min-variance)` : `${floors} (resolution²/12${fit.spec.family === 'mvgaussian' ? ', per column' : ''})`;
   const estimation = fit.penalty === null ? 'maximum likelihood' : `penalized likelihood, a_n = ${short(fit.penalty.strength)} on S_x = ${short(fit.penalty.scale)} (Chen, Tan and Zhang 2008)`;
   const rejected = ctx.selection?.searched.reduce((a, s) => a + s.degenerate, 0) ?? 0;
   const guard = ctx.guard === 'none' ? 'none: degenerate fits are not rejected' : `degenerate fits rejected${ctx.selection === null || ctx.selection.searched.length === 0 ? '' : ` (${plural(rejected, 'start')})`}`;
@@ -118,7 +141,7 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['AIC', num(fit.aic, 8)],
     ['estimation', estimation],
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
-    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`],
+    ...(fit.spec.family === 'mvgaussian' ? [] : [['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`] as [string, string]]),
     ['variance floor', floor],
   ]);
 }
@@ -129,7 +152,7 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   if (selection === null) return '';
   const grouped = selection.heaping !== null;
   // Gaussians alone: their variance model; other families: the family and its option.
-  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian');
+  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian' && f.structure.family !== 'mvgaussian');
   const head = ['K', families ? 'model' : 'variance', grouped ? 'grouped ℓ' : 'log-likelihood', 'params', 'BIC', 'AIC', 'ICL', 'converged', ''];
   const t = table(c, head, ['right', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']);
   for (const fit of selection.candidates) {
@@ -165,34 +188,34 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
   const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(`No standard errors: ${ctx.standardErrors}.`)}` : '';
-  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c) + note;
+  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c, ctx.varNames) + note;
 }
 
 /** The first `limit` rows of the responsibility table, written a block of rows at a time. */
 export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink): Promise<void> {
-  const { x } = rows;
+  const n = rowsIn(rows);
   const labels = rows.labels.map(printable);
   const k = labels.length;
-  const shown = Math.min(limit, x.length);
+  const shown = Math.min(limit, n);
   const head = ['row', 'value', ...labels.map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
   const aligns: ('left' | 'right')[] = ['right', 'right', ...labels.map(() => 'right' as const), 'left', 'right'];
   let valueWidth = 'value'.length;
-  for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, String(x[i]).length);
+  for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, rowText(rows, i).length);
   const widths = [
-    Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0) + 2,
+    Math.max(3, String(n + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[n - 1] + 1).length : 0) + 2,
     valueWidth + 2,
     ...labels.map((l) => Math.max(6, width(l) + 3) + 2),
     labels.reduce((a, l) => Math.max(a, width(l)), 9) + 2,
     ...(rows.logDensity ? [13] : []),
   ];
   const record = recordNumbers(rows);
-  const title = shown < x.length ? `Responsibilities: first ${shown} of ${x.length} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(x.length, 'row')}`;
+  const title = shown < n ? `Responsibilities: first ${shown} of ${n} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(n, 'row')}`;
   sink.push(`${c.bold(title)}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
-  for (const block of rowBlocks(rows.model, x, shown)) {
+  for (const block of rowBlocks(rows.model, rows.x, shown)) {
     const lines: string[] = [];
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
-      const row = [String(record(i)), String(x[i])];
+      const row = [String(record(i)), rowText(rows, i)];
       for (let j = 0; j < k; j++) row.push(block.r[offset + j].toFixed(4));
       row.push(labels[argmax(block.r, offset, k)]);
       if (rows.logDensity) row.push(num(block.logDensity[i - block.start], 6));
@@ -257,6 +280,7 @@ export function histogramBlock(title: string, data: Data, spec: FamilySpec, thet
 
 export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
+  if (fit.spec.family === 'mvgaussian') return '';
   return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.spec, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 

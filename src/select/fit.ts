@@ -7,7 +7,7 @@ import type { PassPool } from '../em/pool.js';
 import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
 import type { VarianceFloor } from '../models/floor.js';
-import { type Data, type Family, LOGLIK, type MixtureParams } from '../models/family.js';
+import { type Data, type Family, LOGLIK, type MixtureParams, rowCount } from '../models/family.js';
 import type { GaussianMixture, VariancePenalty } from '../models/gaussian.js';
 import type { Coarsening } from '../models/gaussian-grouped.js';
 import { boundNamesOf, densitySpec, describe, type FamilySpec, familyName, familySpec, makeFamily, startFromPartition, type Structure } from '../models/registry.js';
@@ -22,6 +22,8 @@ export interface FitSettings extends EmOptions {
   floor: VarianceFloor;
   /** The largest |x| of the data: with δ, it bounds the parameters of the families beyond the Gaussian (see registry.ts). */
   largest: number;
+  /** d > 1 columns: the variance floor of each column (δ_j²/12); `floor` is then the smallest's. */
+  floors?: readonly number[];
   /** The penalty on the variances (penalized maximum likelihood), or null/absent for plain ML. */
   penalty?: VariancePenalty | null;
   /** Number the components by increasing mean (when the labels carry no meaning of their own). */
@@ -110,10 +112,11 @@ export function totalWeight(data: Data): number {
 /** The smallest and largest value over the rows of positive weight (lo > hi when there are none). */
 function valueRange(data: Data): { lo: number; hi: number } {
   const { x, w } = data;
+  const d = data.d ?? 1;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
-    if (w !== null && w[i] === 0) continue;
+    if (w !== null && w[Math.floor(i / d)] === 0) continue;
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];
   }
@@ -136,12 +139,13 @@ export function checkScale(data: Data): void {
   }
 }
 
-/** The number of distinct values of positive weight, counting up to `upTo` at most. */
+/** The number of distinct values (rows, for d columns) of positive weight, counting up to `upTo` at most. */
 export function distinctCount(data: Data, upTo: number): number {
   const { x, w } = data;
-  const distinct = new Set<number>();
-  for (let i = 0; i < x.length && distinct.size < upTo; i++) {
-    if (w === null || w[i] > 0) distinct.add(x[i]);
+  const d = data.d ?? 1;
+  const distinct = new Set<number | string>();
+  for (let i = 0; i < rowCount(data) && distinct.size < upTo; i++) {
+    if (w === null || w[i] > 0) distinct.add(d === 1 ? x[i] : x.subarray(i * d, (i + 1) * d).join(','));
   }
   return distinct.size;
 }
@@ -203,8 +207,8 @@ export function* fitFrom(
 }
 
 /** The spec a fit runs: its structure's, with the Gaussian's penalty and coarsening when set. */
-export function fitSpec(settings: Pick<FitSettings, 'structure' | 'floor' | 'largest' | 'penalty' | 'coarsening'>, k: number): FamilySpec {
-  const spec = familySpec(settings.structure, k, { floor: settings.floor.floor, resolution: settings.floor.resolution, largest: settings.largest });
+export function fitSpec(settings: Pick<FitSettings, 'structure' | 'floor' | 'largest' | 'penalty' | 'coarsening' | 'floors'>, k: number): FamilySpec {
+  const spec = familySpec(settings.structure, k, { floor: settings.floor.floor, resolution: settings.floor.resolution, largest: settings.largest, floors: settings.floors });
   if (spec.family !== 'gaussian') return spec;
   const penalized = { ...spec, penalty: settings.penalty ?? null };
   return settings.coarsening ? { ...penalized, family: 'gaussian-grouped', coarsening: settings.coarsening } : penalized;
@@ -289,7 +293,7 @@ function summarize(data: Data, run: EmRun<MixtureParams>, labels: string[], sett
     structure: settings.structure,
     spec,
     theta: run.theta,
-    n: data.x.length,
+    n: rowCount(data),
     totalWeight: total,
     loglik: density,
     groupedLoglik: grouped ? run.loglik : null,
