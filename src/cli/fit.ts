@@ -24,6 +24,7 @@ import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fit
 import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
+import { searchMultivariate } from '../select/mv-search.js';
 import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
 import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
@@ -268,24 +269,24 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
 
 /** Searches the candidate models, sharing the fits with `jobs`' threads. */
 async function search(request: FitRequest, data: Data, how: Plan, jobs: JobPool | null): Promise<Outcome> {
-  const selection = await drive(
-    searchModels(
-      data,
-      {
-        ks: request.k ?? DEFAULT_K,
-        structures: how.structures,
-        criterion: request.criterion,
-        initMethod: request.initMethod,
-        nInit: request.nInit,
-        seed: request.seed,
-        ...emSettings(request, 'squarem'),
-        floor: how.floor,
-        largest: how.largest,
-        guard: how.guard,
-      },
-      jobs,
-    ),
-  );
+  const settings = {
+    ks: request.k ?? DEFAULT_K,
+    structures: how.structures,
+    criterion: request.criterion,
+    initMethod: request.initMethod,
+    nInit: request.nInit,
+    seed: request.seed,
+    ...emSettings(request, 'squarem'),
+    floor: how.floor,
+    floors: how.floors?.map((f) => f.floor),
+    largest: how.largest,
+    guard: how.guard,
+  };
+  if ((data.d ?? 1) > 1) {
+    const selection = await drive(searchMultivariate(data, settings));
+    return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
+  }
+  const selection = await drive(searchModels(data, settings, jobs));
   return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
 }
 

@@ -14,7 +14,9 @@ import { boundNamesOf, densitySpec, describe, type FamilySpec, familyName, famil
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
 import { type Degeneracy, degeneracies, MIN_OBSERVATIONS } from './degenerate.js';
+import { mvDegeneracies } from './mv-degenerate.js';
 import type { Note, ResolutionOrigin } from './notes.js';
+import type { MvGaussianMixture } from '../models/mvgaussian/family.js';
 
 export interface FitSettings extends EmOptions {
   /** The family and its options (the Gaussian's variance model, the t's degrees of freedom). */
@@ -103,7 +105,7 @@ export interface Fit<P extends MixtureParams = MixtureParams> {
 
 /** Σ w_i. */
 export function totalWeight(data: Data): number {
-  if (data.w === null) return data.x.length;
+  if (data.w === null) return rowCount(data);
   let sum = 0;
   for (let i = 0; i < data.w.length; i++) sum += data.w[i];
   return sum;
@@ -286,7 +288,12 @@ function summarize(data: Data, run: EmRun<MixtureParams>, labels: string[], sett
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
   const check = settings.degeneracy;
-  const degenerate = check === undefined ? [] : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
+  const degenerate =
+    check === undefined
+      ? []
+      : spec.family === 'mvgaussian'
+        ? mvDegeneracies(spec, run.theta as MvGaussianMixture, check.compact, total, check.perWeight)
+        : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
   const grouped = spec.family === 'gaussian-grouped';
   return {
     labels,
@@ -357,13 +364,16 @@ function degeneracyNotes(found: Degeneracy[], run: EmRun<MixtureParams>, labels:
   }
   for (const d of found) {
     const component = labels[d.component];
-    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: MIN_OBSERVATIONS });
+    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: least(settings) });
     else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor) });
     else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor) });
     else out.push({ code: 'tight', component, observations: run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1), sd: d.value, spacing: d.spacing ?? 0 });
   }
   return out;
 }
+
+/** The fewest observations a component rests on: MIN_OBSERVATIONS in one column, d + 1 in d. */
+const least = (settings: FitSettings): number => (settings.floors !== undefined && settings.floors.length > 1 ? settings.floors.length + 1 : MIN_OBSERVATIONS);
 
 function convergenceNotes(run: EmRun<MixtureParams>, settings: FitSettings, spec: FamilySpec): Note[] {
   if (run.converged) return [];
