@@ -12,7 +12,7 @@ import { type Data, rowCount } from '../models/family.js';
 import { COVARIANCE_MODELS } from '../models/mvgaussian/models.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
-import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, type Structure } from '../models/registry.js';
+import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, mvParameters, type Structure } from '../models/registry.js';
 import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
@@ -156,7 +156,7 @@ function structures(request: FitRequest, data: Data, start: StartKind, model: Mo
   const auto = request.families === 'auto';
   let families: FamilyName[];
   if (auto) families = AUTO_FAMILIES.filter((f) => describe(familySpec(defaultStructure(f), 1, UNIT_BOUNDS)).checkDomain(data.x) === null);
-  else families = (request.families as FamilyName[] | null) ?? (model !== null ? [model.family] : ['gaussian']);
+  else families = (request.families as FamilyName[] | null) ?? (model !== null ? [model.family as FamilyName] : ['gaussian']);
   if (model !== null && !families.every((f) => f === model.family)) {
     throw usageError(`--family ${families.join(',')} contradicts --init-model ${request.initModel}, a ${model.family} model; fit without --init-model to change the family`);
   }
@@ -372,6 +372,7 @@ export async function fitData(
   const total = checkWeights(data);
   const searching = model === null && labels === null;
   if ((data.d ?? 1) > 1 && model !== null) throw usageError('--init-model starts a fit of one --var column; a multivariate fit starts from --init or a search');
+  if (model !== null && model.family === 'mvgaussian') throw usageError(`--init-model ${request.initModel} is a model of several columns (${model.column}), which starts no fit of one column`);
   const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
   const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
   const n = rowCount(data);
@@ -418,6 +419,7 @@ function checkFinite(outcome: Outcome): void {
  * scaled back.
  */
 function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
+  if (fit.structure.family === 'mvgaussian') return 'standard errors are not available for several --var columns (d > 1) yet: they are computed for one column of the gaussian family';
   if (fit.structure.family !== 'gaussian') return `standard errors are computed for the gaussian family only, not yet for the ${fit.structure.family} family`;
   if (fit.groupedLoglik !== null) return 'standard errors are not computed for a fit to grouped (heaped) data';
   if (!fit.converged) return 'the fit has not converged, so it is not at a maximum';
@@ -446,13 +448,18 @@ export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
   const description = describe(fit.spec);
   return {
-    family: description.name as ModelFile['family'],
+    family: description.name,
     structure: fit.structure,
     column: ctx.varName,
+    ...(fit.spec.family === 'mvgaussian' ? { columns: ctx.varNames, variance_floors: [...fit.spec.floor] } : {}),
     variance_floor: fit.floor.floor,
     resolution: fit.floor.resolution,
     largest: fit.largest,
-    components: fit.labels.map((label, k) => ({ label, weight: fit.theta.weight[k], parameters: description.parameters(fit.theta, k) })),
+    components: fit.labels.map((label, k) =>
+      fit.spec.family === 'mvgaussian'
+        ? { label, weight: fit.theta.weight[k], parameters: {}, vector: mvParameters(fit.spec.d, fit.theta, k) }
+        : { label, weight: fit.theta.weight[k], parameters: description.parameters(fit.theta, k) },
+    ),
     fit: { file: ctx.file, ...(ctx.group === null ? {} : { group: ctx.group }), n: fit.n, total_weight: fit.totalWeight, loglik: fit.loglik, bic: fit.bic, aic: fit.aic, icl: fit.icl, converged: fit.converged, iterations: fit.iterations },
     created_by: `em-fit ${version}`,
   };

@@ -324,7 +324,7 @@ export function parseArgs(argv: string[], version: string): Parsed {
     if (cmd === null) return { kind: 'done' };
     const o = cmd.opts();
     const request: PredictRequest = { ...common(o, cmd.args[1]), model: cmd.args[0] };
-    if (o.var !== undefined) request.var = column(o.var, '--var', request.header);
+    if (o.var !== undefined) request.var = parseVars(o.var, request.header).join(',');
     return { kind: 'predict', request };
   }
   const cmd = parseWith(program(version), args, 'em-fit --help');

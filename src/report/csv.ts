@@ -9,7 +9,7 @@ import { inputError } from '../errors.js';
 import type { Sink } from '../io/sink.js';
 import type { Family, MixtureParams } from '../models/family.js';
 import { densitySpec, makeFamily } from '../models/registry.js';
-import { argmax, type Model, type RowBlock, type RowSet, rowBlocks } from './rows.js';
+import { argmax, type Model, type RowBlock, type RowSet, rowBlocks, rowsIn } from './rows.js';
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
@@ -22,7 +22,7 @@ const changed = (source: string, what: string): Error => inputError(`${source} c
 /** The input's columns, then p_<label> per component, the component and, for predict, log_density. */
 export async function writeCsv(rows: RowSet, header: string[], records: AsyncIterable<string[]>, sink: Sink, source: string): Promise<void> {
   const k = rows.labels.length;
-  const n = rows.x.length;
+  const n = rowsIn(rows);
   const columns = [...header, ...rows.labels.map((l) => `p_${l}`), 'component', ...(rows.logDensity ? ['log_density'] : [])];
   sink.push(`${columns.map(csvField).join(',')}\n`);
   const labels = rows.labels.map(csvField);

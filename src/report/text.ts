@@ -258,14 +258,14 @@ export interface PredictionSummary {
   mean_loglik: number;
 }
 
-export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance): string {
+export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, varNames: readonly string[] = []): string {
   const summary = keyValues(c.bold(printable(`${s.var} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${structureWords(structure, s.k)}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
   ]);
-  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c)}\n`;
+  return `${summary}\n\n${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, varNames)}\n`;
 }
 
 /**

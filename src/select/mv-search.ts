@@ -158,7 +158,12 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
     }
   }
   if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
-  const best = bestBy(candidates, settings.criterion);
+  // Models that coincide (at K = 1 every full covariance is the same) tie to rounding: the first
+  // of them in mclust's order, with the fewest parameters, stands for them.
+  const lowest = bestBy(candidates, settings.criterion)[settings.criterion];
+  const best = candidates
+    .filter((c) => c[settings.criterion] <= lowest + 1e-10 * Math.abs(lowest))
+    .reduce((a, c) => (c.nParams < a.nParams ? c : a));
   // The chosen model run on from its fit, for the trace and notes the search's lean fits leave
   // out, its components ordered by their first column's mean: a step or two.
   const k = best.labels.length;

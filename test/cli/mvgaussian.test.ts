@@ -124,3 +124,86 @@ describe('--var with several columns', () => {
     expect(missing.stderr).toMatch(/no column named "Nope"/);
   });
 });
+
+describe('--var with several columns: rows, weights, groups, outputs, model files', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-rows-'));
+  const file = (name: string, text: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const faithful = readFileSync(fixture('faithful-groups.csv'), 'utf8').trim().split('\n');
+  const partition = ['--var', 'eruptions,waiting', '--init', 'group', '--no-responsibilities'];
+
+  it('leaves out a row with a missing value in any column (--missing skip), as if it were not there', () => {
+    const withNa = file('na.csv', `${[faithful[0], '3.1,NA,long', ...faithful.slice(1), '"",60,short'].join('\n')}\n`);
+    expect(emFit([withNa, ...partition]).code).toBe(3);
+    const out = emFitJson([withNa, ...partition, '--missing', 'skip']);
+    const plain = emFitJson([fixture('faithful-groups.csv'), ...partition]);
+    expect(out.skipped).toBe(2);
+    expect(out.n).toBe(272);
+    expect(out.loglik).toBe(plain.loglik);
+  });
+
+  it('counts a row of weight w as w rows', () => {
+    const weighted = file('weighted.csv', `${[`${faithful[0]},w`, ...faithful.slice(1).map((l, i) => `${l},${i % 5 === 0 ? 3 : 1}`)].join('\n')}\n`);
+    const repeated = file('repeated.csv', `${[faithful[0], ...faithful.slice(1).flatMap((l, i) => (i % 5 === 0 ? [l, l, l] : [l]))].join('\n')}\n`);
+    const a = emFitJson([weighted, ...partition, '--weight', 'w', '--model', 'VEV']);
+    const b = emFitJson([repeated, ...partition, '--model', 'VEV']);
+    expect(a.total_weight).toBe(b.n);
+    expect(relative(a.loglik, b.loglik)).toBeLessThan(1e-12);
+    expect(a.bic).toBeCloseTo(b.bic, 8);
+    a.components.forEach((c: { mean: number[] }, k: number) => c.mean.forEach((m, p) => expect(m).toBeCloseTo(b.components[k].mean[p], 10)));
+  });
+
+  it('fits each --by group, as the group alone', () => {
+    const lines = emFit([fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width', '--by', 'Species', '--k', '1', '--json', '--no-responsibilities', '-q']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.group)).toEqual(['setosa', 'versicolor', 'virginica']);
+    const setosa = file('setosa.csv', `${readFileSync(fixture('iris.csv'), 'utf8').trim().split('\n').slice(0, 51).join('\n')}\n`);
+    const alone = emFitJson([setosa, '--var', 'Sepal.Length,Sepal.Width', '--k', '1', '--no-responsibilities', '-q']);
+    expect(lines[0].loglik).toBe(alone.loglik);
+    // One component: the sample mean, and the covariance with divisor n (R: colMeans, cov × 49/50).
+    expect(lines[0].components[0].mean[0]).toBeCloseTo(5.006, 12);
+    expect(lines[0].components[0].covariance[0][1]).toBeCloseTo(0.09921632653061224 * 49 / 50, 12);
+  });
+
+  it('writes responsibilities and classification in JSON and CSV', () => {
+    const json = emFitJson([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group']);
+    expect(json.responsibilities).toHaveLength(272);
+    expect(json.classification).toHaveLength(272);
+    expect(json.responsibilities[0][0] + json.responsibilities[0][1]).toBeCloseTo(1, 14);
+    const csv = emFit([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--format', 'csv']).stdout.trim().split('\n');
+    expect(csv[0]).toBe('eruptions,waiting,group,p_long,p_short,component');
+    expect(csv).toHaveLength(273);
+    expect(csv[1].split(',').at(-1)).toBe(json.classification[0]);
+    expect(Number(csv[1].split(',')[3])).toBe(json.responsibilities[0][0]);
+  });
+
+  it('says why there are no standard errors', () => {
+    const out = emFitJson([fixture('faithful-groups.csv'), ...partition, '--se']);
+    expect(out.se_unavailable).toMatch(/not available for several --var columns \(d > 1\)/);
+  });
+
+  it('saves the whole model, and predict scores rows with it as the fit did', () => {
+    const path = join(dir, 'model.json');
+    const fit = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init', 'Species', '--model', 'VEV', '--save-model', path]);
+    const saved = JSON.parse(readFileSync(path, 'utf8'));
+    expect(saved.family).toBe('mvgaussian');
+    expect(saved.model).toBe('VEV');
+    expect(saved.columns).toEqual(IRIS);
+    expect(saved.components[1].covariance).toEqual(fit.components[1].covariance);
+    const scored = emFitJson(['predict', path, fixture('iris.csv')]);
+    expect(scored.loglik).toBeCloseTo(fit.loglik, 9);
+    expect(scored.classification).toEqual(fit.classification);
+    expect(scored.log_density).toHaveLength(150);
+    const wrong = emFit(['predict', path, fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/names 2 columns, but the model .* scores 4/);
+    saved.components[0].covariance[0][0] = -1;
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, JSON.stringify(saved));
+    const refused = emFit(['predict', broken, fixture('iris.csv')]);
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/not positive definite/);
+  });
+});
