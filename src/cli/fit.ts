@@ -442,7 +442,7 @@ function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
   return result;
 }
 
-export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, selection: ctx.selection });
+export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, varNames: ctx.varNames, selection: ctx.selection });
 
 export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;

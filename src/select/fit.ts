@@ -269,16 +269,20 @@ function meanOrder(spec: FamilySpec, theta: MixtureParams): number[] {
 
 /**
  * Reorders the components of a run (every per-component parameter array, and their floor
- * records) by `order`, in place. Arrays of another length hold parameters of the whole
+ * records) by `order`, in place. Arrays of fewer than K values hold parameters of the whole
  * mixture (the grouped Gaussian's heap share p, of length 1) and stay as they are.
  */
 function reorder(run: EmRun<MixtureParams>, initialFloored: Uint8Array, order: number[]): void {
-  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length === order.length);
+  const K = order.length;
+  // Per-component arrays hold K blocks of equal size: a value (π_k), a vector (a d-column
+  // mean), a matrix (a covariance and its Cholesky factor).
+  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length >= K && a.length % K === 0);
   const arrays = [...perComponent, run.floorCount, initialFloored];
   for (const a of arrays) {
     const copy = a.slice();
+    const size = a.length / K;
     order.forEach((from, to) => {
-      a[to] = copy[from];
+      for (let e = 0; e < size; e++) a[to * size + e] = copy[from * size + e];
     });
   }
 }

@@ -207,3 +207,45 @@ describe('--var with several columns: rows, weights, groups, outputs, model file
     expect(refused.stderr).toMatch(/not positive definite/);
   });
 });
+
+describe('--var with several columns: the search’s fit and the pictures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-plot-'));
+
+  it('reports a searched model whose components are whole (ordered by the first column’s mean), as predict scores it', () => {
+    const path = join(dir, 'searched.json');
+    const fit = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--k', '2', '--model', 'VEV', '--save-model', path, '-q']);
+    // mclust's Mclust(iris[, 1:4]) chooses this model: ℓ = −215.7259722343, setosa (mean sepal length 5.006) apart.
+    expect(fit.loglik).toBeCloseTo(-215.72597223428627, 6);
+    expect(fit.components[0].mean[0]).toBeCloseTo(5.006, 4);
+    expect(fit.components[0].weight).toBeCloseTo(1 / 3, 4);
+    const scored = emFitJson(['predict', path, fixture('iris.csv')]);
+    expect(scored.loglik).toBeCloseTo(fit.loglik, 9);
+    expect(scored.classification).toEqual(fit.classification);
+  });
+
+  it('draws a scatter with each component’s 1- and 2-σ ellipses for two columns, a matrix of pairs for more', () => {
+    const two = join(dir, 'two.vl.json');
+    expect(emFit([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--plot', two, '-q']).code).toBe(0);
+    const spec = JSON.parse(readFileSync(two, 'utf8'));
+    const top = spec.vconcat[0];
+    expect(top.title).toMatch(/1- and 2-σ ellipses/);
+    const [points, ellipses] = top.layer;
+    expect(points.data.values).toHaveLength(272);
+    const levels = new Set(ellipses.data.values.map((v: { level: string }) => v.level));
+    expect([...levels].sort()).toEqual(['long 1σ', 'long 2σ', 'short 1σ', 'short 2σ']);
+    // A 1σ point is at Mahalanobis distance 1 from its component's mean.
+    const fit = emFitJson([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--no-responsibilities']);
+    const { mean, covariance: [[a, b], [, c]] } = fit.components[0];
+    const det = a * c - b * b;
+    for (const v of ellipses.data.values.filter((e: { level: string }) => e.level === 'long 1σ')) {
+      const dx = v.x - mean[0];
+      const dy = v.y - mean[1];
+      expect((c * dx * dx - 2 * b * dx * dy + a * dy * dy) / det).toBeCloseTo(1, 9);
+    }
+    const four = join(dir, 'four.svg');
+    expect(emFit([fixture('iris.csv'), '--var', IRIS.join(','), '--init', 'Species', '--plot', four, '-q']).code).toBe(0);
+    const svg = readFileSync(four, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const name of IRIS) expect(svg).toContain(name);
+  });
+});
