@@ -4,13 +4,15 @@
  * Prints, for each size and each configuration, the read time, the EM time, the
  * iterations and passes, the milliseconds per pass per million rows, and the peak RSS.
  *
- * Then the default model search beside R's Mclust(x) (search-speed.mjs), and the memory of
- * --by on 20,000 groups of 3 rows (groups.mjs).
+ * Then the default model search beside R's Mclust(x) (search-speed.mjs), the memory of
+ * --by on 20,000 groups of 3 rows (groups.mjs), and the multivariate fit of 1M rows × 5
+ * columns beside scikit-learn, with the cost per pass against d (mv.mjs).
  *
  * The data are written once to bench/data/ (about 200 MB for 1e7 rows) and reused.
  *   BENCH_SIZES=1e5,1e6 npm run bench     # fewer sizes
  *   BENCH_SEARCH_SIZES=5e3,1e5,1e6 BENCH_REPS=3 npm run bench   # the search's sizes and repetitions
  *   BENCH_GROUPS=0 npm run bench          # without the --by case
+ *   BENCH_MV=0 npm run bench              # without the multivariate case
  * A benchmark, not a test: the machine is shared, so compare figures of one run.
  */
 import { spawnSync } from 'node:child_process';
@@ -19,6 +21,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 import { benchGroups } from './groups.mjs';
+import { benchMultivariate } from './mv.mjs';
 import { searchSpeed } from './search-speed.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -56,3 +59,4 @@ for (const n of sizes) {
 
 await searchSpeed();
 if (process.env.BENCH_GROUPS !== '0') benchGroups();
+if (process.env.BENCH_MV !== '0') await benchMultivariate();

@@ -271,12 +271,9 @@ export class TableBuilder {
     const record = this.records++;
     const d = this.d;
     // A missing value in any numeric column leaves the whole row out (--missing skip).
+    const columns = layout.varColumns;
     let xMissing = false;
-    const xTexts = layout.varColumns.map((col) => {
-      const text = this.cell(fields, col, line);
-      if (text === null) xMissing = true;
-      return text;
-    });
+    for (let j = 0; j < d; j++) if (this.cell(fields, columns[j], line) === null) xMissing = true;
     const labelText = cols.init >= 0 ? this.cell(fields, cols.init, line) : '';
     const weightText = cols.weight >= 0 ? this.cell(fields, cols.weight, line) : '';
     const groupText = cols.by >= 0 ? this.cell(fields, cols.by, line) : '';
@@ -286,9 +283,9 @@ export class TableBuilder {
     }
     const scan = this.scan;
     for (let j = 0; j < d; j++) {
-      const xText = xTexts[j] as string;
+      const xText = fields[columns[j]];
       if (!parseDecimal(xText, scan)) {
-        throw new RecordError(line, `column ${this.columnName(layout.varColumns[j])} holds ${quote(xText)}, which is not a finite number`);
+        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number`);
       }
       this.row[j] = scan.value;
       if (scan.decimals > this.columnDecimals[j]) this.columnDecimals[j] = scan.decimals;
