@@ -138,7 +138,7 @@ export function program(version: string): Command {
     .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit predict --help).')
     .version(version, '-V, --version')
     .argument('<file>', 'CSV file to read, or - for standard input')
-    .requiredOption('--var <columns>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')
+    .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')
     .option('--model <list>', `with several --var columns: covariance models among ${COVARIANCE_MODELS.join(', ')} (or spherical, diag, tied, full; all); a list to compare (default VVV with --init, all without)`)
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')

@@ -23,6 +23,7 @@ import { type Data, type Family, HEADER, LOGLIK, type MixtureParams, RLOGR, rowC
 import { LOG_2PI } from '../exp.js';
 import { covarianceMStep } from './covariance.js';
 import { cholesky, choleskyInverse, choleskyLogDet } from './linalg.js';
+import { mvKernel } from './kernel.js';
 import { type CovarianceModel, covarianceParameters } from './models.js';
 
 export interface MvGaussianMixture extends MixtureParams {
@@ -76,6 +77,9 @@ function lowerInverse(d: number, l: Float64Array, lOff: number, out: Float64Arra
   }
 }
 
+/** Rows whose sums of exponentials are multiplied before one log (see `pass`). */
+const LOG_EVERY = 32;
+
 export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianMixture> & {
   /** The M-step with an explicit start for the iterated covariance models (null: from scratch). */
   mStepFrom(stats: Float64Array, at: MvGaussianMixture, next: MvGaussianMixture, floored: Uint8Array, previous: Float64Array | null): void;
@@ -103,6 +107,9 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
   const means = new Float64Array(K * d);
   const inverse = new Float64Array(K * tri);
   const factorWork = new Float64Array(dd);
+  // The generated kernel's input (μ, M, c of the m live components) and output (kernel.ts).
+  const packed = new Float64Array(K * (d + tri + 1));
+  const compact = new Float64Array(HEADER + K * (1 + d + tri));
 
   /** The live components (π_k > 0) into `act`, their c_k = log π_k − ½(d log 2π + log|Σ_k|) and 1/(L_k)_pp; returns how many. */
   function prepare(theta: MvGaussianMixture): number {
@@ -279,21 +286,57 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
     pass(data: Data, theta, stats, start, end) {
       const { x, w } = data;
       const m = prepare(theta);
+      const kernel = mvKernel(d, m, w !== null);
+      if (kernel !== null) {
+        packed.set(means.subarray(0, m * d), 0);
+        packed.set(inverse.subarray(0, m * tri), m * d);
+        packed.set(c.subarray(0, m), m * d + m * tri);
+        compact.fill(0);
+        kernel(x, w, start, end, packed, compact);
+        for (let j = 0; j < m; j++) {
+          const from = HEADER + j * (1 + d + tri);
+          const o1 = HEADER + act[j] * block + 1;
+          const o2 = o1 + d;
+          stats[o1 - 1] += compact[from];
+          for (let p = 0; p < d; p++) stats[o1 + p] += compact[from + 1 + p];
+          let t = from + 1 + d;
+          for (let p = 0; p < d; p++) {
+            for (let q = 0; q <= p; q++) {
+              const v = stats[o2 + p * d + q] + compact[t++];
+              stats[o2 + p * d + q] = v;
+              stats[o2 + q * d + p] = v;
+            }
+          }
+        }
+        stats[LOGLIK] += compact[0];
+        stats[RLOGR] += compact[1] - compact[0];
+        return;
+      }
+      // ℓ = Σ_i w_i (top_i + log s_i) with s_i = Σ_j exp(a_ij − top_i) ∈ [1, K]: without weights the
+      // s_i are multiplied over LOG_EVERY rows and their product's log taken once (it stays below
+      // K^LOG_EVERY, far from overflow). Σ_i w_i Σ_j r_ij log r_ij = Σ_ij w_i r_ij a_ij − ℓ, since
+      // log r_ij = a_ij − log Σ_j exp a_ij and Σ_j r_ij = 1.
       let loglik = 0;
-      let rlogr = 0;
+      let product = 1;
+      let ra = 0;
       for (let i = start; i < end; i++) {
         const wi = w === null ? 1 : w[i];
         const top = logTerms(x, i, m);
         let s = 0;
         for (let j = 0; j < m; j++) s += e[j] = Math.exp(a[j] - top);
-        const lse = top + Math.log(s);
+        if (w === null) {
+          loglik += top;
+          product *= s;
+          if ((i - start) % LOG_EVERY === LOG_EVERY - 1) {
+            loglik += Math.log(product);
+            product = 1;
+          }
+        } else loglik += wi * (top + Math.log(s));
         const scale = wi / s;
-        loglik += wi * lse;
         for (let j = 0; j < m; j++) {
-          // r_ij = e_j / s; log r_ij = a_j − log Σ exp a.
           const wr = scale * e[j];
           if (wr === 0) continue;
-          rlogr += wr * (a[j] - lse);
+          ra += wr * a[j];
           const o1 = HEADER + act[j] * block + 1;
           const o2 = o1 + d;
           stats[o1 - 1] += wr;
@@ -305,6 +348,8 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
           }
         }
       }
+      loglik += Math.log(product);
+      const rlogr = ra - loglik;
       // Mirror the lower triangles summed above (each chunk's statistics are complete).
       for (let j = 0; j < m; j++) {
         const o2 = offS2(act[j]);
