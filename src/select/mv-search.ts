@@ -13,17 +13,18 @@
  * hierarchical start always among them) run to convergence on the sample, further ones
  * while those end degenerate (mv-degenerate.ts), up to REFINE_LIMIT. The best proper fit then
  * runs on all the rows (when the sample is not all of them); a fit degenerate there gives way
- * to the next. The same seed, data and options give the same result.
+ * to the next. The candidates that could be chosen then run on to --rtol (see SEARCH_RTOL).
+ * The same seed, data and options give the same result.
  */
 import { EmFitError, EXIT } from '../errors.js';
 import { type Data, type MixtureParams, rowCount } from '../models/family.js';
 import type { Structure } from '../models/registry.js';
 import { observationsPerWeight } from './degenerate.js';
-import { distinctCount, type Fit, fitFrom, type FitSettings, fitSpec, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, fitFrom, type FitSettings, fitSpec, partitionStart, totalWeight } from './fit.js';
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
 import { rng } from './rng.js';
-import { bestBy, type SearchProgress, type SearchSettings, type Selection } from './search.js';
+import { bestBy, remainingGain, type SearchProgress, type SearchSettings, type Selection } from './search.js';
 
 /** Rows the starts are made and refined on. */
 export const SAMPLE_ROWS = 2000;
@@ -34,6 +35,17 @@ const SCREEN_ITERATIONS = 5;
 /** Starts refined to convergence (more while those end degenerate, up to REFINE_LIMIT). */
 const REFINE = 2;
 const REFINE_LIMIT = 6;
+
+/**
+ * Tolerances short of --rtol, as in the one-column search (search.ts): starts are refined on
+ * the sample to REFINE_RTOL, every candidate's fit on all the rows first to SEARCH_RTOL, and
+ * then only the best and those within CONTENDING of it (after the gain in ℓ still expected
+ * of them, see remainingGain) go on to --rtol. An overfitted candidate can take hundreds of
+ * iterations from 1e-5 to 1e-8 and not change the choice.
+ */
+const REFINE_RTOL = 1e-6;
+const SEARCH_RTOL = 1e-5;
+const CONTENDING = 10;
 
 /** A seeded subsample of m rows of d columns (selection sampling), in the original order. */
 function sampleRows(data: Data, m: number, seed: number): Data {
@@ -131,7 +143,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
       const proper: Fit[] = [];
       let degenerate = 0;
       for (let r = 0; r < screened.length && (r < REFINE || (proper.length === 0 && r < REFINE_LIMIT)); r++) {
-        const fit = yield* run(sample, screened[r].fit.theta, labels, onSample, new Uint8Array(k), `${context}: refining`);
+        const fit = yield* run(sample, screened[r].fit.theta, labels, { ...onSample, lean: false, rtol: Math.max(settings.rtol, REFINE_RTOL) }, new Uint8Array(k), `${context}: refining`);
         if (fit.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(fit))) degenerate++;
         else proper.push(fit);
       }
@@ -144,7 +156,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
           break;
         }
         const onAll = base(structure, sample, perWeight);
-        const full = yield* run(data, fit.theta, labels, { ...onAll, lean: false }, new Uint8Array(k), `${context}: all ${n} rows`);
+        const full = yield* run(data, fit.theta, labels, { ...onAll, lean: false, rtol: Math.max(settings.rtol, SEARCH_RTOL) }, new Uint8Array(k), `${context}: all ${n} rows`);
         if (settings.guard === 'none' || !rejects(full)) {
           chosen = full;
           break;
@@ -157,18 +169,34 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
       candidates.push(chosen);
     }
   }
-  if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
+  const criterion = settings.criterion;
   // Models that coincide (at K = 1 every full covariance is the same) tie to rounding: the first
   // of them in mclust's order, with the fewest parameters, stands for them.
-  const lowest = bestBy(candidates, settings.criterion)[settings.criterion];
-  const best = candidates
-    .filter((c) => c[settings.criterion] <= lowest + 1e-10 * Math.abs(lowest))
-    .reduce((a, c) => (c.nParams < a.nParams ? c : a));
-  // The chosen model run on from its fit, for the trace and notes the search's lean fits leave
-  // out, its components ordered by their first column's mean: a step or two.
-  const k = best.labels.length;
-  const final = yield* run(data, best.theta, best.labels, { ...base(best.structure, data, perWeight), lean: false, orderByMean: true }, new Uint8Array(k), 'the chosen model');
-  const reported: Fit = { ...final, iterations: best.iterations + final.iterations, passes: best.passes + final.passes };
-  const fits = candidates.map((c) => (c === best ? reported : c));
-  return { best: reported, criterion: settings.criterion, candidates: fits, searched, skipped, notes: [], passes, guard: settings.guard, penalty: null, heaping: null };
+  const choose = (): Fit => {
+    if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
+    const lowest = bestBy(candidates, criterion)[criterion];
+    return candidates.filter((c) => c[criterion] <= lowest + 1e-10 * Math.abs(lowest)).reduce((a, c) => (c.nParams < a.nParams ? c : a));
+  };
+  // On to --rtol on all the rows, with the trace and notes, the components ordered by their
+  // first column's mean; a candidate that turns degenerate on the way is dropped.
+  const done = new Set<Fit>();
+  const onward = function* (fit: Fit): Generator<SearchProgress, void> {
+    const k = fit.labels.length;
+    const more = yield* run(data, fit.theta, fit.labels, { ...base(fit.structure, sample, perWeight), lean: false, orderByMean: true }, new Uint8Array(k), `K=${k}, ${fit.structure.family === 'mvgaussian' ? fit.structure.model : ''}: to --rtol`);
+    const at = candidates.indexOf(fit);
+    if (more.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(more))) {
+      candidates.splice(at, 1);
+      skipped.push({ code: 'not-fitted', k, structure: fit.structure, reason: { why: 'degenerate-to-rtol' } });
+      return;
+    }
+    const joined = continued(fit, more);
+    candidates[at] = joined;
+    done.add(joined);
+  };
+  for (let best = choose(); !done.has(best); best = choose()) yield* onward(best);
+  const leader = choose();
+  for (const c of candidates.filter((f) => !done.has(f) && f[criterion] - 2 * remainingGain(f) <= leader[criterion] + CONTENDING)) yield* onward(c);
+  for (let best = choose(); !done.has(best); best = choose()) yield* onward(best);
+  const best = choose();
+  return { best, criterion, candidates, searched, skipped, notes: [], passes, guard: settings.guard, penalty: null, heaping: null };
 }
