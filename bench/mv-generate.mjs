@@ -7,8 +7,8 @@
  *
  *   node bench/mv-generate.mjs <rows> <d> <file> [seed]
  */
-import { createWriteStream } from 'node:fs';
 import { mulberry32 } from '../dist/select/rng.js';
+import { writeLines } from './generate.mjs';
 
 export async function generateMv(rows, d, file, seed = 7) {
   const random = mulberry32(seed);
@@ -16,11 +16,8 @@ export async function generateMv(rows, d, file, seed = 7) {
   const weights = [0.5, 0.3, 0.2];
   const rho = [0.3, 0.5, -0.2];
   const names = Array.from({ length: d }, (_, j) => `x${j + 1}`);
-  const out = createWriteStream(file);
-  out.write(`${names.join(',')},start\n`);
-  let chunk = [];
   const z = new Float64Array(d);
-  for (let i = 0; i < rows; i++) {
+  await writeLines(file, `${names.join(',')},start\n`, rows, () => {
     const u = random();
     const k = u < weights[0] ? 0 : u < weights[0] + weights[1] ? 1 : 2;
     // An AR(1) chain across the columns: unit variances, correlation rho[k] between neighbours.
@@ -30,14 +27,8 @@ export async function generateMv(rows, d, file, seed = 7) {
       cells.push((3 * k + z[j]).toFixed(4));
     }
     const label = random() < 0.2 ? 1 + Math.floor(random() * 3) : k + 1;
-    chunk.push(`${cells.join(',')},${label}\n`);
-    if (chunk.length === 10000) {
-      if (!out.write(chunk.join(''))) await new Promise((r) => out.once('drain', r));
-      chunk = [];
-    }
-  }
-  out.write(chunk.join(''));
-  await new Promise((resolve) => out.end(resolve));
+    return `${cells.join(',')},${label}\n`;
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -197,17 +197,9 @@ export function readModel(path: string): ModelFile {
   }
   const largest = m.largest ?? null;
   if (largest !== null && (typeof largest !== 'number' || !(largest >= 0) || !Number.isFinite(largest))) return bad('"largest" is neither null nor a finite number ≥ 0');
-  if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
-  if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
   const names = describe(familySpec(structure, 1, { floor, resolution: 1, largest: 1 })).parameterNames;
   let total = 0;
-  const labels = new Set<string>();
-  const components = m.components.map((c: unknown, i: number): ModelComponent => {
-    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
-    const where = `component ${i + 1}`;
-    if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
-    if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
-    labels.add(o.label);
+  const components = eachComponent(m, bad, (o, where, label): ModelComponent => {
     for (const key of ['weight', ...names]) {
       if (typeof o[key] !== 'number' || !Number.isFinite(o[key])) return bad(`${where} has no finite "${key}"`);
     }
@@ -227,7 +219,7 @@ export function readModel(path: string): ModelFile {
       if (variance > MAX_FLOOR) return bad(`${where} has the variance ${short(variance)}, above ${short(MAX_FLOOR)}`);
     }
     total += weight;
-    return { label: o.label, weight, parameters };
+    return { label, weight, parameters };
   });
   if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
   if (structure.family === 'gaussian' && structure.variance === 'equal' && components.some((c) => !close(c.parameters.variance, components[0].parameters.variance))) {
@@ -246,6 +238,24 @@ export function readModel(path: string): ModelFile {
   };
 }
 
+/**
+ * The file's components, each checked by `read` after the checks every family shares: a
+ * non-empty list of at most MAX_MODEL_COMPONENTS objects with distinct string labels.
+ */
+function eachComponent(m: Record<string, unknown>, bad: (what: string) => never, read: (o: Record<string, unknown>, where: string, label: string) => ModelComponent): ModelComponent[] {
+  if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
+  if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
+  const labels = new Set<string>();
+  return m.components.map((c: unknown, i: number): ModelComponent => {
+    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+    const where = `component ${i + 1}`;
+    if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
+    if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
+    labels.add(o.label);
+    return read(o, where, o.label);
+  });
+}
+
 /** The fields of a d-column model (see the module comment), checked. */
 function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): ModelFile {
   const model = m.model;
@@ -259,17 +269,9 @@ function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): 
   }
   const largest = m.largest ?? null;
   if (largest !== null && (typeof largest !== 'number' || !(largest >= 0) || !Number.isFinite(largest))) return bad('"largest" is neither null nor a finite number ≥ 0');
-  if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
-  if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
   const finiteList = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
-  const labels = new Set<string>();
   let total = 0;
-  const components = m.components.map((c: unknown, i: number): ModelComponent => {
-    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
-    const where = `component ${i + 1}`;
-    if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
-    if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
-    labels.add(o.label);
+  const components = eachComponent(m, bad, (o, where, label): ModelComponent => {
     if (typeof o.weight !== 'number' || !(o.weight >= 0 && o.weight <= 1)) return bad(`${where} has no "weight" in [0, 1]`);
     if (!finiteList(o.mean, d)) return bad(`${where} has no "mean" of ${d} finite numbers`);
     const covariance = o.covariance;
@@ -277,7 +279,7 @@ function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): 
     const rows = covariance as number[][];
     if (rows.some((row, p) => row.some((v, q) => !close(v, rows[q][p]) && v !== rows[q][p]))) return bad(`${where} has a "covariance" that is not symmetric`);
     total += o.weight;
-    return { label: o.label, weight: o.weight, parameters: {}, vector: { mean: o.mean, covariance: rows } };
+    return { label, weight: o.weight, parameters: {}, vector: { mean: o.mean, covariance: rows } };
   });
   if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
   const vectors = components.map((c) => c.vector as { mean: number[]; covariance: number[][] });

@@ -24,7 +24,7 @@ import { continued, distinctCount, type Fit, fitFrom, type FitSettings, fitSpec,
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
 import { rng } from './rng.js';
-import { bestBy, remainingGain, type SearchProgress, type SearchSettings, type Selection } from './search.js';
+import { bestBy, remainingGain, type SearchProgress, type SearchSettings, type Selection, subsample } from './search.js';
 
 /** Rows the starts are made and refined on. */
 export const SAMPLE_ROWS = 2000;
@@ -47,31 +47,13 @@ const REFINE_RTOL = 1e-6;
 const SEARCH_RTOL = 1e-5;
 const CONTENDING = 10;
 
-/** A seeded subsample of m rows of d columns (selection sampling), in the original order. */
-function sampleRows(data: Data, m: number, seed: number): Data {
-  const d = data.d ?? 1;
-  const n = rowCount(data);
-  const random = rng(seed, 0x5ab5);
-  const x = new Float64Array(m * d);
-  const w = data.w === null ? null : new Float64Array(m);
-  let taken = 0;
-  for (let i = 0; i < n && taken < m; i++) {
-    if (random() * (n - i) < m - taken) {
-      x.set(data.x.subarray(i * d, (i + 1) * d), taken * d);
-      if (w !== null && data.w !== null) w[taken] = data.w[i];
-      taken++;
-    }
-  }
-  return { x, w, d };
-}
-
 const rejects = (fit: Fit): boolean => fit.labels.length > 1 && fit.degenerate.length > 0;
 
 /** The search of the header, for d > 1 columns (settings.floors set). */
 export function* searchMultivariate(data: Data, settings: SearchSettings): Generator<SearchProgress, Selection> {
   const d = data.d as number;
   const n = rowCount(data);
-  const sample = n > SAMPLE_ROWS ? sampleRows(data, SAMPLE_ROWS, settings.seed) : data;
+  const sample = n > SAMPLE_ROWS ? subsample(data, SAMPLE_ROWS, settings.seed) : data;
   const m = rowCount(sample);
   const whitened = whiten(sample.x, m, d);
   const tree = wardTree(whitened.z, m, whitened.d);
