@@ -249,3 +249,21 @@ describe('--var with several columns: the search’s fit and the pictures', () =
     for (const name of IRIS) expect(svg).toContain(name);
   });
 });
+
+describe('--var with several columns: each column’s own floor', () => {
+  it('holds a constant column at its own resolution’s floor, and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-floor-'));
+    const path = join(dir, 'constant.csv');
+    // Column a to two decimals, column b the whole number 5 on every row: b's floor is 1²/12.
+    const rows = Array.from({ length: 60 }, (_, i) => `${(Math.sin(i) * 2).toFixed(2)},5,${i % 2}`);
+    writeFileSync(path, `a,b,g\n${rows.join('\n')}\n`);
+    const out = emFitJson([path, '--var', 'a,b', '--init', 'g', '--no-responsibilities']);
+    expect(out.variance_floors[0]).toBeCloseTo(0.01 ** 2 / 12, 15);
+    expect(out.variance_floors[1]).toBeCloseTo(1 / 12, 15);
+    for (const c of out.components) {
+      expect(c.covariance[1][1]).toBeCloseTo(1 / 12, 12);
+      expect(c.covariance[0][1]).toBeCloseTo(0, 12);
+    }
+    expect(out.warnings.join('\n')).toMatch(/the covariance of component "0" was held at the variance floor of its columns/);
+  });
+});
