@@ -103,7 +103,7 @@ type StartKind = 'search' | 'partition' | 'model';
  */
 function plan(request: FitRequest, data: Data, decimals: number | readonly number[], start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
   const d = data.d ?? 1;
-  if (d > 1) return multivariatePlan(request, data, decimals as readonly number[], start);
+  if (d > 1) return multivariatePlan(request, data, decimals as readonly number[], start, model);
   decimals = decimals as number;
   const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
   const largest = maxAbs(data.x);
@@ -125,9 +125,9 @@ function plan(request: FitRequest, data: Data, decimals: number | readonly numbe
 /**
  * The plan for d > 1 columns: each column's floor from its own recording resolution (δ_j²/12,
  * or --resolution and --min-variance for every column), and the covariance models of --model
- * (VVV from a partition, all fourteen in a search, as mclust).
+ * (VVV from a partition, a model file's own from it, all fourteen in a search, as mclust).
  */
-function multivariatePlan(request: FitRequest, data: Data, decimals: readonly number[], start: StartKind): Plan {
+function multivariatePlan(request: FitRequest, data: Data, decimals: readonly number[], start: StartKind, model: ModelFile | null): Plan {
   const d = data.d as number;
   const n = rowCount(data);
   const column = new Float64Array(n);
@@ -139,7 +139,8 @@ function multivariatePlan(request: FitRequest, data: Data, decimals: readonly nu
   const smallest = floors.reduce((a, f) => (f.floor < a.floor ? f : a));
   const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
   if (guard === 'penalty') throw usageError('--guard penalty applies to one --var column; for several use reject or none');
-  const models = request.models ?? (start === 'search' ? [...COVARIANCE_MODELS] : ['VVV']);
+  const own = model?.structure.family === 'mvgaussian' ? model.structure.model : null;
+  const models = request.models ?? (own !== null ? [own] : start === 'search' ? [...COVARIANCE_MODELS] : ['VVV']);
   return { floor: smallest, floors, largest: maxAbs(data.x), guard, penalty: null, check: undefined, structures: models.map((model) => ({ family: 'mvgaussian', model })) };
 }
 
@@ -240,6 +241,12 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
     const saved = fileModel(model);
     const theta = saved.theta;
     const floored = new Uint8Array(k);
+    if (model.structure.family === 'mvgaussian') {
+      // The saved Σ_k as they are: the first M-step applies this data's floors.
+      const far = firstUnscored({ spec: saved.spec, theta }, data.x);
+      if (far >= 0) throw fitError(`the model of --init-model ${request.initModel} gives data row ${far + 1} of the fit a density of 0 in double precision (it lies too far from every component), so it cannot start this fit; fit without --init-model`);
+      return { theta, floored };
+    }
     if (model.structure.family === 'gaussian') {
       // The model's variances, held at this data's floor.
       const { mean, variance } = theta as GaussianMixture;
@@ -371,8 +378,11 @@ export async function fitData(
   checkScale(data);
   const total = checkWeights(data);
   const searching = model === null && labels === null;
-  if ((data.d ?? 1) > 1 && model !== null) throw usageError('--init-model starts a fit of one --var column; a multivariate fit starts from --init or a search');
-  if (model !== null && model.family === 'mvgaussian') throw usageError(`--init-model ${request.initModel} is a model of several columns (${model.column}), which starts no fit of one column`);
+  const d = data.d ?? 1;
+  const modelColumns = model?.columns?.length ?? 1;
+  if (model !== null && modelColumns !== d) {
+    throw usageError(`--init-model ${request.initModel} is a model of ${modelColumns === 1 ? 'one column' : `${modelColumns} columns`} (${model.column}), which cannot start a fit of ${d === 1 ? 'one' : d} (--var ${request.var})`);
+  }
   const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
   const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
   const n = rowCount(data);

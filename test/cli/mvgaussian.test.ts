@@ -196,6 +196,11 @@ describe('--var with several columns: rows, weights, groups, outputs, model file
     expect(scored.loglik).toBeCloseTo(fit.loglik, 9);
     expect(scored.classification).toEqual(fit.classification);
     expect(scored.log_density).toHaveLength(150);
+    // A warm start from the saved model: already at the maximum, it stays there.
+    const warm = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init-model', path, '--no-responsibilities']);
+    expect(warm.model).toBe('VEV');
+    expect(relative(warm.loglik, fit.loglik)).toBeLessThan(1e-9);
+    expect(emFit([fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width', '--init-model', path]).stderr).toMatch(/is a model of 4 columns .* which cannot start a fit of 2/);
     const wrong = emFit(['predict', path, fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width']);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/names 2 columns, but the model .* scores 4/);
