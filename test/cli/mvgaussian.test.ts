@@ -196,10 +196,12 @@ describe('--var with several columns: rows, weights, groups, outputs, model file
     expect(scored.loglik).toBeCloseTo(fit.loglik, 9);
     expect(scored.classification).toEqual(fit.classification);
     expect(scored.log_density).toHaveLength(150);
-    // A warm start from the saved model: already at the maximum, it stays there.
+    // A warm start from the saved model (stopped at --rtol 1e-8): it climbs on, a little.
     const warm = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init-model', path, '--no-responsibilities']);
     expect(warm.model).toBe('VEV');
-    expect(relative(warm.loglik, fit.loglik)).toBeLessThan(1e-9);
+    expect(warm.trace[0].loglik).toBeCloseTo(fit.loglik, 9);
+    expect(warm.loglik).toBeGreaterThanOrEqual(fit.loglik);
+    expect(relative(warm.loglik, fit.loglik)).toBeLessThan(1e-7);
     expect(emFit([fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width', '--init-model', path]).stderr).toMatch(/is a model of 4 columns .* which cannot start a fit of 2/);
     const wrong = emFit(['predict', path, fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width']);
     expect(wrong.code).toBe(2);
