@@ -290,7 +290,7 @@ async function search(request: FitRequest, data: Data, how: Plan, jobs: JobPool 
     guard: how.guard,
   };
   if ((data.d ?? 1) > 1) {
-    const selection = await drive(searchMultivariate(data, settings));
+    const selection = await drive(searchMultivariate(data, settings, jobs));
     return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
   }
   const selection = await drive(searchModels(data, settings, jobs));

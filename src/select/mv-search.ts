@@ -17,10 +17,12 @@
  * The same seed, data and options give the same result.
  */
 import { EmFitError, EXIT } from '../errors.js';
-import { type Data, type MixtureParams, rowCount } from '../models/family.js';
+import { type Data, rowCount } from '../models/family.js';
+import { plural } from '../text.js';
 import type { Structure } from '../models/registry.js';
 import { observationsPerWeight } from './degenerate.js';
-import { continued, distinctCount, type Fit, fitFrom, type FitSettings, fitSpec, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, fitSpec, partitionStart, totalWeight } from './fit.js';
+import { type FitJob, type JobData, type JobPool, runSerially } from './job-pool.js';
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
 import { rng } from './rng.js';
@@ -49,8 +51,8 @@ const CONTENDING = 10;
 
 const rejects = (fit: Fit): boolean => fit.labels.length > 1 && fit.degenerate.length > 0;
 
-/** The search of the header, for d > 1 columns (settings.floors set). */
-export function* searchMultivariate(data: Data, settings: SearchSettings): Generator<SearchProgress, Selection> {
+/** The search of the header, for d > 1 columns (settings.floors set); fits shared with `jobs`' threads. */
+export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: JobPool | null = null): Generator<SearchProgress, Selection> {
   const d = data.d as number;
   const n = rowCount(data);
   const sample = n > SAMPLE_ROWS ? subsample(data, SAMPLE_ROWS, settings.seed) : data;
@@ -59,7 +61,14 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
   const tree = wardTree(whitened.z, m, whitened.d);
   const perWeight = observationsPerWeight(n, totalWeight(data));
   const samplePerWeight = observationsPerWeight(m, totalWeight(sample));
-  const base = (structure: Structure, rows: Data, per: number): FitSettings => ({
+  // The data sets of the jobs: the sample, and all the rows; the degeneracy check on the sample's rows.
+  const SAMPLE = 0;
+  const ALL = 1;
+  const sets: JobData[] = [
+    { rows: sample, compact: sample },
+    { rows: data, compact: sample },
+  ];
+  const settingsOf = (structure: Structure, per: number, more: Partial<FitJob['settings']> = {}): FitJob['settings'] => ({
     maxIter: settings.maxIter,
     rtol: settings.rtol,
     accel: settings.accel,
@@ -67,118 +76,137 @@ export function* searchMultivariate(data: Data, settings: SearchSettings): Gener
     floors: settings.floors,
     largest: settings.largest,
     structure,
-    degeneracy: settings.guard === 'none' ? undefined : { compact: rows, perWeight: per },
+    ...(settings.guard === 'none' ? {} : { degeneracy: { perWeight: per } }),
     abandonDegenerate: { perWeight: per },
-    lean: true,
+    ...more,
   });
   const candidates: Fit[] = [];
   const searched: Selection['searched'] = [];
   const skipped: Note[] = [];
   let passes = 0;
-  const run = function* (rows: Data, theta: MixtureParams, labels: string[], settingsOf: FitSettings, floored: Uint8Array, context: string): Generator<SearchProgress, Fit> {
-    const steps = fitFrom(rows, theta, labels, settingsOf, floored);
-    for (;;) {
-      const step = steps.next();
-      if (step.done) {
-        passes += step.value.passes;
-        return step.value;
-      }
-      yield { ...step.value, context };
-    }
+  const batch = function* (list: FitJob[], context: string): Generator<SearchProgress, Fit[]> {
+    const fits = jobs === null ? yield* runSerially(list, sets, context) : yield* jobs.run(list, context);
+    for (const fit of fits) passes += fit.passes;
+    return fits;
   };
-  for (const k of settings.ks) {
-    const distinct = distinctCount(sample, k);
-    if (distinct < k) {
-      skipped.push({ code: 'not-fitted', k, structure: null, reason: { why: 'distinct-values', distinct } });
-      continue;
-    }
-    const labels = Array.from({ length: k }, (_, j) => String(j + 1));
-    const partitions: { name: string; codes: Int32Array }[] = [{ name: 'hierarchical agglomeration', codes: cutTree(tree, m, k) }];
-    if (k > 1) {
-      const seen = new Set([partitions[0].codes.join(',')]);
-      for (let restart = 0; restart < settings.nInit; restart++) {
-        const codes = kmeansPlusPlus(whitened.z, m, whitened.d, k, rng(settings.seed, k, restart));
-        if (codes === null || seen.has(codes.join(','))) continue;
-        seen.add(codes.join(','));
-        partitions.push({ name: `k-means++ start ${restart + 1}/${settings.nInit}`, codes });
-      }
-    }
-    for (const structure of settings.structures) {
-      const context = `K=${k}, ${structure.family === 'mvgaussian' ? structure.model : structure.family}`;
-      const onSample = base(structure, sample, samplePerWeight);
-      const spec = fitSpec(onSample, k);
-      const screened: { fit: Fit; index: number }[] = [];
-      for (const [index, p] of partitions.entries()) {
-        let start;
-        try {
-          start = partitionStart(sample, p.codes, labels, spec);
-        } catch (error) {
-          // A group whose covariance this model cannot estimate (a singular scatter): no start.
-          if (error instanceof EmFitError) continue;
-          throw error;
-        }
-        const fit = yield* run(sample, start.theta, labels, { ...onSample, accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined }, start.floored, `${context}: ${p.name}`);
-        if (fit.stopReason !== 'abandoned') screened.push({ fit, index });
-      }
-      // Best ℓ first; the hierarchical start (index 0) refined in any case.
-      screened.sort((a, b) => (a.index === 0 ? -1 : b.index === 0 ? 1 : b.fit.objective - a.fit.objective || a.index - b.index));
-      const proper: Fit[] = [];
-      let degenerate = 0;
-      for (let r = 0; r < screened.length && (r < REFINE || (proper.length === 0 && r < REFINE_LIMIT)); r++) {
-        const fit = yield* run(sample, screened[r].fit.theta, labels, { ...onSample, lean: false, rtol: Math.max(settings.rtol, REFINE_RTOL) }, new Uint8Array(k), `${context}: refining`);
-        if (fit.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(fit))) degenerate++;
-        else proper.push(fit);
-      }
-      searched.push({ k, structure, starts: partitions.length, degenerate });
-      proper.sort((a, b) => b.objective - a.objective);
-      let chosen: Fit | undefined;
-      for (const fit of proper) {
-        if (sample === data) {
-          chosen = fit;
-          break;
-        }
-        const onAll = base(structure, sample, perWeight);
-        const full = yield* run(data, fit.theta, labels, { ...onAll, lean: false, rtol: Math.max(settings.rtol, SEARCH_RTOL) }, new Uint8Array(k), `${context}: all ${n} rows`);
-        if (settings.guard === 'none' || !rejects(full)) {
-          chosen = full;
-          break;
-        }
-      }
-      if (chosen === undefined) {
-        skipped.push({ code: 'not-fitted', k, structure, reason: degenerate > 0 ? { why: 'degenerate-starts', refined: degenerate, starts: partitions.length, example: null } : { why: 'no-partition', attempts: partitions.length } });
+  const name = (structure: Structure): string => (structure.family === 'mvgaussian' ? structure.model : structure.family);
+  const improper = (fit: Fit): boolean => fit.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(fit));
+  jobs?.load(sets);
+  try {
+    for (const k of settings.ks) {
+      const distinct = distinctCount(sample, k);
+      if (distinct < k) {
+        skipped.push({ code: 'not-fitted', k, structure: null, reason: { why: 'distinct-values', distinct } });
         continue;
       }
-      candidates.push(chosen);
+      const labels = Array.from({ length: k }, (_, j) => String(j + 1));
+      const partitions: { name: string; codes: Int32Array }[] = [{ name: 'hierarchical agglomeration', codes: cutTree(tree, m, k) }];
+      if (k > 1) {
+        const seen = new Set([partitions[0].codes.join(',')]);
+        for (let restart = 0; restart < settings.nInit; restart++) {
+          const codes = kmeansPlusPlus(whitened.z, m, whitened.d, k, rng(settings.seed, k, restart));
+          if (codes === null || seen.has(codes.join(','))) continue;
+          seen.add(codes.join(','));
+          partitions.push({ name: `k-means++ start ${restart + 1}/${settings.nInit}`, codes });
+        }
+      }
+      // Screening: every start of every model, SCREEN_ITERATIONS plain EM iterations, in one batch.
+      const models = settings.structures.map((structure) => ({ structure, screened: [] as { fit: Fit; index: number }[], refined: 0, proper: [] as Fit[], degenerate: 0 }));
+      const screenJobs: FitJob[] = [];
+      const owners: { model: number; index: number }[] = [];
+      models.forEach((model, i) => {
+        const spec = fitSpec(settingsOf(model.structure, samplePerWeight), k);
+        partitions.forEach((p, index) => {
+          let start;
+          try {
+            start = partitionStart(sample, p.codes, labels, spec);
+          } catch (error) {
+            // A group whose covariance this model cannot estimate (a singular scatter): no start.
+            if (error instanceof EmFitError) return;
+            throw error;
+          }
+          screenJobs.push({ data: SAMPLE, theta: start.theta, labels, floored: start.floored, settings: settingsOf(model.structure, samplePerWeight, { accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined }) });
+          owners.push({ model: i, index });
+        });
+      });
+      const screened = yield* batch(screenJobs, `K=${k}: screening ${plural(screenJobs.length, 'start')}`);
+      screened.forEach((fit, j) => {
+        if (fit.stopReason !== 'abandoned') models[owners[j].model].screened.push({ fit, index: owners[j].index });
+      });
+      // Best ℓ first; the hierarchical start (index 0) refined in any case.
+      for (const model of models) model.screened.sort((a, b) => (a.index === 0 ? -1 : b.index === 0 ? 1 : b.fit.objective - a.fit.objective || a.index - b.index));
+      // Refining on the sample, a round at a time: REFINE starts each, more while none is proper.
+      for (;;) {
+        const wanted = models.filter((x) => x.refined < x.screened.length && (x.refined < REFINE || (x.proper.length === 0 && x.refined < REFINE_LIMIT)));
+        if (wanted.length === 0) break;
+        const refineJobs = wanted.map((x): FitJob => ({ data: SAMPLE, theta: x.screened[x.refined].fit.theta, labels, floored: new Uint8Array(k), settings: settingsOf(x.structure, samplePerWeight, { lean: false, rtol: Math.max(settings.rtol, REFINE_RTOL) }) }));
+        const refined = yield* batch(refineJobs, `K=${k}: refining ${plural(refineJobs.length, 'start')}`);
+        wanted.forEach((x, i) => {
+          x.refined++;
+          if (improper(refined[i])) x.degenerate++;
+          else x.proper.push(refined[i]);
+        });
+      }
+      // All the rows, to SEARCH_RTOL: each model's best proper fit, the next when it turns degenerate there.
+      const climb = models.map((x) => {
+        x.proper.sort((a, b) => b.objective - a.objective);
+        searched.push({ k, structure: x.structure, starts: partitions.length, degenerate: x.degenerate });
+        return { model: x, next: 0, chosen: sample === data ? x.proper[0] : undefined };
+      });
+      for (;;) {
+        const moving = sample === data ? [] : climb.filter((c) => c.chosen === undefined && c.next < c.model.proper.length);
+        if (moving.length === 0) break;
+        const upJobs = moving.map((c): FitJob => ({ data: ALL, theta: c.model.proper[c.next].theta, labels, floored: new Uint8Array(k), settings: settingsOf(c.model.structure, perWeight, { lean: false, rtol: Math.max(settings.rtol, SEARCH_RTOL) }) }));
+        const up = yield* batch(upJobs, `K=${k}: ${plural(upJobs.length, 'model')} on all ${n} rows`);
+        moving.forEach((c, i) => {
+          if (improper(up[i])) c.next++;
+          else c.chosen = up[i];
+        });
+      }
+      for (const c of climb) {
+        if (c.chosen !== undefined) candidates.push(c.chosen);
+        else {
+          const { degenerate } = c.model;
+          skipped.push({ code: 'not-fitted', k, structure: c.model.structure, reason: degenerate > 0 || c.model.proper.length > 0 ? { why: 'degenerate-starts', refined: degenerate, starts: partitions.length, example: null } : { why: 'no-partition', attempts: partitions.length } });
+        }
+      }
     }
+    const criterion = settings.criterion;
+    // Models that coincide (at K = 1 every full covariance is the same) tie to rounding: the first
+    // of them in mclust's order, with the fewest parameters, stands for them.
+    const choose = (): Fit => {
+      if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
+      const lowest = bestBy(candidates, criterion)[criterion];
+      return candidates.filter((c) => c[criterion] <= lowest + 1e-10 * Math.abs(lowest)).reduce((a, c) => (c.nParams < a.nParams ? c : a));
+    };
+    // On to --rtol on all the rows, with the trace and notes, the components ordered by their
+    // first column's mean; a candidate that turns degenerate on the way is dropped.
+    const done = new Set<Fit>();
+    const onward = function* (list: Fit[]): Generator<SearchProgress, void> {
+      if (list.length === 0) return;
+      const more = yield* batch(
+        list.map((fit): FitJob => ({ data: ALL, theta: fit.theta, labels: fit.labels, floored: new Uint8Array(fit.labels.length), settings: settingsOf(fit.structure, perWeight, { lean: false, orderByMean: true }) })),
+        `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`,
+      );
+      list.forEach((fit, i) => {
+        const at = candidates.indexOf(fit);
+        if (improper(more[i])) {
+          candidates.splice(at, 1);
+          skipped.push({ code: 'not-fitted', k: fit.labels.length, structure: fit.structure, reason: { why: 'degenerate-to-rtol' } });
+          return;
+        }
+        const joined = continued(fit, more[i]);
+        candidates[at] = joined;
+        done.add(joined);
+      });
+    };
+    for (let best = choose(); !done.has(best); best = choose()) yield* onward([best]);
+    const leader = choose();
+    yield* onward(candidates.filter((f) => !done.has(f) && f[criterion] - 2 * remainingGain(f) <= leader[criterion] + CONTENDING));
+    for (let best = choose(); !done.has(best); best = choose()) yield* onward([best]);
+    return { best: choose(), criterion, candidates, searched, skipped, notes: [], passes, guard: settings.guard, penalty: null, heaping: null };
+  } finally {
+    // The pool is the caller's; the data sets are let go.
+    jobs?.load([]);
   }
-  const criterion = settings.criterion;
-  // Models that coincide (at K = 1 every full covariance is the same) tie to rounding: the first
-  // of them in mclust's order, with the fewest parameters, stands for them.
-  const choose = (): Fit => {
-    if (candidates.length === 0) throw new EmFitError('no candidate model could be fitted', EXIT.fit, skipped);
-    const lowest = bestBy(candidates, criterion)[criterion];
-    return candidates.filter((c) => c[criterion] <= lowest + 1e-10 * Math.abs(lowest)).reduce((a, c) => (c.nParams < a.nParams ? c : a));
-  };
-  // On to --rtol on all the rows, with the trace and notes, the components ordered by their
-  // first column's mean; a candidate that turns degenerate on the way is dropped.
-  const done = new Set<Fit>();
-  const onward = function* (fit: Fit): Generator<SearchProgress, void> {
-    const k = fit.labels.length;
-    const more = yield* run(data, fit.theta, fit.labels, { ...base(fit.structure, sample, perWeight), lean: false, orderByMean: true }, new Uint8Array(k), `K=${k}, ${fit.structure.family === 'mvgaussian' ? fit.structure.model : ''}: to --rtol`);
-    const at = candidates.indexOf(fit);
-    if (more.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(more))) {
-      candidates.splice(at, 1);
-      skipped.push({ code: 'not-fitted', k, structure: fit.structure, reason: { why: 'degenerate-to-rtol' } });
-      return;
-    }
-    const joined = continued(fit, more);
-    candidates[at] = joined;
-    done.add(joined);
-  };
-  for (let best = choose(); !done.has(best); best = choose()) yield* onward(best);
-  const leader = choose();
-  for (const c of candidates.filter((f) => !done.has(f) && f[criterion] - 2 * remainingGain(f) <= leader[criterion] + CONTENDING)) yield* onward(c);
-  for (let best = choose(); !done.has(best); best = choose()) yield* onward(best);
-  const best = choose();
-  return { best, criterion, candidates, searched, skipped, notes: [], passes, guard: settings.guard, penalty: null, heaping: null };
 }

@@ -37,10 +37,11 @@ describe.each(SETS)('the default search on $name', ({ name, args }) => {
 });
 
 describe('the multivariate search', () => {
-  it('gives the same bytes for the same seed', () => {
+  it('gives the same bytes for the same seed, on one thread or two', () => {
     const args = [fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--k', '1:4', '--seed', '3', '--json', '--no-responsibilities'];
-    const a = emFit(args);
+    const a = emFit([...args, '--threads', '1']);
     expect(a.code).toBe(0);
-    expect(emFit(args).stdout).toBe(a.stdout);
+    expect(emFit([...args, '--threads', '1']).stdout).toBe(a.stdout);
+    expect(emFit([...args, '--threads', '2']).stdout).toBe(a.stdout);
   });
 });
