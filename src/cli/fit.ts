@@ -23,8 +23,8 @@ import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
 import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
-import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
-import { searchMultivariate } from '../select/mv-search.js';
+import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection, subsample } from '../select/search.js';
+import { SAMPLE_ROWS, searchMultivariate } from '../select/mv-search.js';
 import { plural, quote, short } from '../text.js';
 import { runGroups } from './groups.js';
 import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
@@ -141,7 +141,9 @@ function multivariatePlan(request: FitRequest, data: Data, decimals: readonly nu
   if (guard === 'penalty') throw usageError('--guard penalty applies to one --var column; for several use reject or none');
   const own = model?.structure.family === 'mvgaussian' ? model.structure.model : null;
   const models = request.models ?? (own !== null ? [own] : start === 'search' ? [...COVARIANCE_MODELS] : ['VVV']);
-  return { floor: smallest, floors, largest: maxAbs(data.x), guard, penalty: null, check: undefined, structures: models.map((model) => ({ family: 'mvgaussian', model })) };
+  // From a partition or a model, degenerate components are noted (not rejected), checked on a sample as in the search.
+  const check = start === 'search' ? undefined : { compact: n > SAMPLE_ROWS ? subsample(data, SAMPLE_ROWS, request.seed) : data, perWeight: observationsPerWeight(n, totalWeight(data)) };
+  return { floor: smallest, floors, largest: maxAbs(data.x), guard, penalty: null, check, structures: models.map((model) => ({ family: 'mvgaussian', model })) };
 }
 
 /** The density families --family auto compares: a count family needs --family poisson (see README). */

@@ -272,5 +272,7 @@ describe('--var with several columns: each column’s own floor', () => {
       expect(c.covariance[0][1]).toBeCloseTo(0, 12);
     }
     expect(out.warnings.join('\n')).toMatch(/the covariance of component "0" was held at the variance floor of its columns/);
+    // A component flat along b is noted, not rejected, from a partition.
+    expect(out.notes.filter((n: { code: string }) => n.code === 'narrow').map((n: { component: string }) => n.component)).toEqual(['0', '1']);
   });
 });
