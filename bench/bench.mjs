@@ -5,7 +5,8 @@
  * iterations and passes, the milliseconds per pass per million rows, and the peak RSS.
  *
  * Then the default model search beside R's Mclust(x) (search-speed.mjs), the memory of
- * --by on 20,000 groups of 3 rows (groups.mjs), and the multivariate fit of 1M rows × 5
+ * --by on 20,000 groups of 3 rows (groups.mjs), each family's pass against the Gaussian's
+ * (families.mjs; BENCH_FAMILIES=0 leaves it out), and the multivariate fit of 1M rows × 5
  * columns beside scikit-learn, with the cost per pass against d (mv.mjs).
  *
  * The data are written once to bench/data/ (about 200 MB for 1e7 rows) and reused.
@@ -21,6 +22,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
 import { benchGroups } from './groups.mjs';
+import { benchFamilies } from './families.mjs';
 import { benchMultivariate } from './mv.mjs';
 import { searchSpeed } from './search-speed.mjs';
 
@@ -58,5 +60,6 @@ for (const n of sizes) {
 }
 
 await searchSpeed();
+if (process.env.BENCH_FAMILIES !== '0') benchFamilies();
 if (process.env.BENCH_GROUPS !== '0') benchGroups();
 if (process.env.BENCH_MV !== '0') await benchMultivariate();

@@ -75,7 +75,7 @@ export function runEmFit(file, column, { timeoutSeconds = Infinity, extraArgs = 
         seconds,
         fitSeconds: fit ? Number(fit[1]) : null,
         k: r.k,
-        model: r.variance,
+        model: r.variance_model,
         bic: r.bic,
         loglik: r.loglik,
         n: r.n,

@@ -49,7 +49,7 @@ export function searchSpeed() {
       const script = `suppressMessages(library(mclust)); x <- read.csv("${file}")$x; m <- Mclust(x, verbose = FALSE); cat(m$G, m$modelName)`;
       const [em, mc] = hasR ? timed(emRun, () => spawnSync('Rscript', ['-e', script], { maxBuffer: 1 << 30 })) : timed(emRun);
       const emOut = em.last.status === 0 ? JSON.parse(em.last.stdout.toString()) : null;
-      const emChoice = emOut ? `${emOut.k} ${emOut.variance === 'equal' ? 'E' : 'V'}` : `failed (${em.last.status})`;
+      const emChoice = emOut ? `${emOut.k} ${emOut.variance_model === 'equal' ? 'E' : 'V'}` : `failed (${em.last.status})`;
       let mcText = '-'.padEnd(21);
       let mcChoice = '-';
       let ratio = '-';

@@ -25,9 +25,9 @@ import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
 import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection, subsample } from '../select/search.js';
 import { SAMPLE_ROWS, searchMultivariate } from '../select/mv-search.js';
-import { plural, quote, short } from '../text.js';
+import { plural, quote, short, shown } from '../text.js';
 import { runGroups } from './groups.js';
-import { announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, warn } from './io.js';
+import { about, announce, closeInput, colours, type Input, openInput, readInput, readOptions, say, textPlotWidth, textWidth, warn } from './io.js';
 import { checkComponents, checkWeights, duration, LONG_SECONDS, passSeconds, sampleSizeNotes, searchSeconds } from './limits.js';
 import { checkDirectories, checkOutputs, checkStdout, type Output, type ReadFile, readFileIdentity, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -391,7 +391,7 @@ export async function fitData(
   const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, n)) : (pools.passes?.threads ?? threadCount(request, n));
   if (!quietCost) {
     const work = workEstimate(request, n, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
-    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`]);
+    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`], about(request.file));
   }
   const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
   const ownPasses = !searching && pools.passes == null && threads > 1 ? PassPool.create(data, threads) : null;
@@ -506,6 +506,7 @@ export function context(
     rows: { ...rows, model: fit, labels: fit.labels, logDensity: false },
     weights: data.w,
     textPlotWidth: textPlotWidth(request),
+    textWidth: textWidth(),
     skipped: extra.skipped,
     zeroWeight: extra.zeroWeight,
     group: extra.group,
@@ -526,11 +527,17 @@ export function readWarnings(table: Table): string[] {
   return table.labelsOnlyInSkipped.map((label) => `label ${quote(label)} occurs only on rows ${why}, so it has no component`);
 }
 
-/** The exit code after a report: 4 with --strict when a fit has not converged. */
+/**
+ * A fit refused by --strict: not converged. Its report is the summary alone (text; JSON
+ * without the per-row arrays; no CSV lines), and no model file or picture is written.
+ */
+export const refused = (request: FitRequest, fit: Fit): boolean => request.strict && !fit.converged;
+
+/** The exit code after a report: 4 with --strict when a fit has not converged, with the reason on stderr. */
 export function strictCode(request: FitRequest, fits: number, open: number, iterations: number): ExitCode {
   if (!request.strict || open === 0) return EXIT.ok;
   const what = fits === 1 ? `not converged after ${plural(iterations, 'iteration')}` : `${plural(open, 'group')} not converged`;
-  say(`em-fit: ${what} (--strict)\n`);
+  say(`em-fit: ${shown(about(request.file))}: ${what} (--strict); only the summary is written${fits === 1 ? '' : ' for those'}, and no model file or picture\n`);
   return EXIT.fit;
 }
 
@@ -575,7 +582,7 @@ export async function runFit(request: FitRequest, version: string): Promise<Exit
     // read: they start now, and whatever the rows turn out to be, they are closed below.
     const early = earlyJobs(request, input, model);
     try {
-      const table = await readInput(input, options, threadsAsked(request) ?? cores());
+      const table = await readInput(input, options, threadsAsked(request) ?? cores(), request.fileGiven);
       clock.push(performance.now());
       if (table.groups !== null) return await runGroups(request, table, input, options, model, version, out === null ? reads : [...reads, out], clock);
       const jobs = early !== null && table.labels === null && searchThreads(request, table.values.length) === early.threads ? early : null;
@@ -607,17 +614,19 @@ async function runOne(request: FitRequest, table: Table, input: Input, options: 
   clock.push(performance.now());
   const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
   const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });
-  warn(request, ctx.warnings);
-  if (typeof ctx.standardErrors === 'string') warn(request, [`no standard errors: ${ctx.standardErrors}`]);
+  warn(request, [...ctx.warnings, ...(typeof ctx.standardErrors === 'string' ? [`no standard errors: ${ctx.standardErrors}`] : [])], about(request.file));
   announce('writing');
-  if (request.saveModel !== undefined) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
-  if (request.plot !== undefined) await writePlot(request.plot, plotInput(ctx));
+  const summaryOnly = refused(request, ctx.fit);
+  if (request.saveModel !== undefined && !summaryOnly) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
+  if (request.plot !== undefined && !summaryOnly) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(process.stdout);
-  if (request.format === 'json') await writeJson(ctx, sink);
+  if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink);
   else if (request.format === 'csv') {
-    await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
-    input.checkUnchanged('while the CSV report read its rows again');
-  } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink);
+    if (!summaryOnly) {
+      await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source);
+      input.checkUnchanged('while the CSV report read its rows again');
+    }
+  } else await (await textReport()).writeText(ctx, colours(process.stdout), request.rows, sink, summaryOnly);
   clock.push(performance.now());
   if (request.timings) say(`em-fit: ${timings(clock, outcome)}\n`);
   return strictCode(request, 1, outcome.fit.converged ? 0 : 1, outcome.fit.iterations);

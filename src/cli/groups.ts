@@ -15,12 +15,13 @@ import { type ModelFile, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
-import { writeJson } from '../report/json.js';
+import { FIT_FORMAT, writeJson } from '../report/json.js';
 import { errorText } from '../report/notes.js';
+import { truncate, wrap } from '../report/width.js';
 import { plural, quote, shown } from '../text.js';
 import { JobPool } from '../select/job-pool.js';
-import { context, fitData, fitMoments, modelFile, peakRss, plotInput, readWarnings, searchLabels, searchThreads, strictCode, structureCount, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
-import { announce, colours, type Input, say, warn } from './io.js';
+import { context, fitData, fitMoments, modelFile, peakRss, plotInput, readWarnings, refused, searchLabels, searchThreads, strictCode, structureCount, textReport, threadCount, threadsAsked, workEstimate } from './fit.js';
+import { about, announce, colours, type Input, say, textWidth, warn } from './io.js';
 import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
 import { checkOutputs, groupPaths, type Output, type ReadFile } from './outputs.js';
@@ -119,7 +120,7 @@ export async function runGroups(
   });
   checkOutputs(outputs, reads, checked);
   if (plotPaths !== null && count * SECONDS_PER_PICTURE > LONG_SECONDS) {
-    warn(request, [`--plot with --by draws one picture per group: ${count} pictures at about ${SECONDS_PER_PICTURE} s each, ${duration(count * SECONDS_PER_PICTURE)} in all; leave out --plot or draw only the groups you need`]);
+    warn(request, [`--plot with --by draws one picture per group: ${count} pictures at about ${SECONDS_PER_PICTURE} s each, ${duration(count * SECONDS_PER_PICTURE)} in all; leave out --plot or draw only the groups you need`], about(request.file));
   }
 
   const { order, start } = rowsByGroup(groups.codes, count);
@@ -135,7 +136,7 @@ export async function runGroups(
     seconds += workEstimate(request, rows, k, threadCount(request, rows), structureCount(request, model, table.labels !== null)).seconds + SECONDS_PER_GROUP;
   }
   if (seconds > LONG_SECONDS) {
-    warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1, structureCount(request, model, table.labels !== null)).what}`]);
+    warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1, structureCount(request, model, table.labels !== null)).what}`], about(request.file));
   }
   // One buffer for the values (and weights) of the group being fitted, and one pool over it.
   const x = sharedFloat64(largest * d);
@@ -177,7 +178,7 @@ export async function runGroups(
       const rows = order.subarray(start[g], start[g + 1]);
       const missing = leftOut.missing[g];
       if (rows.length === 0 && missing === 0) {
-        warn(request, [`group ${quote(name)} has only rows of weight 0, so it is left out`]);
+        warn(request, ['the group has only rows of weight 0, so it is left out'], about(request.file, name));
         await csv?.groupDone(g, null);
         continue;
       }
@@ -198,15 +199,15 @@ export async function runGroups(
           { x: data.x, skippedRecords: new Int32Array(0), recordIndex: Int32Array.from(rows, (i) => records[i]) },
           { skipped: missing, zeroWeight: table.weightName === null ? null : leftOut.zero[g], group: name, warnings: [] },
         );
-        warn(request, ctx.warnings.map((m) => `group ${quote(name)}: ${m}`));
-        if (typeof ctx.standardErrors === 'string') warn(request, [`group ${quote(name)}: no standard errors: ${ctx.standardErrors}`]);
-        if (modelPaths !== null) writeModel(modelPaths[g], modelFile(ctx, version), fitMoments(ctx.fit));
-        if (plotPaths !== null) await writePlot(plotPaths[g], plotInput(ctx));
-        if (request.format === 'json') await writeJson(ctx, sink, false);
-        else if (csv !== null) await csv.groupDone(g, { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
+        warn(request, [...ctx.warnings, ...(typeof ctx.standardErrors === 'string' ? [`no standard errors: ${ctx.standardErrors}`] : [])], about(request.file, name));
+        const summaryOnly = refused(request, ctx.fit);
+        if (modelPaths !== null && !summaryOnly) writeModel(modelPaths[g], modelFile(ctx, version), fitMoments(ctx.fit));
+        if (plotPaths !== null && !summaryOnly) await writePlot(plotPaths[g], plotInput(ctx));
+        if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, false);
+        else if (csv !== null) await csv.groupDone(g, summaryOnly ? null : { model: { spec: ctx.fit.spec, theta: ctx.fit.theta }, labels: ctx.fit.labels });
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n`);
-          await (await textReport()).writeText(ctx, c, request.rows, sink);
+          sink.push(`${c.bold.inverse(` group ${truncate(shown(name), ctx.textWidth - 8)} `)}\n`);
+          await (await textReport()).writeText(ctx, c, request.rows, sink, summaryOnly);
           sink.push('\n');
           await sink.flush();
         }
@@ -219,13 +220,13 @@ export async function runGroups(
         if (!(error instanceof EmFitError) || error.exitCode === EXIT.usage || error.exitCode === EXIT.output) throw error;
         failure ??= error;
         const message = errorText(error);
-        warn(request, [`group ${quote(name)} was not fitted: ${message}`]);
+        warn(request, [`not fitted: ${message}`], about(request.file, name));
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ group: name, error: message })}\n`);
+          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, column: table.varName, error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else {
-          sink.push(`${c.bold.inverse(` group ${shown(name)} `)}\n${c.red(`not fitted: ${shown(message)}`)}\n\n`);
+          sink.push(`${c.bold.inverse(` group ${truncate(shown(name), textWidth() - 8)} `)}\n${c.red(wrap(`not fitted: ${shown(message)}`, textWidth()))}\n\n`);
           await sink.flush();
         }
       }
@@ -239,7 +240,7 @@ export async function runGroups(
     await (pool as PassPool | null)?.close();
     await (jobs as JobPool | null)?.close();
   }
-  warn(request, readWarnings(table));
+  warn(request, readWarnings(table), about(request.file));
   if (request.timings) {
     const [read, work] = [(clock[1] - clock[0]) / 1000, (performance.now() - clock[1]) / 1000];
     say(`em-fit: timings: read ${read.toFixed(3)} s, fit and write ${work.toFixed(3)} s (${plural(count, 'group')}, the largest of ${plural(largest, 'row')}), peak RSS ${peakRss()} MB\n`);

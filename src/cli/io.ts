@@ -7,21 +7,62 @@ import { Readable } from 'node:stream';
 import { EmFitError, inputError } from '../errors.js';
 import { fileProblem, type FileIdentity, identityOf, readAt, unchanged } from '../io/files.js';
 import { type ColumnRequest, type ReadOptions, readTable, type Table } from '../io/csv.js';
-import type { CommonRequest } from './options.js';
+import { type ColorMode, COMMANDS, type CommonRequest } from './options.js';
 import { readingProgress, StatusLine } from './progress.js';
 import { PARALLEL_FROM_BYTES, readFileParallel } from '../io/parallel.js';
-import { shown } from '../text.js';
+import { quote, shown } from '../text.js';
+import { suggestion } from '../io/hints.js';
 
-/** Colour for a stream: only on a terminal, never with NO_COLOR set. */
-export function colours(stream: NodeJS.WriteStream): ChalkInstance {
-  const wanted = stream.isTTY === true && !process.env.NO_COLOR;
-  return new Chalk({ level: wanted ? (Math.max(1, new Chalk().level) as 1 | 2 | 3) : 0 });
+/** The --color setting of the run, set once by main() after parsing. */
+let colorMode: ColorMode = 'auto';
+
+export function useColor(mode: ColorMode): void {
+  colorMode = mode;
 }
 
-/** Columns for the text histogram: the terminal's width, 80 off a terminal; null with --no-plot. */
+type Level = 0 | 1 | 2 | 3;
+
+/** FORCE_COLOR as Node and chalk read it: null when unset or empty; 0 for 0 or false; else a level (1 for true or other values). */
+function forcedLevel(value: string | undefined): Level | null {
+  if (value === undefined || value === '') return null;
+  if (value === '0' || value.toLowerCase() === 'false') return 0;
+  const n = Number(value);
+  return n === 2 || n === 3 ? n : 1;
+}
+
+/**
+ * The colour level of a stream (0 none, 1 16 colours, 2 256, 3 16 million). `--color never`
+ * and `always` decide; `auto` follows FORCE_COLOR when it is set (Node's rule: it overrides
+ * NO_COLOR), else colours a terminal unless NO_COLOR is set and not empty (no-color.org) or
+ * TERM is dumb. The depth is the terminal's (its getColorDepth), at least 16 colours.
+ */
+export function colourLevel(stream: Pick<NodeJS.WriteStream, 'isTTY'> & { getColorDepth?: () => number }, mode: ColorMode, env: NodeJS.ProcessEnv): Level {
+  const forced = forcedLevel(env.FORCE_COLOR);
+  if (mode === 'never' || (mode === 'auto' && forced === 0)) return 0;
+  const depth = (): Level => {
+    if (forced !== null && forced > 1) return forced;
+    const bits = stream.isTTY === true && typeof stream.getColorDepth === 'function' ? stream.getColorDepth() : 4;
+    return bits >= 24 ? 3 : bits >= 8 ? 2 : 1;
+  };
+  if (mode === 'always' || forced !== null) return depth();
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return 0;
+  if (env.TERM === 'dumb' || stream.isTTY !== true) return 0;
+  return depth();
+}
+
+/** Colour for a stream, as --color, FORCE_COLOR, NO_COLOR and TERM ask (see colourLevel). */
+export function colours(stream: NodeJS.WriteStream): ChalkInstance {
+  return new Chalk({ level: colourLevel(stream, colorMode, process.env) });
+}
+
+/** Columns of text output: the terminal's width, 80 off a terminal. */
+export function textWidth(): number {
+  return process.stdout.isTTY ? process.stdout.columns || 80 : 80;
+}
+
+/** Columns for the text histogram: as textWidth; null with --no-plot. */
 export function textPlotWidth(request: CommonRequest): number | null {
-  if (!request.textPlot) return null;
-  return process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80;
+  return request.textPlot ? textWidth() : null;
 }
 
 /**
@@ -42,11 +83,20 @@ export function say(text: string): void {
  * the data or a file name are escaped (see shown): a label must not move the cursor, set the
  * terminal's title, or hide the difference between two labels.
  */
-export function warn(request: { quiet: boolean }, warnings: readonly string[]): void {
+/**
+ * Writes warnings on stderr, one line each, `em-fit: warning: <about>: <text>`: `about` names
+ * what the warning concerns (see about()), so that a loop over many files tells them apart;
+ * null for warnings about the options themselves.
+ */
+export function warn(request: { quiet: boolean }, warnings: readonly string[], concerning: string | null = null): void {
   if (request.quiet || warnings.length === 0) return;
   const c = colours(process.stderr);
-  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${shown(w)}\n`);
+  const prefix = concerning === null ? '' : `${shown(concerning)}: `;
+  for (const w of warnings) say(`${c.yellow('em-fit: warning:')} ${prefix}${shown(w)}\n`);
 }
+
+/** What a warning or message concerns: the input as named ("standard input" for -), and the --by group. */
+export const about = (file: string, group: string | null = null): string => `${file === '-' ? 'standard input' : file}${group === null ? '' : `, group ${quote(group)}`}`;
 
 /**
  * With EM_FIT_TEST_ANNOUNCE=1, says on stderr when a stage of the run begins ("reading",
@@ -105,7 +155,10 @@ export function openInput(file: string, twice: boolean): Input {
     fd = openSync(file, 'r');
   } catch (error) {
     if (error instanceof EmFitError) throw error;
-    throw inputError(`${file}: ${fileProblem((error as NodeJS.ErrnoException).code, String(error))}`);
+    const code = (error as NodeJS.ErrnoException).code;
+    // `em-fit halp`: a misspelt command is read as a file name.
+    const command = code === 'ENOENT' && !/[./\\]/.test(file) ? suggestion(file, COMMANDS, (c) => `em-fit ${c}`) : '';
+    throw inputError(`${file}: ${fileProblem(code, String(error))}${command}`);
   }
   return fileInput(file, fd);
 }
@@ -162,7 +215,20 @@ export function closeInput(input: Input): void {
 }
 
 /** Reads the table from the input, with a progress bar on a terminal for long reads. */
-export async function readInput(input: Input, options: ReadOptions, threads: number): Promise<Table> {
+/**
+ * Reads the table. `fileGiven` false (standard input read for want of a file argument): an
+ * empty input says so, for the run that forgot its file with nothing piped in.
+ */
+export async function readInput(input: Input, options: ReadOptions, threads: number, fileGiven = true): Promise<Table> {
+  try {
+    return await readTableOf(input, options, threads);
+  } catch (error) {
+    if (fileGiven || !(error instanceof EmFitError) || !error.message.endsWith(': the file is empty')) throw error;
+    throw new EmFitError(`${error.message}: no file argument was given, so em-fit read standard input; give a CSV file, or pipe the data in`, error.exitCode);
+  }
+}
+
+async function readTableOf(input: Input, options: ReadOptions, threads: number): Promise<Table> {
   announce('reading');
   let table: Table | null = null;
   if (input.fd !== null && input.size !== null && input.size >= PARALLEL_FROM_BYTES && threads > 1) {
@@ -188,5 +254,5 @@ export async function readInput(input: Input, options: ReadOptions, threads: num
 }
 
 export function readOptions(request: CommonRequest, source: string, columns: ColumnRequest): ReadOptions {
-  return { source, header: request.header, delimiter: request.delimiter, encoding: request.encoding, missing: request.missing, columns };
+  return { source, header: request.header, delimiter: request.delimiter, decimalComma: request.decimalComma, encoding: request.encoding, missing: request.missing, columns };
 }

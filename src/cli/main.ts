@@ -1,7 +1,8 @@
 /**
  * The program: parse the command line, run the command, turn every failure into one line
- * `em-fit: <message>` on stderr and an exit code. The only module that sets the exit code;
- * nothing below src/cli prints or exits.
+ * `em-fit: <message>` on stderr and an exit code (`em-fit` alone is the exception: the usage
+ * on stderr, exit 2). The only module that sets the exit code; nothing below src/cli prints
+ * or exits.
  */
 import { readFileSync } from 'node:fs';
 import { EXIT, EmFitError, type ExitCode } from '../errors.js';
@@ -10,14 +11,20 @@ import { removeTemporaries } from '../io/output-file.js';
 import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { runFit } from './fit.js';
-import { say } from './io.js';
+import { say, useColor, warn } from './io.js';
 import { parseArgs } from './options.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export async function main(argv: string[]): Promise<ExitCode> {
-  const parsed = parseArgs(argv, VERSION);
+  const parsed = parseArgs(argv, VERSION, process.stdin.isTTY === true);
   if (parsed.kind === 'done') return EXIT.ok;
+  if (parsed.kind === 'print') {
+    (parsed.to === 'stdout' ? process.stdout : process.stderr).write(parsed.text);
+    return parsed.code;
+  }
+  useColor(parsed.request.color);
+  warn(parsed.request, parsed.warnings);
   // Loaded when asked for, as the text report (see textReport).
   if (parsed.kind === 'predict') return (await import('./predict.js')).runPredict(parsed.request);
   return runFit(parsed.request, VERSION);

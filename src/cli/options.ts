@@ -14,14 +14,25 @@ import { type DfModel, FAMILY_NAMES, type FamilyName } from '../models/registry.
 import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
+import { suggestion } from '../io/hints.js';
+import { completionScript } from './completion.js';
+import { manPage } from './manpage.js';
+import { checkPlotFile } from './plot.js';
 
 export type Format = 'text' | 'json' | 'csv';
+
+/** When text output and messages are coloured (--color): see colourLevel in io.ts. */
+export type ColorMode = 'auto' | 'always' | 'never';
 
 /** Options shared by `em-fit` (fit) and `em-fit predict`: how to read, what to print. */
 export interface CommonRequest {
   file: string;
+  /** The file argument was given; false when standard input was read for want of one. */
+  fileGiven: boolean;
   header: boolean;
   delimiter: string;
+  /** Numbers are written with a decimal comma, `1,5` (--decimal-comma). */
+  decimalComma: boolean;
   /** How a file without a byte-order mark is decoded (--encoding). */
   encoding: Encoding;
   missing: MissingPolicy;
@@ -31,6 +42,7 @@ export interface CommonRequest {
   rows: number;
   responsibilities: boolean;
   quiet: boolean;
+  color: ColorMode;
   /** Write the pictures here: SVG, or the Vega-Lite specification for *.vl.json (--plot). */
   plot?: string;
   /** Draw the histogram of the fit in text output (--no-plot hides it). */
@@ -86,8 +98,16 @@ export interface FitRequest extends CommonRequest {
   threads: number | null;
 }
 
-/** What the command line asked for: a fit, a prediction, or nothing more (help or version shown). */
-export type Parsed = { kind: 'fit'; request: FitRequest } | { kind: 'predict'; request: PredictRequest } | { kind: 'done' };
+/**
+ * What the command line asked for: a fit or a prediction (with warnings about options that
+ * do not apply to it), a text to print (help, usage, a completion script, the manual page)
+ * and the exit code after it, or nothing more (commander has shown the help or version).
+ */
+export type Parsed =
+  | { kind: 'fit'; request: FitRequest; warnings: string[] }
+  | { kind: 'predict'; request: PredictRequest; warnings: string[] }
+  | { kind: 'print'; text: string; to: 'stdout' | 'stderr'; code: 0 | 2 }
+  | { kind: 'done' };
 
 const DEFAULTS = { maxIter: 1000, rtol: 1e-8, rows: 20, nInit: 10, seed: 0 };
 
@@ -97,74 +117,152 @@ export const DEFAULT_K = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 /** Largest K accepted by --k. */
 const MAX_K = 100;
 
+/** The subcommands besides a fit, dispatched on the first argument. */
+export const COMMANDS = ['predict', 'help', 'completion', 'man'] as const;
+
+/** Shells `em-fit completion` writes a script for. */
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+
+/** What em-fit does, in the usage, the help and the manual page. */
+const DESCRIPTION =
+  'Fit a finite mixture by EM to a numeric column of a CSV file: Gaussian components, or\nanother family (--family poisson, exponential, lognormal, gamma, weibull, t); to several\ncolumns (--var a,b,c), a multivariate Gaussian mixture (--model: covariance models).';
+
+export const USAGE = `Usage: em-fit <file|-> --var <column> [options]
+       em-fit predict <model.json> <file|-> [options]
+       em-fit help [predict] | completion bash|zsh|fish | man`;
+
 const EXAMPLES = `
 Examples:
-  em-fit data.csv --var Var --init partition1
-  em-fit data.csv --var Var --init partition1 --json | jq '.components[].mean'
-  em-fit data.csv --var x --k 1:6 --variance both --json | jq '.selection[] | [.k, .variance, .bic]'
-  em-fit data.csv --var Var --init partition1 --format csv > responsibilities.csv
-  cat data.csv | em-fit - --var Var --init partition1 --rows all
+  em-fit data.csv --var x --init g
+  em-fit data.csv --var x --init g --json | jq '.components[].mean'
+  em-fit data.csv --var x --k 1:6 --json | jq '.selection[].bic'
+  em-fit data.csv --var x --k 3 --format csv > responsibilities.csv
+  em-fit data.csv --var x,y,z --k 1:5 --model diag,full
+  cat data.csv | em-fit --var x --k 1:5 --rows all`;
 
-Exit codes: 0 fit done (also when not converged, with a warning), 2 usage,
-3 input (file, column or value), 4 the fit is impossible, 5 output (a full disk),
-130 interrupted.`;
+export const EXIT_CODES = `Exit codes: 0 fit done (also when not converged, with a warning), 1 a bug
+in em-fit (please report it), 2 usage, 3 input (file, column or value), 4 the
+fit is impossible, 5 output (a full disk), 130 interrupted.`;
+
+/** What `em-fit` alone prints, on stderr: the usage and where to read more. */
+export const shortUsage = (): string =>
+  `${USAGE}\n\n${DESCRIPTION}\n${EXAMPLES}\n\nem-fit --help lists the options; em-fit man prints the manual page.\n`;
+
+/**
+ * Options that must be given, shown as such in the help and the manual page. Checked after
+ * parsing rather than by commander, which would report a missing --var before an unknown
+ * option and so hide the "did you mean" of a misspelt `--vra`.
+ */
+const requiredOptions = new WeakSet<Option>();
+
+export const isRequired = (option: Option): boolean => requiredOptions.has(option);
+
+/**
+ * Words the completion scripts offer for an option whose value is not limited to choices
+ * (--family also takes lists, --df a number): the names among its values.
+ */
+const suggestedValues = new WeakMap<Option, readonly string[]>();
+
+export const valuesToComplete = (option: Option): readonly string[] | null => option.argChoices ?? suggestedValues.get(option) ?? null;
+
+function suggesting(option: Option, values: readonly string[]): Option {
+  suggestedValues.set(option, values);
+  return option;
+}
+
+function required(option: Option): Option {
+  requiredOptions.add(option);
+  return option;
+}
 
 /** Reading options, the same for fit and predict. */
 function inputOptions(cmd: Command): Command {
   return cmd
     .option('--weight <column>', 'column of frequency weights: a row of weight w counts as w copies (fractions allowed, 0 ignores the row)')
     .option('--no-header', 'the file has no header row; name columns by number, from 1')
-    .option('-d, --delimiter <char>', 'field delimiter (one character; \\t or "tab" for tab)', ',')
-    .addOption(new Option('--encoding <name>', 'encoding of a file without a byte-order mark: utf8, or latin1 (read as Windows-1252); UTF-16 is known by its mark').choices(['utf8', 'latin1']).default('utf8'))
-    .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does').choices(['error', 'skip']).default('error'));
+    .addOption(new Option('-d, --delimiter <char>', 'field delimiter, one character; \\t or "tab" for tab').default(undefined, '","; tab for .tsv and .tab files, ";" with --decimal-comma'))
+    .option('--decimal-comma', 'numbers are written with a decimal comma (1,5); a point in a number is then an error')
+    .addOption(new Option('--encoding <name>', 'encoding of a file without a byte-order mark: UTF-8, or Latin-1 (read as Windows-1252); UTF-16 is known by its mark').choices(['utf8', 'latin1']).default('utf8'))
+    .addOption(new Option('--missing <policy>', 'what an empty or NA cell in a column in use does: stop with an error, or skip the row').choices(['error', 'skip']).default('error'));
 }
 
-/** Output options, the same for fit and predict. */
-function outputOptions(cmd: Command): Command {
+/** Output options, the same for fit and predict (`groups`: the command has --by). */
+function outputOptions(cmd: Command, groups: boolean): Command {
   return cmd
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
     .option('--json', 'same as --format json')
     .option('--rows <n>', 'rows of the responsibility table in text output, or "all"', String(DEFAULTS.rows))
     .option('--no-responsibilities', 'leave out the per-row responsibilities and classification')
-    .option('--plot <file>', 'write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json (with --by, one file per group)')
+    .option('--plot <file>', `write the pictures to FILE.svg, or their Vega-Lite specification to FILE.vl.json${groups ? ' (with --by, one file per group)' : ''}`)
     .option('--no-plot', 'no histogram of the fit in text output')
+    .addOption(new Option('--color <when>', 'colour in text output and messages; auto: on a terminal, unless NO_COLOR is set or TERM=dumb (FORCE_COLOR forces it)').choices(['auto', 'always', 'never']).default('auto'))
     .option('-q, --quiet', 'no warnings on standard error (they stay in JSON output)');
 }
 
-const finish = (cmd: Command, examples: string): Command => cmd.addHelpText('after', examples).exitOverride().configureOutput({ outputError: () => {} });
+/** The default of an option as the help shows it: its description, else its value; none for flags. */
+export function shownDefault(option: Option): string | undefined {
+  if (option.defaultValueDescription !== undefined) return option.defaultValueDescription;
+  if (option.defaultValue === undefined || typeof option.defaultValue === 'boolean') return undefined;
+  return String(option.defaultValue);
+}
+
+/**
+ * One style for every option in the help and the manual page: the description, then the
+ * choices, and "required" or the default: `(one of text, json, csv; default: text)`.
+ */
+export function optionDescription(option: Option): string {
+  const notes = [
+    ...(option.argChoices ? [`one of ${option.argChoices.join(', ')}`] : []),
+    ...(isRequired(option) ? ['required'] : []),
+    ...(shownDefault(option) === undefined ? [] : [`default: ${shownDefault(option)}`]),
+  ];
+  return notes.length === 0 ? option.description : `${option.description} (${notes.join('; ')})`;
+}
+
+/** Columns the help is wrapped to: the terminal's, 80 off a terminal. */
+const helpWidth = (): number => (process.stdout.isTTY ? (process.stdout.columns ?? 80) : 80);
+
+const finish = (cmd: Command, after: string): Command =>
+  cmd
+    .addHelpText('after', after)
+    .configureHelp({ optionDescription, helpWidth: helpWidth() })
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
 
 export function program(version: string): Command {
   const cmd = new Command('em-fit')
-    .description('Fit a finite Gaussian mixture by EM to a numeric column of a CSV file.\nAlso: em-fit predict MODEL.json <file|-> (em-fit predict --help).')
+    .usage(USAGE.replace(/^Usage: em-fit /, ''))
+    .description(`${DESCRIPTION}\nAlso: em-fit predict MODEL.json <file|-> (em-fit help predict).`)
     .version(version, '-V, --version')
-    .argument('<file>', 'CSV file to read, or - for standard input')
-    .requiredOption('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')
-    .option('--model <list>', `with several --var columns: covariance models among ${COVARIANCE_MODELS.join(', ')} (or spherical, diag, tied, full; all); a list to compare (default VVV with --init, all without)`)
+    .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
+    .addOption(required(new Option('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')))
+    .addOption(suggesting(new Option('--model <list>', `with several --var columns: covariance models among ${COVARIANCE_MODELS.join(', ')} (or spherical, diag, tied, full; all); a list to compare`).default(undefined, 'VVV with --init, all in a search'), [...COVARIANCE_MODELS, ...Object.keys(MODEL_ALIASES), 'all']))
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
-    .option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C (default 1:9)')
-    .option('--family <name>', `component family: ${FAMILY_NAMES.join(', ')}; a list (a,b) or auto to compare them by the criterion (default gaussian)`)
-    .option('--df <df>', 'degrees of freedom of the t family: each (one per component), shared (one for all), or a number to fix them (default each)')
-    .addOption(new Option('--variance <model>', 'variance model: unequal (one per component), equal (pooled), or both (default: unequal with --init, both without)').choices(['unequal', 'equal', 'both']))
+    .addOption(new Option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C').default(undefined, '1:9'))
+    .addOption(suggesting(new Option('--family <name>', `component family: ${FAMILY_NAMES.join(', ')}; a list (a,b) or auto to compare them by the criterion`).default(undefined, 'gaussian'), [...FAMILY_NAMES, 'auto']))
+    .addOption(suggesting(new Option('--df <df>', 'degrees of freedom of the t family: each (one per component), shared (one for all), or a number to fix them').default(undefined, 'each'), ['each', 'shared']))
+    .addOption(new Option('--variance <model>', 'variance model: one per component (unequal), one pooled (equal), or fit both and compare').choices(['unequal', 'equal', 'both']).default(undefined, 'unequal with --init, both in a search'))
     .addOption(new Option('--criterion <name>', 'criterion that ranks the candidates (lower is better)').choices(['bic', 'aic', 'icl']).default('bic'))
-    .addOption(new Option('--init-method <method>', 'starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))
-    .option('--n-init <r>', 'starts per candidate in a model search; the best is kept', String(DEFAULTS.nInit))
-    .option('--seed <s>', 'seed of the starts: the same seed, input and options give the same output', String(DEFAULTS.seed))
+    .addOption(new Option('--init-method <method>', 'random starts of a model search').choices(['kmeans++', 'quantiles', 'random']).default('kmeans++'))
+    .option('--n-init <r>', 'starts of --init-method per candidate in a model search', String(DEFAULTS.nInit))
+    .option('--seed <s>', 'seed of the starts of a model search: the same seed, input and options give the same output', String(DEFAULTS.seed))
     .option('--by <column>', 'fit each group of rows with the same value in this column separately');
   inputOptions(cmd)
     .option('--max-iter <n>', 'maximum EM iterations (0 reports the starting parameters)', String(DEFAULTS.maxIter))
     .option('--rtol <x>', 'stop when |ℓ(t) − ℓ(t−1)| ≤ rtol·|ℓ(t−1)|', String(DEFAULTS.rtol))
     .addOption(new Option('--accel <method>', 'acceleration: none (plain EM), squarem (monotone extrapolation steps), or auto: none from --init, squarem in a model search').choices(['auto', 'none', 'squarem']).default('auto'))
-    .option('--resolution <delta>', 'the recording resolution of the values (default: read from the values and their written decimals)')
-    .option('--min-variance <v>', 'variance floor (default: resolution²/12, see README)')
-    .addOption(new Option('--guard <guard>', 'against spurious components: reject (degenerate fits rejected), penalty (also a penalty on small variances), none, or auto: reject in a model search, none from --init or --init-model').choices(['auto', 'penalty', 'reject', 'none']).default('auto'));
-  outputOptions(cmd)
+    .addOption(new Option('--resolution <delta>', 'the recording resolution of the values').default(undefined, 'from the values and their written decimals'))
+    .addOption(new Option('--min-variance <v>', 'variance floor').default(undefined, 'resolution²/12'))
+    .addOption(new Option('--guard <guard>', 'against spurious components: reject (degenerate fits rejected), penalty (also a penalty on small variances), none, or auto: reject in a model search, none from --init or --init-model').choices(['auto', 'reject', 'penalty', 'none']).default('auto'));
+  outputOptions(cmd, true)
     .option('--se', 'standard errors of the weights, means and variances, from the observed information')
     .option('--save-model <file>', 'write the fitted model to this JSON file (with --by, one file per group)')
     .option('--strict', 'exit 4 when EM has not converged')
-    .option('--threads <n>', 'threads for the passes over the data, or "auto": all cores from 200,000 rows up', 'auto')
+    .option('--threads <n>', 'threads for the passes over the data, or "auto": all cores from 200,000 rows up (500 in a model search)', 'auto')
     .option('--timings', 'print the time spent reading, fitting and writing, and the peak memory, on standard error');
-  return finish(cmd, EXAMPLES);
+  return finish(cmd, `${EXAMPLES}\n\n${EXIT_CODES}`);
 }
 
 const PREDICT_EXAMPLES = `
@@ -176,13 +274,14 @@ Examples:
 
 export function predictProgram(): Command {
   const cmd = new Command('em-fit predict')
+    .usage('<model.json> <file|-> [options]')
     .description('Score new data with a saved model: responsibilities, classification and log-density of each row, and the total log-likelihood.')
     .argument('<model>', 'model file written by em-fit --save-model')
-    .argument('<file>', 'CSV file to read, or - for standard input')
-    .option('--var <column>', "numeric column (default: the column the model was fitted to)");
+    .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
+    .addOption(new Option('--var <column>', 'numeric column to score; as a,b,c for a model of several columns').default(undefined, 'the columns the model was fitted to'));
   inputOptions(cmd);
-  outputOptions(cmd);
-  return finish(cmd, PREDICT_EXAMPLES);
+  outputOptions(cmd, false);
+  return finish(cmd, `${PREDICT_EXAMPLES}\n\n${EXIT_CODES}`);
 }
 
 const wholeNumber = (text: string, name: string, min: number): number => {
@@ -289,48 +388,162 @@ function parseWith(cmd: Command, args: string[], help: string): Command | null {
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return null;
-      throw usageError(`${error.message.replace(/^error: /, '')} (${help} lists the options)`);
+      // Commander puts its suggestion on a second line: "(Did you mean --var?)".
+      const message = error.message.replace(/^error: /, '').replace(/\.?\s*\n\(Did you mean (.*)\?\)$/, '; did you mean $1?');
+      throw usageError(`${message} (${help} lists the options)`);
     }
     throw error;
   }
 }
 
+/** Where the text histogram and the pictures were asked for: --plot FILE and --no-plot share commander's attribute, so they are told apart by their events. */
+function plotEvents(cmd: Command): { file?: string; noHistogram: boolean } {
+  const plot: { file?: string; noHistogram: boolean } = { noHistogram: false };
+  cmd.on('option:plot', (file: string) => {
+    plot.file = file;
+  });
+  cmd.on('option:no-plot', () => {
+    plot.noHistogram = true;
+  });
+  return plot;
+}
+
+/** Files read with tabs between fields when no delimiter is given. */
+const TAB_SEPARATED = /\.(tsv|tab)$/i;
+
+/**
+ * The delimiter: -d as given; else a tab for .tsv and .tab files, a semicolon with
+ * --decimal-comma (as R's read.csv2 and spreadsheets in such locales write), else a comma.
+ */
+function resolveDelimiter(o: Record<string, any>, file: string): string {
+  if (o.delimiter !== undefined) {
+    const d = delimiter(o.delimiter);
+    if (o.decimalComma && d === ',') throw usageError('--decimal-comma needs a delimiter other than a comma (its default is ";"); drop -d , or give -d ";" or -d tab');
+    return d;
+  }
+  if (TAB_SEPARATED.test(file)) return '\t';
+  return o.decimalComma ? ';' : ',';
+}
+
+/** The input: the file argument, or standard input when none is given and it is not a terminal. */
+function inputFile(file: string | undefined, stdinIsTerminal: boolean, help: string): string {
+  if (file !== undefined) return file;
+  if (stdinIsTerminal) throw usageError(`no input: give a CSV file, - for standard input, or pipe the data in (${help} lists the options)`);
+  return '-';
+}
+
+/** Options given on the command line, as opposed to their defaults. */
+const given = (cmd: Command, key: string): boolean => cmd.getOptionValueSource(key) === 'cli';
+
 /** The options common to fit and predict, checked. */
-function common(o: Record<string, any>, file: string): CommonRequest {
+function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal: boolean, help: string, plot: { file?: string; noHistogram: boolean }): CommonRequest {
+  const file = inputFile(fileArgument, stdinIsTerminal, help);
+  const o = cmd.opts();
   const header = o.header as boolean;
-  if (o.json && o.format !== 'text' && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}`);
+  if (o.json && given(cmd, 'format') && o.format !== 'json') throw usageError(`--json contradicts --format ${o.format}; give one of them`);
   const request: CommonRequest = {
     file,
+    fileGiven: fileArgument !== undefined,
     header,
-    delimiter: delimiter(o.delimiter),
+    delimiter: resolveDelimiter(o, file),
+    decimalComma: Boolean(o.decimalComma),
     encoding: o.encoding as Encoding,
     missing: o.missing as MissingPolicy,
     format: o.json ? 'json' : (o.format as Format),
     rows: (o.rows as string).trim().toLowerCase() === 'all' ? Infinity : wholeNumber(o.rows, '--rows', 0),
     responsibilities: o.responsibilities as boolean,
     quiet: Boolean(o.quiet),
-    textPlot: o.plot !== false,
+    color: o.color as ColorMode,
+    textPlot: !plot.noHistogram,
   };
   if (o.weight !== undefined) request.weight = column(o.weight, '--weight', header);
-  if (typeof o.plot === 'string') request.plot = o.plot;
+  if (plot.file !== undefined) {
+    checkPlotFile(plot.file);
+    request.plot = plot.file;
+  }
   return request;
 }
 
-/** Parses argv (node, script, args…). Throws an EmFitError (exit 2) for usage errors. */
-export function parseArgs(argv: string[], version: string): Parsed {
-  const args = argv.slice(2);
-  if (args[0] === 'predict') {
-    const cmd = parseWith(predictProgram(), args.slice(1), 'em-fit predict --help');
-    if (cmd === null) return { kind: 'done' };
-    const o = cmd.opts();
-    const request: PredictRequest = { ...common(o, cmd.args[1]), model: cmd.args[0] };
-    if (o.var !== undefined) request.var = parseVars(o.var, request.header).join(',');
-    return { kind: 'predict', request };
+/**
+ * Options that the request makes pointless: each is a warning (the run does what it would do
+ * without the option). Options that contradict each other are errors, thrown where they are
+ * parsed (--json with another --format, --init with --init-model, --decimal-comma with -d ,).
+ */
+function ignoredOutputOptions(cmd: Command, request: CommonRequest): string[] {
+  const warnings: string[] = [];
+  const format = request.format === 'json' ? 'JSON output' : request.format === 'csv' ? 'CSV output' : null;
+  if (format !== null) {
+    if (given(cmd, 'rows')) warnings.push(`--rows applies to text output only; ignored with ${format}`);
+    if (!request.textPlot) warnings.push(`--no-plot hides the histogram of text output; ignored with ${format}`);
+  } else if (given(cmd, 'rows') && !request.responsibilities) {
+    warnings.push('--rows sizes the responsibility table, which --no-responsibilities leaves out; ignored');
   }
-  const cmd = parseWith(program(version), args, 'em-fit --help');
-  if (cmd === null) return { kind: 'done' };
+  if (request.format === 'csv' && !request.responsibilities) warnings.push('--no-responsibilities does not apply to --format csv, whose lines are the responsibilities; ignored');
+  return warnings;
+}
+
+/**
+ * The request names one family and one model of it (one variance model for the Gaussian, one
+ * covariance model for several columns), so that a search over one K has one candidate.
+ */
+function oneStructure(request: FitRequest): boolean {
+  if (request.vars.length > 1) return request.models?.length === 1;
+  const families = request.families;
+  if (families === 'auto' || (families !== null && families.length > 1)) return false;
+  const gaussian = families === null || families[0] === 'gaussian';
+  return !gaussian || request.variances?.length === 1;
+}
+
+function ignoredFitOptions(cmd: Command, request: FitRequest): string[] {
+  const warnings = ignoredOutputOptions(cmd, request);
+  const start = request.init !== undefined ? '--init' : request.initModel !== undefined ? '--init-model' : null;
+  if (start !== null) {
+    for (const [key, flag] of [['nInit', '--n-init'], ['initMethod', '--init-method'], ['seed', '--seed']]) {
+      if (given(cmd, key)) warnings.push(`${flag} applies to a model search only; with ${start} the fit starts from ${start === '--init' ? 'the partition' : 'the model'}, so it is ignored`);
+    }
+    if (given(cmd, 'criterion') && request.vars.length === 1 && request.variances?.length !== 2) {
+      warnings.push(`--criterion ranks candidate models, but with ${start} and one variance model there is one fit; ignored (--variance both compares two)`);
+    }
+    if (given(cmd, 'criterion') && request.vars.length > 1 && (request.models?.length ?? 1) === 1) {
+      warnings.push(`--criterion ranks candidate models, but with ${start} and one covariance model there is one fit; ignored (--model a,b compares several)`);
+    }
+  }
+  if (start === null && given(cmd, 'criterion') && request.k?.length === 1 && oneStructure(request)) {
+    const model = request.vars.length > 1 ? 'one covariance model' : 'one family and one variance model';
+    warnings.push(`--criterion ranks candidate models, but --k ${request.k[0]} with ${model} is one candidate; ignored`);
+  }
+  if (request.se && request.format === 'csv') warnings.push('--se: standard errors are not part of CSV output (text and JSON output have them); ignored');
+  return warnings;
+}
+
+/**
+ * Parses argv (node, script, args…). Throws an EmFitError (exit 2) for usage errors.
+ * `stdinIsTerminal` decides whether a missing file argument means standard input.
+ */
+export function parseArgs(argv: string[], version: string, stdinIsTerminal = true): Parsed {
+  const args = argv.slice(2);
+  if (args.length === 0) return { kind: 'print', text: shortUsage(), to: 'stderr', code: 2 };
+  switch (args[0]) {
+    case 'help':
+      return { kind: 'print', text: helpText(args.slice(1), version), to: 'stdout', code: 0 };
+    case 'completion':
+      return { kind: 'print', text: completionText(args.slice(1), version), to: 'stdout', code: 0 };
+    case 'man':
+      if (args.length > 1) throw usageError(`em-fit man takes no arguments, got ${JSON.stringify(args[1])}`);
+      return { kind: 'print', text: manText(version), to: 'stdout', code: 0 };
+    case 'predict':
+      return parsePredict(args.slice(1), stdinIsTerminal);
+  }
+  const cmd = program(version);
+  const plot = plotEvents(cmd);
+  if (parseWith(cmd, args, 'em-fit --help') === null) return { kind: 'done' };
   const o = cmd.opts();
-  const base = common(o, cmd.args[0]);
+  if (o.var === undefined) {
+    // `em-fit halp`: a misspelt command reads as a file name without options.
+    const command = cmd.args.length === 1 && !/[./\\]/.test(cmd.args[0]) ? suggestion(cmd.args[0], COMMANDS, (c) => `em-fit ${c}`) : '';
+    throw usageError(`--var <column> is required: the numeric column to fit (em-fit --help lists the options)${command}`);
+  }
+  const base = common(cmd, cmd.args[0], stdinIsTerminal, 'em-fit --help', plot);
   const request: FitRequest = {
     ...base,
     var: o.var as string,
@@ -383,5 +596,60 @@ export function parseArgs(argv: string[], version: string): Parsed {
   if (request.initModel !== undefined && request.k !== null && request.k.length > 1) {
     throw usageError(`--k ${o.k} asks for a search over K, but with --init-model K is the model's; give one of them`);
   }
-  return { kind: 'fit', request };
+  return { kind: 'fit', request, warnings: ignoredFitOptions(cmd, request) };
+}
+
+function parsePredict(args: string[], stdinIsTerminal: boolean): Parsed {
+  const cmd = predictProgram();
+  if (args.length === 0) return { kind: 'print', text: cmd.helpInformation(), to: 'stderr', code: 2 };
+  const plot = plotEvents(cmd);
+  if (parseWith(cmd, args, 'em-fit predict --help') === null) return { kind: 'done' };
+  const o = cmd.opts();
+  const request: PredictRequest = { ...common(cmd, cmd.args[1], stdinIsTerminal, 'em-fit predict --help', plot), model: cmd.args[0] };
+  if (o.var !== undefined) request.var = parseVars(o.var, request.header).join(',');
+  return { kind: 'predict', request, warnings: ignoredOutputOptions(cmd, request) };
+}
+
+/** `em-fit help [command]`: the help of the program or of a command. */
+function helpText(args: string[], version: string): string {
+  const [topic, extra] = args;
+  if (extra !== undefined) throw usageError(`em-fit help takes one command at most, got ${JSON.stringify(extra)}`);
+  switch (topic) {
+    case undefined:
+      return program(version).helpInformation() + `${EXAMPLES}\n\n${EXIT_CODES}\n`;
+    case 'predict':
+      return predictProgram().helpInformation() + `${PREDICT_EXAMPLES}\n\n${EXIT_CODES}\n`;
+    case 'help':
+      return `Usage: em-fit help [predict|completion|man]\n\nPrints the help of em-fit or of one of its commands.\n`;
+    case 'completion':
+      return `Usage: em-fit completion bash|zsh|fish\n\n${COMPLETION_HELP}\n`;
+    case 'man':
+      return 'Usage: em-fit man\n\nPrints the manual page (roff), generated from the same option definitions as --help:\n  em-fit man | man -l -\n';
+    default:
+      throw usageError(`no command ${JSON.stringify(topic)}; the commands are ${COMMANDS.join(', ')}${suggestion(topic, COMMANDS)}`);
+  }
+}
+
+/** `em-fit completion SHELL`: the completion script. */
+function completionText(args: string[], version: string): string {
+  const [shell, extra] = args;
+  if (shell === undefined) throw usageError(`give the shell: em-fit completion bash|zsh|fish`);
+  if (extra !== undefined) throw usageError(`em-fit completion takes one shell, got ${JSON.stringify(extra)}`);
+  if (!(SHELLS as readonly string[]).includes(shell)) throw usageError(`no completion for ${JSON.stringify(shell)}; the shells are ${SHELLS.join(', ')}${suggestion(shell, SHELLS)}`);
+  return completionScript(shell as (typeof SHELLS)[number], program(version), predictProgram(), COMMANDS, SHELLS);
+}
+
+const COMPLETION_HELP = `Prints a completion script for the shell: the commands, the options, their choices and
+file names. Load it in ~/.bashrc with
+  eval "$(em-fit completion bash)"
+in ~/.zshrc with
+  eval "$(em-fit completion zsh)"; compdef _em-fit em-fit
+or in fish with
+  em-fit completion fish | source
+(or save the script where the shell looks: ~/.config/fish/completions/em-fit.fish).`;
+
+/** The manual page (roff). */
+function manText(version: string): string {
+  const fit = program(version);
+  return manPage(fit, predictProgram(), version, { usage: USAGE.replace(/^Usage: /, '').replace(/^ {7}/gm, ''), description: fit.description(), examples: EXAMPLES, exitCodes: EXIT_CODES, commands: COMMANDS });
 }

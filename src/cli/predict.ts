@@ -10,13 +10,13 @@ import { LOGLIK } from '../models/family.js';
 import { describe, makeFamily } from '../models/registry.js';
 import { finite } from '../report/context.js';
 import { writeCsv } from '../report/csv.js';
-import { componentKeys, structureKeys, writeJsonDocument } from '../report/json.js';
+import { columnKeys, componentKeys, PREDICT_FORMAT, structureKeys, writeJsonDocument } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
 import { quote, short } from '../text.js';
 import { readFiles } from './fit.js';
-import { announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth } from './io.js';
+import { about, announce, closeInput, colours, openInput, readInput, readOptions, textPlotWidth, textWidth, warn } from './io.js';
 import { checkWeights } from './limits.js';
 import { checkOutputs, checkStdout, stdoutFile } from './outputs.js';
 import { writePlot } from './plot.js';
@@ -39,11 +39,18 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
       throw usageError(`--var ${request.var} names ${vars.length === 1 ? 'one column' : `${vars.length} columns`}, but the model of ${request.model} scores ${d === 1 ? 'one' : d} (${model.column})`);
     }
     const options = readOptions(request, input.source, { var: vars[0], ...(d > 1 ? { vars } : {}), weight: request.weight });
-    const table = await readInput(input, options, availableParallelism());
+    const table = await readInput(input, options, availableParallelism(), request.fileGiven);
     return await score(request, model, table, input, options);
   } finally {
     closeInput(input);
   }
+}
+
+/** What the model file's record of its fit says against using it: a fit that had not converged. */
+function modelWarnings(model: ReturnType<typeof readModel>): string[] {
+  const { converged, iterations } = model.fit;
+  if (converged !== false) return [];
+  return [`the model was saved from a fit that had not converged${typeof iterations === 'number' ? ` after ${iterations} iterations` : ''}; refit it with a larger --max-iter`];
 }
 
 async function score(
@@ -88,9 +95,10 @@ async function score(
     logDensity: true,
   };
   const summary = {
+    format: PREDICT_FORMAT,
     model: request.model,
     file: request.file,
-    var: table.varName,
+    ...columnKeys(table.varNames),
     n,
     skipped: table.skippedRecords.length - table.zeroWeight,
     ...(table.weightName === null ? {} : { zero_weight: table.zeroWeight, weight: table.weightName }),
@@ -101,7 +109,9 @@ async function score(
     loglik,
     mean_loglik: finite(loglik / total, 'log-likelihood per unit weight'),
     components: model.components.map((c, j) => ({ label: c.label, weight: c.weight, ...componentKeys(scoring, j) })),
+    warnings: modelWarnings(model),
   };
+  warn(request, summary.warnings, about(request.model));
   const labels = rows.labels;
   const floor = { resolution: model.resolution };
   announce('writing');
@@ -115,12 +125,12 @@ async function score(
     input.checkUnchanged('while the CSV report read its rows again');
   } else {
     const c = colours(process.stdout);
-    sink.push(predictionText(summary, labels, model.structure, spec, theta, c, table.varNames));
+    sink.push(predictionText(summary, labels, model.structure, spec, theta, c, textWidth(), table.varNames));
     if (table.d === 1) sink.push(histogramBlock("Histogram and the model's density", data, spec, theta, labels, model.resolution, textPlotWidth(request), c));
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');
-      await writeResponsibilities(rows, c, request.rows, sink);
+      await writeResponsibilities(rows, c, request.rows, sink, textWidth());
     }
   }
   return EXIT.ok;

@@ -6,6 +6,7 @@
  */
 import type { Progress } from '../em/em.js';
 import { shown } from '../text.js';
+import { displayWidth } from '../report/width.js';
 import { say } from './io.js';
 
 const YIELD_MS = 50;
@@ -13,22 +14,51 @@ const SHOW_AFTER_MS = 1000;
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** A line on stderr that rewrites itself, or does nothing when stderr is not a terminal. */
+/**
+ * A status line within `width` columns: as many of `parts` as fit, whole, joined by ", "; when
+ * not even the first fits, its words that fit and "…". Lines are cut only between parts or
+ * words, so that a number is shown whole or not at all (a cut "-1034.00" would read as a value).
+ */
+export function statusText(parts: readonly string[], width: number): string {
+  let text = '';
+  for (const part of parts) {
+    const next = text === '' ? part : `${text}, ${part}`;
+    if (displayWidth(next) > width) break;
+    text = next;
+  }
+  if (text !== '' || parts.length === 0) return text;
+  let words = '';
+  for (const word of parts[0].split(' ')) {
+    const next = words === '' ? word : `${words} ${word}`;
+    if (displayWidth(next) + 1 > width) break;
+    words = next;
+  }
+  return words === '' ? '' : `${words}…`;
+}
+
+/**
+ * A line on stderr that rewrites itself, or does nothing when stderr is not a terminal. It is
+ * rewritten with a carriage return and spaces over what is left of the previous text, no
+ * escape sequences, so that it works on any terminal, TERM=dumb too.
+ */
 export class StatusLine {
   private readonly enabled = process.stderr.isTTY === true;
   private readonly started = performance.now();
-  private shown = false;
+  /** Columns of the text on the line now (0 when it is clear). */
+  private shownWidth = 0;
 
-  update(text: string): void {
+  /** Shows the parts that fit the terminal (see statusText), a column short of its width so that the cursor never wraps. */
+  update(...parts: string[]): void {
     if (!this.enabled || performance.now() - this.started < SHOW_AFTER_MS) return;
-    const width = process.stderr.columns ?? 80;
-    say(`\r${shown(text).slice(0, width - 1)}\x1b[K`);
-    this.shown = true;
+    const text = statusText(parts.map(shown), (process.stderr.columns || 80) - 1);
+    const width = displayWidth(text);
+    say(`\r${text}${' '.repeat(Math.max(0, this.shownWidth - width))}`);
+    this.shownWidth = width;
   }
 
   clear(): void {
-    if (this.shown) say('\r\x1b[K');
-    this.shown = false;
+    if (this.shownWidth > 0) say(`\r${' '.repeat(this.shownWidth)}\r`);
+    this.shownWidth = 0;
   }
 }
 
@@ -52,7 +82,8 @@ export function readingProgress(stream: NodeJS.ReadableStream, name: string, siz
     const now = performance.now();
     if (now - last < 100) return;
     last = now;
-    status.update(size ? `reading ${name} ${bar(bytes / size)} ${mb(bytes)} of ${mb(size)} MB` : `reading ${name}: ${mb(bytes)} MB`);
+    if (size) status.update(`reading ${name}`, bar(bytes / size), `${mb(bytes)} of ${mb(size)} MB`);
+    else status.update(`reading ${name}`, `${mb(bytes)} MB`);
   });
   return () => status.clear();
 }
@@ -69,8 +100,8 @@ export async function drive<T>(steps: Generator<Progress & { context?: string },
       previous = loglik;
       const now = performance.now();
       if (now - last >= YIELD_MS) {
-        const relative = Number.isFinite(change) ? `, relative change ${change.toExponential(1)}` : '';
-        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}, log-likelihood ${loglik.toPrecision(10)}${relative}`);
+        const relative = Number.isFinite(change) ? [`relative change ${change.toExponential(1)}`] : [];
+        status.update(`${context ? `${context}: ` : ''}iteration ${iteration}`, `log-likelihood ${loglik.toPrecision(10)}`, ...relative);
         await turn();
         last = performance.now();
       }

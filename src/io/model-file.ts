@@ -1,19 +1,23 @@
 /**
  * Fitted models as files: `--save-model` writes one, `predict` and `--init-model` read it.
  *
- * The file is JSON with a format name and a version. Version 2 (this em-fit writes it) holds
- * any family: `family`, its options (`variance` for the Gaussian, `df` for the t), the
+ * The file is JSON whose `format` names the kind and version, "em-fit.model/2", as the JSON
+ * reports name theirs (schemas/model.schema.json). Version 2 (this em-fit writes it) holds
+ * any family: `family`, its options (`variance_model` for the Gaussian, `df_model` for the t), the
  * bounds' inputs (`resolution`, `variance_floor`, `largest`) and per component the label,
  * the weight and the family's parameters under R's names (with the component's `mean` and
- * `variance` for the record where they exist). Version 1 (Gaussian only) still reads. Reading checks every field and every
+ * `variance` for the record where they exist). Files of the earlier form, `"format":
+ * "em-fit-model"` with a `version` (1: Gaussian only; 2) and the options under `variance` and
+ * `df`, still read. Reading checks every field and every
  * invariant a saved model has (finite numbers, weights that add up to 1, variances at or above
  * the floor and all equal under the equal model, a floor and resolution that doubles hold,
  * distinct labels, at most MAX_MODEL_COMPONENTS components), so a file that was edited by
  * hand, truncated, or written by a newer em-fit is refused with a message that says which,
  * never half-used.
  *
- * A multivariate Gaussian model (family "mvgaussian", several --var columns) holds its covariance
- * `model`, its `columns` in order, each column's `variance_floors`, and per component the label,
+ * A multivariate Gaussian model (family "mvgaussian", several --var columns) holds its
+ * `covariance_model`, its `columns` in order (instead of `column`), each column's
+ * `variance_floors` (`variance_floor` is the smallest), and per component the label,
  * the weight, the `mean` vector and the `covariance` matrix (d rows of d); reading checks the
  * shapes, symmetry and positive definiteness. It is read with a size limit: a model file is small, and a name such as
  * /dev/zero must not make em-fit read without end.
@@ -29,8 +33,13 @@ import { isCovarianceModel } from '../models/mvgaussian/models.js';
 import type { Model } from '../report/rows.js';
 import { quote, short } from '../text.js';
 
-export const MODEL_FORMAT = 'em-fit-model';
+/** The kind of document a model file is, and the version this em-fit writes: `format` is "em-fit.model/2". */
+export const MODEL_KIND = 'em-fit.model';
 export const MODEL_VERSION = 2;
+export const MODEL_FORMAT = `${MODEL_KIND}/${MODEL_VERSION}`;
+
+/** The format name of model files before version 2's names, with the version in its own key. */
+const LEGACY_FORMAT = 'em-fit-model';
 
 /** Largest model file read, in bytes: 1,000 components take about 150 KB. */
 export const MAX_MODEL_BYTES = 4 << 20;
@@ -91,12 +100,10 @@ export function modelJson(model: ModelFile, moments: { mean: number; variance: n
   const s = model.structure;
   return {
     format: MODEL_FORMAT,
-    version: MODEL_VERSION,
     family: model.family,
-    ...(s.family === 'gaussian' ? { variance: s.variance } : {}),
-    ...(s.family === 't' ? { df: s.df } : {}),
-    ...(s.family === 'mvgaussian' ? { model: s.model, columns: model.columns, variance_floors: model.variance_floors } : {}),
-    column: model.column,
+    ...(s.family === 'gaussian' ? { variance_model: s.variance } : {}),
+    ...(s.family === 't' ? { df_model: s.df } : {}),
+    ...(s.family === 'mvgaussian' ? { covariance_model: s.model, columns: model.columns, variance_floors: model.variance_floors } : { column: model.column }),
     variance_floor: model.variance_floor,
     resolution: model.resolution,
     largest: model.largest,
@@ -176,15 +183,12 @@ export function readModel(path: string): ModelFile {
   };
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return bad('not a JSON object');
   const m = data as Record<string, unknown>;
-  if (m.format !== MODEL_FORMAT) return bad(`"format" is ${quote(String(m.format))}, not "${MODEL_FORMAT}"`);
-  if (typeof m.version !== 'number' || !Number.isInteger(m.version) || m.version < 1) return bad('"version" is not a whole number ≥ 1');
-  if (m.version > MODEL_VERSION) {
-    throw inputError(`${path} is a model file of version ${m.version}, newer than this em-fit reads (version ${MODEL_VERSION}); upgrade em-fit`);
-  }
-  const family = m.version === 1 && m.family === undefined ? 'gaussian' : m.family;
-  if (family === 'mvgaussian') return readMvModel(m, bad);
+  const version = formatVersion(m, bad, path);
+  const legacy = m.format === LEGACY_FORMAT;
+  const family = version === 1 && m.family === undefined ? 'gaussian' : m.family;
+  if (family === 'mvgaussian' && !legacy) return readMvModel(m, bad);
   if (!FAMILY_NAMES.includes(family as FamilyName)) return bad(`unknown component family ${quote(String(m.family))}`);
-  const structure = structureOf(family as FamilyName, m, bad);
+  const structure = structureOf(family as FamilyName, legacy ? { variance: m.variance, df: m.df } : { variance: m.variance_model, df: m.df_model }, legacy ? '' : '_model', bad);
   if (typeof m.column !== 'string') return bad('"column" is not a string');
   const floor = m.variance_floor;
   if (typeof floor !== 'number' || !(floor >= MIN_FLOOR && floor <= MAX_FLOOR)) {
@@ -223,7 +227,7 @@ export function readModel(path: string): ModelFile {
   });
   if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
   if (structure.family === 'gaussian' && structure.variance === 'equal' && components.some((c) => !close(c.parameters.variance, components[0].parameters.variance))) {
-    return bad('"variance" is "equal" but the components have different variances');
+    return bad(`"${legacy ? 'variance' : 'variance_model'}" is "equal" but the components have different variances`);
   }
   return {
     family: family as FamilyName,
@@ -258,8 +262,8 @@ function eachComponent(m: Record<string, unknown>, bad: (what: string) => never,
 
 /** The fields of a d-column model (see the module comment), checked. */
 function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): ModelFile {
-  const model = m.model;
-  if (typeof model !== 'string' || !isCovarianceModel(model)) return bad('"model" is not one of the fourteen covariance models');
+  const model = m.covariance_model;
+  if (typeof model !== 'string' || !isCovarianceModel(model)) return bad('"covariance_model" is not one of the fourteen covariance models');
   const columns = m.columns;
   if (!Array.isArray(columns) || columns.length < 2 || !columns.every((c) => typeof c === 'string')) return bad('"columns" is not a list of at least two column names');
   const d = columns.length;
@@ -303,15 +307,35 @@ function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): 
 /** Parameters that are locations, free in sign; the others must be positive. */
 const LOCATIONS = new Set(['mean', 'location', 'meanlog']);
 
-/** The family's options from the file: the Gaussian's variance model, the t's df. */
-function structureOf(family: FamilyName, m: Record<string, unknown>, bad: (what: string) => never): Structure {
+/**
+ * The version of a model file: N of `"format": "em-fit.model/N"`, or of the earlier
+ * `"format": "em-fit-model", "version": N`. Throws for another format or a newer version.
+ */
+function formatVersion(m: Record<string, unknown>, bad: (what: string) => never, path: string): number {
+  let version: unknown;
+  if (m.format === LEGACY_FORMAT) {
+    version = m.version;
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) return bad('"version" is not a whole number ≥ 1');
+  } else {
+    const match = typeof m.format === 'string' ? /^em-fit\.model\/([1-9]\d*)$/.exec(m.format) : null;
+    if (match === null) return bad(`"format" is ${quote(String(m.format))}, not "${MODEL_FORMAT}"`);
+    version = Number(match[1]);
+  }
+  if ((version as number) > MODEL_VERSION) {
+    throw inputError(`${path} is a model file of version ${version}, newer than this em-fit reads (version ${MODEL_VERSION}); upgrade em-fit`);
+  }
+  return version as number;
+}
+
+/** The family's options from the file: the Gaussian's variance model, the t's df (under `variance` and `df` in the earlier form, `suffix` ''). */
+function structureOf(family: FamilyName, m: { variance: unknown; df: unknown }, suffix: string, bad: (what: string) => never): Structure {
   if (family === 'gaussian') {
-    if (m.variance !== 'equal' && m.variance !== 'unequal') return bad('"variance" is neither "equal" nor "unequal"');
+    if (m.variance !== 'equal' && m.variance !== 'unequal') return bad(`"variance${suffix}" is neither "equal" nor "unequal"`);
     return { family, variance: m.variance };
   }
   if (family === 't') {
     const df = m.df;
-    if (df !== 'each' && df !== 'shared' && !(typeof df === 'number' && df > 0 && Number.isFinite(df))) return bad('"df" is neither "each", "shared" nor a positive number');
+    if (df !== 'each' && df !== 'shared' && !(typeof df === 'number' && df > 0 && Number.isFinite(df))) return bad(`"df${suffix}" is neither "each", "shared" nor a positive number`);
     return { family, df };
   }
   return { family };

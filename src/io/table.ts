@@ -11,6 +11,7 @@
 import { inputError } from '../errors.js';
 import { plural, quote } from '../text.js';
 import type { Encoding } from './decode.js';
+import { missingColumn, numberHint } from './hints.js';
 import { parseDecimal, type ParsedNumber } from './number.js';
 
 export type MissingPolicy = 'error' | 'skip';
@@ -33,6 +34,8 @@ export interface ReadOptions {
   source: string;
   header: boolean;
   delimiter: string;
+  /** Numbers are written with a decimal comma (`1,5`), and a point in one is an error. */
+  decimalComma?: boolean;
   /** The encoding of a file without a byte-order mark (see decode.ts). */
   encoding: Encoding;
   missing: MissingPolicy;
@@ -111,6 +114,13 @@ const MISSING = new Set(['', 'NA', 'N/A', 'n/a', 'na', '#N/A', 'null', 'NULL']);
  */
 export const isBlank = (fields: string[], width: number): boolean => width !== 1 && fields.length === 1 && fields[0] === '';
 
+/**
+ * A number written with a decimal comma as parseDecimal reads it: the comma made a point. A
+ * point in it (a thousands separator in such locales, or a decimal point by mistake) makes it
+ * no number, so that `1.234` is never read as 1.234 where it meant 1234.
+ */
+const commaToPoint = (text: string): string => (text.includes('.') ? '' : text.replace(',', '.'));
+
 /** Resolves the requested columns against the first record (the header, or a data row without one). */
 export function resolveLayout(fields: string[], options: ReadOptions, line: number): Layout {
   if (fields.some((f) => BINARY.test(f))) {
@@ -130,10 +140,7 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
     header.forEach((name, i) => {
       if (name === wanted.trim()) matches.push(i);
     });
-    if (matches.length === 0) {
-      const list = header.length > 12 ? `${header.slice(0, 12).map(quote).join(', ')}, … (${header.length} in all)` : header.map(quote).join(', ');
-      throw inputError(`${options.source}: no column named ${quote(wanted)} (--${role}); the columns are ${list}`);
-    }
+    if (matches.length === 0) throw inputError(`${options.source}: ${missingColumn(wanted, `--${role}`, header, options.delimiter)}`);
     if (matches.length > 1) {
       throw inputError(
         `${options.source}: the header names ${quote(wanted)} ${matches.length} times (columns ${matches.map((m) => m + 1).join(', ')}); rename one, or use --no-header and column numbers`,
@@ -219,6 +226,7 @@ export class TableBuilder {
   private readonly d: number;
   private readonly row: Float64Array;
   private readonly scan: ParsedNumber = { value: 0, decimals: 0 };
+  private readonly decimalComma: boolean;
 
   /** `layout` is given when another reader has resolved the first record (a later stretch). */
   constructor(
@@ -226,6 +234,7 @@ export class TableBuilder {
     layout: Layout | null = null,
   ) {
     this.layout = layout;
+    this.decimalComma = options.decimalComma === true;
     this.d = options.columns.vars?.length ?? 1;
     this.columnDecimals = new Array<number>(this.d).fill(-Infinity);
     this.row = new Float64Array(this.d);
@@ -284,15 +293,15 @@ export class TableBuilder {
     const scan = this.scan;
     for (let j = 0; j < d; j++) {
       const xText = fields[columns[j]];
-      if (!parseDecimal(xText, scan)) {
-        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number`);
+      if (!parseDecimal(this.decimalComma ? commaToPoint(xText) : xText, scan)) {
+        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma)}`);
       }
       this.row[j] = scan.value;
       if (scan.decimals > this.columnDecimals[j]) this.columnDecimals[j] = scan.decimals;
     }
     let weight = 1;
     if (this.weights !== null) {
-      if (!parseDecimal(weightText, scan) || scan.value < 0) {
+      if (!parseDecimal(this.decimalComma ? commaToPoint(weightText) : weightText, scan) || scan.value < 0) {
         throw new RecordError(line, `weight column ${this.columnName(cols.weight)} holds ${quote(weightText)}; weights must be finite numbers ≥ 0`);
       }
       weight = scan.value;

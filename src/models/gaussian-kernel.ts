@@ -32,8 +32,15 @@ export type Kernel = (x: Float64Array, w: Float64Array | null, start: number, en
 
 const cache = new Map<string, Kernel>();
 
-/** Rows per block: Π s_i over a block stays below m^BLOCK ≤ e^600. */
-function blockSize(m: number): number {
+/**
+ * Rows from which a pass uses the kernel generated for its number of components; below, the
+ * loop kernel, which gives the same bits and needs no warming up per K (see loopKernel).
+ * The families' kernels (families/kernel.ts) switch at the same size.
+ */
+export const GENERATED_FROM_ROWS = 16_384;
+
+/** Rows per block: Π s_i over a block stays below m^BLOCK ≤ e^600 (s_i ≤ m). */
+export function blockSize(m: number): number {
   return m < 2 ? 4096 : Math.min(4096, Math.floor(600 / Math.log(m)));
 }
 

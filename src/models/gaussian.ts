@@ -10,13 +10,7 @@
  */
 import { type Data, type Family, type MixtureParams, HEADER, LOGLIK, RLOGR } from './family.js';
 import { LOG_2PI } from './exp.js';
-import { kernel, loopKernel } from './gaussian-kernel.js';
-
-/**
- * Rows from which a pass uses the kernel generated for its number of components; below, the
- * loop kernel, which gives the same bits and needs no warming up per K (gaussian-kernel.ts).
- */
-const GENERATED_FROM_ROWS = 16_384;
+import { GENERATED_FROM_ROWS, kernel, loopKernel } from './gaussian-kernel.js';
 
 export type VarianceModel = 'unequal' | 'equal';
 

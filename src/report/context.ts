@@ -22,6 +22,8 @@ export interface ReportContext {
   weights: Float64Array | null;
   /** Columns of the text histogram under the parameter table, or null for none. */
   textPlotWidth: number | null;
+  /** Columns text output may take: tables are fitted to them (see width.ts). */
+  textWidth: number;
   /** Rows left out for missing values. */
   skipped: number;
   /** Rows left out for weight 0, or null without a weight column. */

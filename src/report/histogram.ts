@@ -19,6 +19,7 @@
 import type { Data } from '../models/family.js';
 import { short, shown } from '../text.js';
 import { curveGrid, type Drawn, histogram, mixtureDensity, plotRange, singleBinWidth } from './bins.js';
+import { displayWidth, glyphs, truncate } from './width.js';
 
 /** Wraps text in colour codes (a Chalk function fits); the identity by default. */
 export type Paint = (text: string) => string;
@@ -35,7 +36,7 @@ export interface TerminalHistogramOptions {
 export const MIN_WIDTH = 24;
 /** Longest y label: short(v, 2) of a positive number, e.g. "1.2e-100". */
 const LABEL_MAX = 8;
-/** Longest component label shown under the axis, in code points; longer ones are cut. */
+/** Longest component label shown under the axis, in columns; longer ones are cut. */
 const NAME_MAX = 12;
 /** ' ' and the eighths of a character cell, from empty to full. */
 const BLOCKS = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -47,11 +48,8 @@ const DOTS = [
 
 const identity: Paint = (text) => text;
 
-/** Code points of a string: its width in a terminal, for the text em-fit writes. */
-const length = (text: string): number => [...text].length;
-
 /**
- * The plot as height + 2 lines (no final newline), none wider than `width` code points
+ * The plot as height + 2 lines (no final newline), none wider than `width` columns
  * before painting. A column shows the bin under its centre when bins are wider than columns
  * (sharp bar edges; bars may differ by a column in width), otherwise the mean density of the
  * bins it overlaps (none is skipped). The curve is evaluated at two points a column (the dot
@@ -76,7 +74,7 @@ export function terminalHistogram(data: Data, theta: Drawn, labels: readonly str
   // A positive family's density may rise without bound at 0 (a gamma or Weibull of shape below 1): the bars stay readable.
   if (theta.lower > -Infinity && bars > 0) ymax = Math.min(ymax, 4 * bars);
   const label = short(ymax, 2);
-  const gutter = length(label);
+  const gutter = displayWidth(label);
   const columns = width - gutter - 2;
   const dx = (hi - lo) / columns;
   const barAt = new Float64Array(columns);
@@ -139,16 +137,14 @@ export function terminalHistogram(data: Data, theta: Drawn, labels: readonly str
   const column = (x: number): number => Math.max(0, Math.min(columns - 1, Math.floor(((x - lo) / (hi - lo)) * columns)));
   const rule = new Line(columns, '─');
   labels.forEach((label, k) => {
-    const name = shown(label);
-    const chars = [...name];
-    const cut = chars.length > NAME_MAX ? `${chars.slice(0, NAME_MAX - 1).join('')}…` : name;
-    rule.place(cut, column(theta.centre[k]) - (length(cut) >> 1));
+    const cut = truncate(shown(label), NAME_MAX);
+    rule.place(cut, column(theta.centre[k]) - (displayWidth(cut) >> 1));
   });
   const under = new Line(columns, ' ');
   const { range } = hist;
   under.place(short(range.lo), column(range.lo));
   const maxText = short(range.hi);
-  under.place(maxText, column(range.hi) - length(maxText) + 1);
+  under.place(maxText, column(range.hi) - displayWidth(maxText) + 1);
   lines.push(axis(`${'0'.padStart(gutter)} ┼${rule.text()}`));
   lines.push(axis(`${' '.repeat(gutter + 2)}${under.text()}`.trimEnd()));
   return lines.join('\n');
@@ -169,7 +165,8 @@ class Line {
    * would touch, or come within one column of, a text already written.
    */
   place(text: string, at: number): void {
-    const chars = [...text];
+    // A wide character (CJK) takes two cells: itself, and an empty one after it.
+    const chars = glyphs(text).flatMap(({ glyph, width }) => (width === 2 ? [glyph, ''] : [glyph]));
     const columns = this.cells.length;
     if (chars.length > columns) return;
     const start = Math.max(0, Math.min(columns - chars.length, at));

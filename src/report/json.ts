@@ -2,12 +2,28 @@
  * The JSON report: one document, written incrementally. The small part comes from
  * JSON.stringify; the per-row arrays (responsibilities, classification) are streamed, one
  * row per line, so that ten million rows never form one string.
+ *
+ * Every document names its kind and version in `format` (FIT_FORMAT, PREDICT_FORMAT; model
+ * files: MODEL_FORMAT in io/model-file.ts), and schemas/ holds a JSON Schema for each, which
+ * the tests check real outputs against. The names are shared between the kinds: `column` is
+ * the column fitted or scored (`columns`, an array, and `d` for several), `variance_model`
+ * (equal, unequal), `df_model` (each, shared, a number) and `covariance_model` (mclust's
+ * names, for several columns) the family's options, apart from each component's `variance`,
+ * `df` and `covariance`.
  */
 import type { Sink } from '../io/sink.js';
 import { describe, dimensionOf, mvParameters, type Structure } from '../models/registry.js';
 import type { Fit } from '../select/fit.js';
+import type { Note } from '../select/notes.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, type RowSet, rowBlocks, rowsIn } from './rows.js';
+import { iclMclust } from '../select/criteria.js';
+import { argmax, mapLoglik, type RowSet, rowBlocks, rowsIn } from './rows.js';
+
+/** The document kind and version of a fit's JSON report (schemas/fit.schema.json). */
+export const FIT_FORMAT = 'em-fit.fit/2';
+
+/** The document kind and version of predict's JSON report (schemas/predict.schema.json). */
+export const PREDICT_FORMAT = 'em-fit.predict/2';
 
 /** Everything in the report but the per-row arrays, as a plain object. */
 export function fitSummary(ctx: ReportContext): Record<string, unknown> {
@@ -16,10 +32,10 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
   const se = ctx.standardErrors;
   const description = describe(fit.spec);
   return {
+    format: FIT_FORMAT,
     ...(ctx.group === null ? {} : { group: ctx.group }),
     file: ctx.file,
-    var: ctx.varName,
-    ...(ctx.varNames.length > 1 ? { vars: ctx.varNames, d: ctx.varNames.length } : {}),
+    ...columnKeys(ctx.varNames),
     init: ctx.initName,
     n: fit.n,
     skipped: ctx.skipped,
@@ -40,6 +56,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     bic: finite(fit.bic, 'bic'),
     aic: finite(fit.aic, 'aic'),
     icl: finite(fit.icl, 'icl'),
+    icl_mclust: finite(iclMclust(fit.bic, mapLoglik(fit, ctx.rows.x, ctx.weights)), 'icl_mclust'),
     entropy: finite(fit.entropy, 'entropy'),
     resolution: finite(fit.floor.resolution, 'resolution'),
     resolution_source: fit.floor.resolutionSource,
@@ -93,16 +110,30 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
       step: t.step,
     })),
     warnings: ctx.warnings,
-    notes: ctx.notes,
+    notes: ctx.notes.map(noteJson),
   };
 }
 
-/** The family's options as JSON keys: the Gaussian's `variance` model, the t's `df`. */
+/** The columns fitted or scored: `column` for one, `columns` (in the order of --var) and `d` for several. */
+export const columnKeys = (names: readonly string[]): Record<string, unknown> => (names.length > 1 ? { columns: names, d: names.length } : { column: names[0] });
+
+/**
+ * The family's options as JSON keys: the Gaussian's `variance_model`, the t's `df_model`, the
+ * multivariate Gaussian's `covariance_model` (named apart from a component's variance, df and
+ * covariance, and from predict's `model`, the model file).
+ */
 export function structureKeys(s: Structure): Record<string, unknown> {
-  if (s.family === 'gaussian') return { variance: s.variance };
-  if (s.family === 'mvgaussian') return { model: s.model };
-  if (s.family === 't') return { df: s.df };
+  if (s.family === 'gaussian') return { variance_model: s.variance };
+  if (s.family === 'mvgaussian') return { covariance_model: s.model };
+  if (s.family === 't') return { df_model: s.df };
   return {};
+}
+
+/** A note as JSON: as the core gives it, a candidate's structure under the names of structureKeys. */
+function noteJson(note: Note): object {
+  if (note.code !== 'not-fitted' || note.structure === null) return note;
+  const structure: Record<string, unknown> = { family: note.structure.family, ...structureKeys(note.structure) };
+  return { ...note, structure };
 }
 
 const sameStructure = (a: Structure, b: Structure): boolean => JSON.stringify(a) === JSON.stringify(b);
@@ -152,14 +183,14 @@ export async function writeJson(ctx: ReportContext, sink: Sink, pretty = true): 
  * integer per row, and the log-densities likewise.
  */
 export async function writeJsonDocument(head: Record<string, unknown>, rows: RowSet | null, sink: Sink, pretty = true): Promise<void> {
-  // Pretty: two-space indent, a row per line. Not pretty: one line (NDJSON, for --by).
-  const [nl, indent] = pretty ? ['\n', '  '] : ['', ''];
+  // Pretty: two-space indent, a row per line. Not pretty: one line (NDJSON, for --by), with no space anywhere, as JSON.stringify writes it.
+  const [nl, indent, comma] = pretty ? ['\n', '  ', ', '] : ['', '', ','];
   const text = pretty ? JSON.stringify(head, null, 2) : JSON.stringify(head);
   if (rows === null) {
     sink.push(`${text}\n`);
     return sink.flush();
   }
-  sink.push(`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities": [`);
+  sink.push(`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities":${pretty ? ' ' : ''}[`);
   const k = rows.labels.length;
   const n = rowsIn(rows);
   const classes = new Int32Array(n);
@@ -171,26 +202,26 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
       if (densities !== null) densities[i] = finite(block.logDensity[i - block.start], 'log-density');
       const row: string[] = [];
       for (let j = 0; j < k; j++) row.push(String(finite(block.r[offset + j], 'responsibility')));
-      if (sink.push(`${i === 0 ? '' : ','}${nl}${indent}${indent}[${row.join(', ')}]`)) await sink.flush();
+      if (sink.push(`${i === 0 ? '' : ','}${nl}${indent}${indent}[${row.join(comma)}]`)) await sink.flush();
     }
   }
   sink.push(`${n > 0 ? `${nl}${indent}` : ''}]`);
   const labels = rows.labels.map((l) => JSON.stringify(l));
-  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent);
-  if (densities !== null) await writeArray('log_density', n, (i) => String(densities[i]), sink, nl, indent);
+  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent, comma);
+  if (densities !== null) await writeArray('log_density', n, (i) => String(densities[i]), sink, nl, indent, comma);
   sink.push(`${nl}}\n`);
   await sink.flush();
 }
 
 /** Writes `, "name": [...]`, LINE values per line when pretty. */
-async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string): Promise<void> {
+async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string, comma: string): Promise<void> {
   const LINE = 32;
   const close = n > 0 ? `${nl}${indent}` : '';
-  sink.push(`,${nl}${indent}"${name}": [`);
+  sink.push(`,${nl}${indent}"${name}":${nl === '' ? '' : ' '}[`);
   for (let start = 0; start < n; start += LINE) {
     const parts: string[] = [];
     for (let i = start; i < Math.min(n, start + LINE); i++) parts.push(value(i));
-    if (sink.push(`${start === 0 ? '' : ','}${nl}${indent}${indent}${parts.join(', ')}`)) await sink.flush();
+    if (sink.push(`${start === 0 ? '' : ','}${nl}${indent}${indent}${parts.join(comma)}`)) await sink.flush();
   }
   sink.push(`${close}]`);
 }

@@ -117,6 +117,8 @@ export function noteText(note: Note): string {
       return `the chosen K = ${note.k} is the largest searched, so a larger K may fit better still; widen the range, e.g. --k ${note.from}:${2 * note.k}`;
     case 'few-points':
       return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight, fewer than ${note.least}: its parameters are poorly determined`;
+    case 'heap-not-grouped':
+      return `${short(100 * note.share, 3)}% of the values are heaped on multiples of ${short(note.grid)}; with several families compared they were fitted as recorded (only the Gaussian takes heaped values as intervals, and that likelihood does not compare with the other families'), so components may sit on the heaps: --family gaussian alone fits them as intervals`;
     case 'not-fitted':
       return `${candidateName(note.k, note.structure)} was not fitted: ${notFittedText(note.k, note.reason)}`;
   }

@@ -73,6 +73,22 @@ export function argmax(r: Float64Array, offset: number, k: number): number {
 }
 
 /**
+ * Σ_i w_i log max_k r_ik: the log-likelihood of the MAP classification's labels given the data
+ * (≤ 0), which mclust's form of ICL adds to BIC (see iclMclust in select/criteria.ts).
+ */
+export function mapLoglik(model: Model, x: Float64Array, w: Float64Array | null): number {
+  const k = model.theta.weight.length;
+  let sum = 0;
+  for (const block of rowBlocks(model, x)) {
+    for (let i = block.start; i < block.end; i++) {
+      const r = block.r[(i - block.start) * k + argmax(block.r, (i - block.start) * k, k)];
+      sum += (w === null ? 1 : w[i]) * Math.log(r);
+    }
+  }
+  return sum;
+}
+
+/**
  * 1-based record numbers of the rows of a RowSet, visited in order: from recordIndex when
  * given, else from the sorted 0-based indices of the skipped records, with a cursor.
  */

@@ -39,6 +39,8 @@ export type Note =
   | { code: 'largest-k'; k: number; from: number }
   /** A chosen component on fewer than `least` observations. */
   | { code: 'few-points'; component: string; observations: number; least: number }
+  /** Values heaped on `grid` (a `share` of the weight) were fitted by the density: several families were compared, and only the Gaussian has the grouped likelihood. */
+  | { code: 'heap-not-grouped'; grid: number; share: number }
   /** A candidate not fitted, and why. */
   | { code: 'not-fitted'; k: number; structure: Structure | null; reason: NotFitted };
 

@@ -417,9 +417,13 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   const ward = wardCuts(sorted, settings.ks);
   const perWeight = observationsPerWeight(n, totalWeight(data));
   // Values heaped on a coarse grid stand for intervals of it (see heaping.ts), unless the user asked for plain ML.
-  // Only a Gaussian has the grouped likelihood that takes them so.
+  // Only a Gaussian has the grouped likelihood that takes them so, and its ℓ_g is not on the
+  // density's scale: when other families are compared, every family is fitted by its density
+  // (a note says the heap was left as it is).
   const gaussian = settings.structures.some((s) => s.family === 'gaussian');
-  const heaping = settings.guard === 'none' || !gaussian ? null : detectHeaping(top.compact, settings.floor.resolution);
+  const heap = settings.guard === 'none' || !gaussian ? null : detectHeaping(top.compact, settings.floor.resolution);
+  const families = new Set(settings.structures.map((s) => s.family)).size;
+  const heaping = families > 1 ? null : heap;
   // p starts at the heap's excess over what the neighbours make expected.
   const coarsening = heaping === null ? null : { step: settings.floor.resolution, grid: heaping.grid, startHeap: Math.min(0.9, Math.max(0.01, (heaping.share - heaping.expected) / (1 - heaping.expected))) };
   // The tiers' data for the passes, then all the rows, with the top tier's distinct values for the degeneracy check.
@@ -600,7 +604,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   }
   const fits = candidates.map((c) => c.fit);
   const best = bestBy(fits, settings.criterion);
-  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, notes: selectionNotes(best, settings, data, perWeight), passes, guard: settings.guard, penalty: full.penalty, heaping };
+  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, notes: [...(heap !== null && heaping === null ? [{ code: 'heap-not-grouped', grid: heap.grid, share: heap.share } as const] : []), ...selectionNotes(best, settings, data, perWeight)], passes, guard: settings.guard, penalty: full.penalty, heaping };
 }
 
 /**

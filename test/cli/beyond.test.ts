@@ -87,9 +87,9 @@ describe('--by', () => {
       expect(line.responsibilities).toEqual(alone.responsibilities);
     }
     // The one-row group cannot have two components: an error line, and exit 4.
-    expect(lines[2]).toEqual({ group: 'west', error: expect.stringContaining('the data hold 1 distinct value') });
+    expect(lines[2]).toEqual({ format: 'em-fit.fit/2', group: 'west', file: expect.any(String), column: 'x', error: expect.stringContaining('the data hold 1 distinct value') });
     expect(result.code).toBe(4);
-    expect(result.stderr).toContain('group "west" was not fitted');
+    expect(result.stderr).toContain(', group "west": not fitted: ');
   });
 
   it('exits 0 when every group is fitted, and works with --init and --weight', () => {
@@ -123,7 +123,7 @@ describe('saved models', () => {
   it('predict, on the data the model was fitted to, returns the fit\'s own responsibilities and ℓ', () => {
     const fit = emFitJson([faithful, '--var', 'waiting', '--k', '1:3', '--save-model', model]);
     const saved = JSON.parse(readFileSync(model, 'utf8'));
-    expect(saved).toMatchObject({ format: 'em-fit-model', version: 2, family: 'gaussian', variance: fit.variance, column: 'waiting' });
+    expect(saved).toMatchObject({ format: 'em-fit.model/2', family: 'gaussian', variance_model: fit.variance_model, column: 'waiting' });
     expect(saved.components).toEqual(fit.components.map(({ label, weight, mean, variance }: any) => ({ label, weight, mean, variance })));
     const result = emFit(['predict', model, faithful, '--json']);
     expect(result.code).toBe(0);
@@ -138,7 +138,7 @@ describe('saved models', () => {
     const other = write('new.csv', 'minutes,waiting\n1,50\n2,85\n3,70\n');
     const out = emFitJson(['predict', model, other]);
     expect(out.n).toBe(3);
-    expect(out.var).toBe('waiting');
+    expect(out.column).toBe('waiting');
     const renamed = write('renamed.csv', 'minutes\n50\n85\n');
     expect(emFitJson(['predict', model, renamed, '--var', 'minutes']).n).toBe(2);
     const text = emFit(['predict', model, other]).stdout;
@@ -157,8 +157,10 @@ describe('saved models', () => {
   });
 
   it.each([
-    ['newer', { format: 'em-fit-model', version: 3 }, 'is a model file of version 3, newer than this em-fit reads (version 2); upgrade em-fit'],
-    ['foreign', { format: 'something-else', version: 1 }, '"format" is "something-else", not "em-fit-model"'],
+    ['newer', { format: 'em-fit.model/3' }, 'is a model file of version 3, newer than this em-fit reads (version 2); upgrade em-fit'],
+    ['newer legacy', { format: 'em-fit-model', version: 3 }, 'is a model file of version 3, newer than this em-fit reads (version 2); upgrade em-fit'],
+    ['foreign', { format: 'something-else', version: 1 }, '"format" is "something-else", not "em-fit.model/2"'],
+    ['version 0', { format: 'em-fit.model/0' }, '"format" is "em-fit.model/0", not "em-fit.model/2"'],
     ['bad weights', { ...JSON.parse('{"format":"em-fit-model","version":1,"family":"gaussian","variance":"equal","column":"x","variance_floor":0.1}'), components: [{ label: 'a', weight: 0.5, mean: 0, variance: 1 }] }, 'the weights add up to 0.5, not 1'],
   ])('refuses a %s model file (exit 3)', (_, content, message) => {
     const path = write(`model-${_.replace(' ', '-')}.json`, JSON.stringify(content));

@@ -28,9 +28,7 @@ function expectFailure(args: string[], code: number, fragment: string | RegExp, 
 
 describe('usage errors exit 2', () => {
   it.each([
-    [[], "required option '--var <column>' not specified (em-fit --help lists the options)"],
-    [['--var', 'Var', '--init', 'partition1'], "missing required argument 'file'"],
-    [[seed, '--init', 'partition1'], "required option '--var <column>' not specified"],
+    [[seed, '--init', 'partition1'], '--var <column> is required: the numeric column to fit (em-fit --help lists the options)'],
     [[seed, '--var', 'Var', '--init', 'partition1', '--bogus'], "unknown option '--bogus'"],
     [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '-1'], '--max-iter must be a whole number ≥ 0, got "-1"'],
     [[seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '2.5'], '--max-iter must be a whole number'],
@@ -42,6 +40,7 @@ describe('usage errors exit 2', () => {
     [[seed, '--var', 'Var', '--init', 'partition1', '--rows', 'some'], '--rows must be a whole number'],
     [[seed, '--var', 'x', '--init', '2', '--no-header'], '--var (a column number with --no-header) must be a whole number ≥ 1'],
     [[seed, '--var', 'Var', '--init', 'partition1', '--json', '--format', 'csv'], '--json contradicts --format csv'],
+    [[seed, '--var', 'Var', '--init', 'partition1', '--json', '--format', 'text'], '--json contradicts --format text'],
   ])('%j', (args, fragment) => expectFailure(args as string[], 2, fragment));
 });
 
@@ -50,7 +49,7 @@ describe('input errors exit 3 and name the line and the value', () => {
   it.each([
     ['missing file', [join(dir, 'nope.csv'), ...fitArgs], 'nope.csv: no such file'],
     ['a directory', [dir, ...fitArgs], 'is a directory, not a file'],
-    ['an unknown column', [seed, '--var', 'Var2', '--init', 'partition1'], 'no column named "Var2" (--var); the columns are "Var", "partition1", "partition2"'],
+    ['an unknown column', [seed, '--var', 'Weight', '--init', 'partition1'], 'no column named "Weight" (--var); the columns are "Var", "partition1", "partition2"'],
     ['a non-number', [file('bad.csv', 'Var,partition1\n1,a\n2,b\ntwo,a\n'), ...fitArgs], 'bad.csv, line 4: column "Var" holds "two", which is not a finite number'],
     ['NaN', [file('nan.csv', 'Var,partition1\n1,a\nNaN,b\n'), ...fitArgs], 'line 3: column "Var" holds "NaN"'],
     ['a ragged row', [file('ragged.csv', 'Var,partition1\n1,a\n2,b,c\n'), ...fitArgs], 'ragged.csv, line 3: 3 fields where the header has 2'],
@@ -93,8 +92,9 @@ describe('help and version', () => {
   it('--help prints usage on stdout and exits 0', () => {
     const result = emFit(['--help']);
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Usage: em-fit [options] <file>');
+    expect(result.stdout).toContain('Usage: em-fit <file|-> --var <column> [options]');
     expect(result.stdout).toContain('--min-variance');
+    expect(result.stdout).toMatch(/--var <column> +numeric column to fit .*\(required\)/s);
   });
 
   it('--version prints the version', () => {

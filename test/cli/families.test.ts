@@ -83,6 +83,21 @@ describe('--family lists and auto', () => {
     expect(out.bic).toBe(best.bic);
     expect(out.family).toBe(best.family);
   });
+  it('compares families by the density on heaped values, which a Gaussian alone takes as intervals', () => {
+    // R's rivers (lengths to the mile, 15.6% on multiples of 10 miles): the grouped ℓ_g is of
+    // interval probabilities per unit of resolution, so with it the Gaussian won at BIC 1860.65
+    // against the log-normal's 1994.77. By the density, its K = 3 BIC is 2015.48 (mclust's
+    // Mclust(x): 2015.58) and two log-normal components are the best.
+    const rivers = fixture('real/rivers.csv');
+    const auto = emFit([rivers, '--var', 'x', '--family', 'auto', '--json', '--no-responsibilities']);
+    const out = JSON.parse(auto.stdout);
+    expect(out.likelihood).toBe('density');
+    expect(out.family).toBe('lognormal');
+    expect(out.selection.find((s: any) => s.family === 'gaussian' && s.k === 3 && s.variance_model === 'unequal').bic).toBeCloseTo(2015.5, 0);
+    expect(auto.stderr).toMatch(/15\.6% of the values are heaped on multiples of 10; with several families compared/);
+    const gaussian = emFitJson([rivers, '--var', 'x', '--no-responsibilities']);
+    expect(gaussian.likelihood).toBe('grouped');
+  });
   it('leaves out the families whose domain does not hold the data', () => {
     const negative = column('auto-negative', [-1.2, 0.4, 2.2, 3.1, -0.7, 1.9, 2.8, 0.1]);
     const out = emFitJson([negative, '--var', 'x', '--family', 'auto', '--k', '1', '--no-responsibilities']);
@@ -115,7 +130,7 @@ describe('every family from a partition, through every output and a saved model'
     const fit = emFitJson([path, '--var', 'x', '--init', 'g', '--family', family, ...extra, '--save-model', model]);
     expect(fit.family).toBe(family);
     const saved = JSON.parse(readFileSync(model, 'utf8'));
-    expect(saved.version).toBe(2);
+    expect(saved.format).toBe('em-fit.model/2');
     expect(saved.family).toBe(family);
     const predicted = emFitJson(['predict', model, path]);
     expect(predicted.family).toBe(family);
@@ -143,6 +158,16 @@ describe('every family from a partition, through every output and a saved model'
     const by = emFit([path, '--var', 'x', '--by', 'g', '--family', 'gamma', '--k', '1', '--json']);
     expect(by.code).toBe(0);
     expect(by.stdout.trim().split('\n').map((l) => JSON.parse(l).family)).toEqual(['gamma', 'gamma']);
+  });
+  it('names the family’s own bound in the text summary, not the Gaussian’s variance floor', () => {
+    const gamma = emFit([column('gamma-bound', anchors.gamma.x, anchors.gamma.labels), '--var', 'x', '--init', 'g', '--family', 'gamma', '--no-responsibilities']).stdout;
+    expect(gamma).toMatch(/largest shape +\S+ \(from the resolution\)/);
+    expect(gamma).not.toMatch(/variance floor/);
+    const poisson = emFit([deathsWeighted, '--var', 'deaths', '--weight', 'days', '--family', 'poisson', '--k', '2', '--no-responsibilities']).stdout;
+    expect(poisson).toMatch(/components +2, poisson/);
+    expect(poisson).not.toMatch(/floor|largest/);
+    const gaussian = emFit([fixture('faithful.csv'), '--var', 'waiting', '--k', '2', '--no-responsibilities']).stdout;
+    expect(gaussian).toMatch(/variance floor +0\.08333 \(resolution²\/12\)/);
   });
   it('draws the picture of a family (SVG)', () => {
     const svg = join(dir, 'gamma.svg');

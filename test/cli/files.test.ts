@@ -69,7 +69,7 @@ describe('writing an output file', () => {
     chmodSync(join(cwd, 'model.json'), 0o640);
     const result = await emFitAsync(['in.csv', ...FIT, '--save-model', 'model.json', '--plot', 'fit.svg'], { cwd });
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(cwd, 'model.json'), 'utf8')).format).toBe('em-fit-model');
+    expect(JSON.parse(readFileSync(join(cwd, 'model.json'), 'utf8')).format).toBe('em-fit.model/2');
     expect(statSync(join(cwd, 'model.json')).mode & 0o777).toBe(0o640);
     expect(readFileSync(join(cwd, 'fit.svg'), 'utf8')).toMatch(/^<svg/);
     expect(leftovers(cwd)).toEqual([]);
@@ -83,7 +83,7 @@ describe('writing an output file', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(lstatSync(join(cwd, 'model.json')).isSymbolicLink()).toBe(true);
     expect(readlinkSync(join(cwd, 'model.json'))).toBe('target.json');
-    expect(JSON.parse(readFileSync(join(cwd, 'target.json'), 'utf8')).format).toBe('em-fit-model');
+    expect(JSON.parse(readFileSync(join(cwd, 'target.json'), 'utf8')).format).toBe('em-fit.model/2');
   });
 
   it('writes a device such as /dev/null directly', async () => {

@@ -24,7 +24,7 @@ describe('em-fit on the seed data', () => {
     const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '20', '--rtol', '1e-6']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('NOT converged after 20 iterations');
-    expect(result.stderr).toContain('em-fit: warning: not converged after 20 iterations');
+    expect(result.stderr).toContain(`em-fit: warning: ${seed}: not converged after 20 iterations`);
     const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--max-iter', '20', '--rtol', '1e-6']);
     expect(out.converged).toBe(false);
     expect(out.stop_reason).toBe('max_iter');
@@ -76,7 +76,7 @@ describe('em-fit on the seed data', () => {
   it('has every documented JSON key, and no NaN, Infinity or null outside iteration 0', () => {
     const result = emFit([seed, '--var', 'Var', '--init', 'partition1', '--json']);
     const out = JSON.parse(result.stdout);
-    for (const key of ['n', 'k', 'var', 'init', 'converged', 'stop_reason', 'iterations', 'loglik', 'bic', 'aic', 'components', 'trace', 'responsibilities', 'classification', 'warnings']) {
+    for (const key of ['format', 'n', 'k', 'column', 'variance_model', 'icl_mclust', 'init', 'converged', 'stop_reason', 'iterations', 'loglik', 'bic', 'aic', 'components', 'trace', 'responsibilities', 'classification', 'warnings']) {
       expect(out).toHaveProperty(key);
     }
     expect(Object.keys(out.components[0])).toEqual(['label', 'weight', 'mean', 'variance', 'sd']);

@@ -50,7 +50,7 @@ const pick = <T>(u: () => number, items: readonly T[]): T => items[randomInt(u, 
 
 /** Values at the edges of what a model file may hold. */
 const AWKWARD: unknown[] = [0, -0, -1, 1, 2, 0.5, 1e308, -1e308, 5e-324, 1e-310, 1e-300, 1e300, -1e300, 1e150, 'x', '1', '', null, true, [], {}, [1, 2]];
-const KEYS = ['format', 'version', 'family', 'variance', 'column', 'variance_floor', 'resolution', 'components', 'fit', 'created_by'];
+const KEYS = ['format', 'version', 'family', 'variance_model', 'variance', 'column', 'variance_floor', 'resolution', 'components', 'fit', 'created_by'];
 const COMPONENT_KEYS = ['label', 'weight', 'mean', 'variance'];
 
 type Model = Record<string, any>;
@@ -87,7 +87,7 @@ const MODEL_EDITS: ModelEdit[] = [
     m.components = Array.from({ length: k }, (_, j) => ({ label: String(j), weight: 1 / k, mean: j / 10, variance: 1 }));
   },
   (m, u) => {
-    m.variance = pick(u, ['equal', 'unequal']);
+    m.variance_model = pick(u, ['equal', 'unequal']);
   },
   (m, u) => {
     const c = component(m, u);

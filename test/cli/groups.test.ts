@@ -66,7 +66,7 @@ function interruptWhen(args: string[], until: RegExp): Promise<{ code: number | 
 describe('--by', () => {
   it('writes the first group\'s JSON line while later groups are still being fitted', async () => {
     const path = groupsFile('many.csv', 20_000, 3);
-    const result = await interruptWhen([path, '--var', 'x', '--by', 'g', '--json', '--no-responsibilities'], /^\{"group":"g0"[^\n]*\n/);
+    const result = await interruptWhen([path, '--var', 'x', '--by', 'g', '--json', '--no-responsibilities'], /^\{"format":"em-fit\.fit\/2","group":"g0"[^\n]*\n/);
     // Interrupted in the middle: the first lines came out long before the end.
     expect(result.code, result.stderr).toBe(130);
     const first = JSON.parse(result.stdout.split('\n')[0]);
@@ -109,7 +109,7 @@ describe('--by', () => {
     const path = groupsFile('pictures.csv', 6_100, 2);
     const result = await interruptWhen([path, '--var', 'x', '--by', 'g', '--k', '1', '--plot', join(dir, 'p.svg'), '--json'], /one picture per group: 6100 pictures/);
     expect(result.code).toBe(130);
-    expect(result.stderr).toContain('em-fit: warning: --plot with --by draws one picture per group: 6100 pictures at about 0.1 s each, 10 minutes in all');
+    expect(result.stderr).toContain(`em-fit: warning: ${path}: --plot with --by draws one picture per group: 6100 pictures at about 0.1 s each, 10 minutes in all`);
   }, 150_000);
 });
 
@@ -120,7 +120,7 @@ describe('work that would take long', () => {
     writeFileSync(path, `x\n${Array.from({ length: 200_000 }, () => (random() * 100).toFixed(3)).join('\n')}\n`);
     const result = await interruptWhen([path, '--var', 'x', '--k', '1:100', '--json'], /may take/);
     expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/em-fit: warning: this fit of 200000 rows may take \d+ (hours|days) or so: a model search with K up to 100, 10 starts/);
+    expect(result.stderr).toMatch(/em-fit: warning: \S*wide\.csv: this fit of 200000 rows may take \d+ (hours|days) or so: a model search with K up to 100, 10 starts/);
   }, 150_000);
 
   it('a fit of 300 components on 50,000 rows is announced before it starts', async () => {
@@ -128,6 +128,6 @@ describe('work that would take long', () => {
     writeFileSync(path, `x,g\n${Array.from({ length: 50_000 }, (_, i) => `${i % 300}.${i % 7},${i % 300}`).join('\n')}\n`);
     const result = await interruptWhen([path, '--var', 'x', '--init', 'g', '--json'], /may take/);
     expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/em-fit: warning: this fit of 50000 rows may take \d+ (minutes|hours) or so: 300 components, up to 1000 iterations/);
+    expect(result.stderr).toMatch(/em-fit: warning: \S*labels\.csv: this fit of 50000 rows may take \d+ (minutes|hours) or so: 300 components, up to 1000 iterations/);
   }, 150_000);
 });

@@ -57,7 +57,7 @@ describe('names and labels from the file', () => {
     expect(errorModelProblems(result)).toEqual([]);
     const report = JSON.parse(result.stdout) as Record<string, any>;
     expect(nonFiniteNumbers(report)).toEqual([]);
-    expect(report.var).toBe('__proto__');
+    expect(report.column).toBe('__proto__');
     expect(report.init).toBe('constructor');
     expect(report.k).toBe(NAMES.length);
     expect(report.components.map((c: any) => c.label)).toEqual([...NAMES].sort());

@@ -13,7 +13,7 @@ describe('em-fit --k', () => {
   it('selects K = 2, equal variances on Old Faithful and lists every candidate', () => {
     const out = emFitJson([faithful, '--var', 'waiting', '--k', '1:6', '--variance', 'both', '--no-responsibilities']);
     expect(out.k).toBe(2);
-    expect(out.variance).toBe('equal');
+    expect(out.variance_model).toBe('equal');
     expect(out.criterion).toBe('bic');
     expect(out.init).toBeNull();
     expect(out.init_method).toBe('kmeans++');
@@ -22,9 +22,9 @@ describe('em-fit --k', () => {
     expect(out.bic).toBeCloseTo(2090.43, 2);
     expect(out.guard).toBe('reject');
     expect(out.selection).toHaveLength(12);
-    expect(Object.keys(out.selection[0])).toEqual(['k', 'family', 'variance', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged', 'starts', 'degenerate_starts']);
+    expect(Object.keys(out.selection[0])).toEqual(['k', 'family', 'variance_model', 'loglik', 'n_params', 'bic', 'aic', 'icl', 'converged', 'starts', 'degenerate_starts']);
     expect(out.selection.map((s: any) => s.k)).toEqual([1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6]);
-    const chosen = out.selection.find((s: any) => s.k === 2 && s.variance === 'equal');
+    const chosen = out.selection.find((s: any) => s.k === 2 && s.variance_model === 'equal');
     expect(chosen.bic).toBe(out.bic);
     expect(Math.min(...out.selection.map((s: any) => s.bic))).toBe(out.bic);
     expect(out.components.map((c: any) => c.label)).toEqual(['1', '2']);
@@ -40,7 +40,7 @@ describe('em-fit --k', () => {
     expect(emFit([...args, '--seed', '7']).stdout).toBe(emFit([...args, '--seed', '7']).stdout);
     const other = JSON.parse(emFit([...args, '--seed', '8', '--json']).stdout);
     const first = JSON.parse(a.stdout);
-    expect([other.k, other.variance]).toEqual([first.k, first.variance]);
+    expect([other.k, other.variance_model]).toEqual([first.k, first.variance_model]);
   });
 
   it('shows the comparison in text, the chosen model marked', () => {
@@ -69,7 +69,7 @@ describe('em-fit --k', () => {
 
   it('with --init, fits each variance model asked for from the partition and compares them', () => {
     const out = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--variance', 'both', '--no-responsibilities']);
-    expect(out.selection.map((s: any) => s.variance)).toEqual(['equal', 'unequal']);
+    expect(out.selection.map((s: any) => s.variance_model)).toEqual(['equal', 'unequal']);
     expect(out.init).toBe('partition1');
     const same = emFitJson([seed, '--var', 'Var', '--init', 'partition1', '--k', '2', '--no-responsibilities']);
     expect(same.k).toBe(2);
@@ -113,7 +113,7 @@ describe('the guard against spurious components', () => {
     expect(out.heaping.share).toBeGreaterThan(1.5 * out.heaping.expected);
     expect(out.likelihood).toBe('grouped');
     // The criteria come from the grouped ℓ, with one more parameter: the share of heaped values.
-    const p = out.variance === 'equal' ? 2 * out.k : 3 * out.k - 1;
+    const p = out.variance_model === 'equal' ? 2 * out.k : 3 * out.k - 1;
     expect(out.n_params).toBe(p + 1);
     expect(out.bic).toBeCloseTo(-2 * out.grouped_loglik + out.n_params * Math.log(out.n), 9);
     expect(out.heaping.share).toBeGreaterThan(0.2);

@@ -137,17 +137,23 @@ describe.each(suite)('$name conforms', (c) => {
   });
 
   it('gives with integer weights the fit of the duplicated rows', () => {
-    // The first 80 rows, weights 1, 2, 3 in turn; the duplicated data repeat each row that often.
-    const m = Math.min(80, c.x.length);
-    const x = c.x.slice(0, m);
+    // 80 rows spread over the data, weights 1, 2, 3 in turn; the duplicated data repeat each row
+    // that often. (The first 80 rows of the Poisson's sorted counts are all 0: ℓ ≈ 0 there, and
+    // its relative rounding is no test of the weights.)
+    const stride = Math.max(1, Math.floor(c.x.length / 80));
+    const rows = Array.from({ length: Math.min(80, c.x.length) }, (_, i) => i * stride);
+    const x = rows.map((i) => c.x[i]);
     const w = x.map((_, i) => 1 + (i % 3));
-    const part = c.labels.slice(0, m);
+    const part = rows.map((i) => c.labels[i]);
     if (new Set(part).size < K) part[0] = 1 - part[1];
     const weighted = engineRun(c.spec(K), dataOf(x, w), Int32Array.from(part), 15);
     const dx = x.flatMap((v, i) => Array(w[i]).fill(v));
     const dl = part.flatMap((l, i) => Array(w[i]).fill(l));
     const duplicated = engineRun(c.spec(K), dataOf(dx), Int32Array.from(dl), 15);
-    weighted.trace.forEach((entry, t) => expect(rel(entry.loglik, duplicated.trace[t].loglik)).toBeLessThan(1e-12));
+    // A run stops once ℓ repeats to the last bit (rtol 0), which one of the two may reach a step earlier.
+    const steps = Math.min(weighted.trace.length, duplicated.trace.length);
+    expect(steps).toBeGreaterThan(5);
+    for (let t = 0; t < steps; t++) expect(rel(weighted.trace[t].loglik, duplicated.trace[t].loglik)).toBeLessThan(1e-12);
     const a = asParams(weighted.theta);
     const b = asParams(duplicated.theta);
     for (const name of Object.keys(a)) a[name].forEach((v, k) => expect(rel(v, b[name][k])).toBeLessThan(1e-9));

@@ -69,7 +69,7 @@ describe('the real-data corpus (fixtures/real)', () => {
         mean: Float64Array.from(out.components, (c: any) => c.mean),
         variance: Float64Array.from(out.components, (c: any) => c.variance),
       };
-      const spec = { family: 'gaussian', k: out.k, variance: out.variance, floor: out.variance_floor } as const;
+      const spec = { family: 'gaussian', k: out.k, variance: out.variance_model, floor: out.variance_floor } as const;
       const found = out.k === 1 ? [] : degeneracies(spec, theta, compact, out.total_weight, observationsPerWeight(out.n, out.total_weight), out.resolution);
       if (found.length > 0) problems.push(`${entry.file}: ${JSON.stringify(found)}`);
     }

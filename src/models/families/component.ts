@@ -7,11 +7,11 @@
  * every family: each pass evaluates a_ik = log π_k + log f(x_i | θ_k), the log-likelihood
  * ℓ = Σ_i w_i log Σ_k exp(a_ik), the responsibilities r_ik = exp(a_ik − log Σ_j exp(a_ij)),
  * Σ_i w_i Σ_k r_ik log r_ik (for the entropy term of the ELBO), and the family's
- * statistics, each a sum over rows weighted by w_i r_ik (mixtureRow below does the
- * mixture's part of one row). A pass over rows [start, end) adds into `stats`, so that
- * chunks of rows evaluated apart (and in any thread) add up to the pass over all rows.
+ * statistics, each a sum over rows weighted by w_i r_ik (kernel.ts generates the pass from
+ * each family's log-density and statistics). A pass over rows [start, end) adds into
+ * `stats`, so that chunks of rows evaluated apart (and in any thread) add up to the pass
+ * over all rows.
  */
-import { expNonPositive } from '../exp.js';
 import type { Data, MixtureParams } from '../family.js';
 
 export { type Data, HEADER, LOGLIK, RLOGR, type MixtureParams } from '../family.js';
@@ -84,33 +84,6 @@ export interface ComponentFamily<P extends MixtureParams> {
   moments(theta: P, k: number): Moments;
   /** θ_k under R's names, for the JSON report. */
   parameters(theta: P, k: number): Record<string, number>;
-}
-
-/**
- * The mixture's part of one row. On entry a[j] = log π_k + log f(x_i | θ_k) for the m live
- * components j (those with π_k > 0, so every a[j] > −∞ unless the density underflows). On
- * return r[j] = r_ik and the function returns log p(x_i | θ) = top + log s, where
- * top = max_j a[j] and s = Σ_j exp(a[j] − top); out[0] = Σ_j r_j log r_j, computed as
- * Σ_j r_j (a[j] − top) − log s: every term is ≤ 0 and of the size of log r_j itself, not
- * the difference of two numbers of the size of a[j]. exp(a − top) ≤ 1 is exp.ts's table
- * method (within 5e-16 of Math.exp, 2.5 times as fast).
- */
-export function mixtureRow(a: Float64Array, m: number, r: Float64Array, out: Float64Array): number {
-  let top = -Infinity;
-  for (let j = 0; j < m; j++) if (a[j] > top) top = a[j];
-  let s = 0;
-  for (let j = 0; j < m; j++) {
-    r[j] = a[j] === top ? 1 : expNonPositive(a[j] - top);
-    s += r[j];
-  }
-  const logS = Math.log(s);
-  let rlogr = -logS;
-  for (let j = 0; j < m; j++) {
-    r[j] /= s;
-    if (r[j] > 0) rlogr += r[j] * (a[j] - top);
-  }
-  out[0] = rlogr;
-  return top + logS;
 }
 
 /**

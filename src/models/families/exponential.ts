@@ -13,18 +13,28 @@ import {
   type ComponentFamily,
   type Data,
   HEADER,
-  LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
+
+/** a = log π + log λ − λ x; statistics v and v x (v = w r). */
+export const EXPONENTIAL_KERNEL: KernelSpec = {
+  name: 'exponential',
+  params: ['c', 'rate'],
+  row: '',
+  rowSums: [],
+  density: (n) => `const ${n.v('a')} = ${n.p('c')} - ${n.p('rate')} * xi;`,
+  carry: [],
+  statCount: 2,
+  statistics: (n) => `${n.add(0, n.v('v'))}\n${n.add(1, `${n.v('v')} * xi`)}`,
+};
 
 export interface ExponentialMixture extends MixtureParams {
   /** π_k, shape (K,). */
@@ -51,11 +61,9 @@ export function exponentialFamily(options: ExponentialOptions): ComponentFamily<
   const offN = HEADER;
   const offS = HEADER + K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const rate = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(2 * K);
+  const out = new Float64Array(outLength(EXPONENTIAL_KERNEL, K));
+  const offsets = [offN, offS];
 
   const family: ComponentFamily<ExponentialMixture> = {
     name: 'exponential',
@@ -76,30 +84,14 @@ export function exponentialFamily(options: ExponentialOptions): ComponentFamily<
 
     /** a_ik = log π_k + log λ_k − λ_k x_i. */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
       for (let j = 0; j < m; j++) {
         const k = live[j];
-        c[j] = Math.log(theta.weight[k]) + Math.log(theta.rate[k]);
-        rate[j] = theta.rate[k];
+        packed[j] = Math.log(theta.weight[k]) + Math.log(theta.rate[k]);
+        packed[m + j] = theta.rate[k];
       }
-      let loglik = 0;
-      let rlogr = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const xi = x[i];
-        for (let j = 0; j < m; j++) a[j] = c[j] - rate[j] * xi;
-        loglik += wi * mixtureRow(a, m, r, rowOut);
-        rlogr += wi * rowOut[0];
-        for (let j = 0; j < m; j++) {
-          const v = wi * r[j];
-          stats[offN + live[j]] += v;
-          stats[offS + live[j]] += v * xi;
-        }
-      }
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
+      runKernel(EXPONENTIAL_KERNEL, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(EXPONENTIAL_KERNEL, out, m, live, offsets, stats);
     },
 
     partitionStats(data, labels, _at, stats) {

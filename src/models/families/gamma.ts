@@ -13,9 +13,9 @@
  *   α     = the root of log α − ψ(α) = s,   β = α / x̄.
  * Centring makes both terms of s of the size of the component's coefficient of variation c,
  * where uncentred they are of the size of log x̄ while s ≈ c²/2: at x ≈ 1000 ± 0.1 that
- * keeps 9 more digits of s. What remains is the rounding of each log x_i, about
- * ε·|log x_i| absolute in s: a component with c below about 1e-6 gets its shape to fewer
- * than 16 digits whatever is done with the sums.
+ * keeps 9 more digits of s. What remains is the rounding of each log x_i (exp.ts's table
+ * log, within 2 ulps), about 2ε·|log x_i| absolute in s: a component with c below about
+ * 1e-6 gets its shape to fewer than 16 digits whatever is done with the sums.
  * The root: log α − ψ(α) decreases from +∞ to 0 and lies between 1/(2α) and 1/α, so
  * α ∈ [1/(2s), 1/s]; Newton safeguarded by bisection (solve.ts) from Minka's approximation
  * (3 − s + √((s − 3)² + 24s)) / (12s) ("Estimating a gamma distribution", 2002) reaches it
@@ -29,20 +29,36 @@ import {
   type ComponentFamily,
   type Data,
   HEADER,
-  LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { increasingRoot } from './solve.js';
 import { lgamma, logMinusDigamma, logMinusDigammaPrime } from './special.js';
+
+/**
+ * l = log x (exp.ts's table log), a = log π + α log β − log Γ(α) + (α − 1) l − β x;
+ * statistics v, v (x − m), v (l − log m) for the component's mean m = α/β.
+ */
+export const GAMMA_KERNEL: KernelSpec = {
+  name: 'gamma',
+  params: ['c', 'shape1', 'rate', 'mean', 'logMean'],
+  logX: 'lx',
+  row: '',
+  rowSums: [],
+  density: (n) => `const ${n.v('a')} = ${n.p('c')} + ${n.p('shape1')} * lx - ${n.p('rate')} * xi;`,
+  carry: [],
+  statCount: 3,
+  statistics: (n) => `${n.add(0, n.v('v'))}
+    ${n.add(1, `${n.v('v')} * (xi - ${n.p('mean')})`)}
+    ${n.add(2, `${n.v('v')} * (lx - ${n.p('logMean')})`)}`,
+};
 
 export interface GammaMixture extends MixtureParams {
   /** π_k, shape (K,). */
@@ -92,14 +108,9 @@ export function gammaFamily(options: GammaOptions): ComponentFamily<GammaMixture
   const offS1 = HEADER + K;
   const offSL = HEADER + 2 * K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const shape1 = new Float64Array(K);
-  const rate = new Float64Array(K);
-  const mean = new Float64Array(K);
-  const logMean = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(5 * K);
+  const out = new Float64Array(outLength(GAMMA_KERNEL, K));
+  const offsets = [offN, offS1, offSL];
 
   const family: ComponentFamily<GammaMixture> = {
     name: 'gamma',
@@ -123,39 +134,21 @@ export function gammaFamily(options: GammaOptions): ComponentFamily<GammaMixture
       return alpha * Math.log(beta) - lgamma(alpha) + (alpha - 1) * Math.log(x) - beta * x;
     },
 
-    /** a_ik = log π_k + α_k log β_k − log Γ(α_k) + (α_k − 1) log x_i − β_k x_i, one log per row. */
+    /** a_ik = log π_k + α_k log β_k − log Γ(α_k) + (α_k − 1) log x_i − β_k x_i, one log per row (kernel.ts). */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
       for (let j = 0; j < m; j++) {
         const k = live[j];
         const alpha = theta.shape[k];
-        c[j] = Math.log(theta.weight[k]) + alpha * Math.log(theta.rate[k]) - lgamma(alpha);
-        shape1[j] = alpha - 1;
-        rate[j] = theta.rate[k];
-        mean[j] = alpha / theta.rate[k];
-        logMean[j] = Math.log(mean[j]);
+        const mean = alpha / theta.rate[k];
+        packed[j] = Math.log(theta.weight[k]) + alpha * Math.log(theta.rate[k]) - lgamma(alpha);
+        packed[m + j] = alpha - 1;
+        packed[2 * m + j] = theta.rate[k];
+        packed[3 * m + j] = mean;
+        packed[4 * m + j] = Math.log(mean);
       }
-      let loglik = 0;
-      let rlogr = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const xi = x[i];
-        const lx = Math.log(xi);
-        for (let j = 0; j < m; j++) a[j] = c[j] + shape1[j] * lx - rate[j] * xi;
-        loglik += wi * mixtureRow(a, m, r, rowOut);
-        rlogr += wi * rowOut[0];
-        for (let j = 0; j < m; j++) {
-          const k = live[j];
-          const v = wi * r[j];
-          stats[offN + k] += v;
-          stats[offS1 + k] += v * (xi - mean[j]);
-          stats[offSL + k] += v * (lx - logMean[j]);
-        }
-      }
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
+      runKernel(GAMMA_KERNEL, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(GAMMA_KERNEL, out, m, live, offsets, stats);
     },
 
     partitionStats(data, labels, at, stats) {

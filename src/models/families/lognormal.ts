@@ -20,16 +20,34 @@ import {
   HEADER,
   LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
+
+/**
+ * y = log x (exp.ts's table log), a = log π − ½ log 2πσ² − (y − μ)²/(2σ²); statistics v,
+ * v (y − μ), v (y − μ)²; the row sum y (the Jacobian).
+ */
+export const LOGNORMAL_KERNEL: KernelSpec = {
+  name: 'lognormal',
+  params: ['mu', 'c', 'h'],
+  logX: 'y',
+  row: '',
+  rowSums: ['y'],
+  density: (n) => `const ${n.v('d')} = y - ${n.p('mu')}, ${n.v('a')} = ${n.p('c')} - ${n.p('h')} * ${n.v('d')} * ${n.v('d')};`,
+  carry: ['d'],
+  statCount: 3,
+  statistics: (n) => `const ${n.v('vd')} = ${n.v('v')} * ${n.v('d')};
+    ${n.add(0, n.v('v'))}
+    ${n.add(1, n.v('vd'))}
+    ${n.add(2, `${n.v('vd')} * ${n.v('d')}`)}`,
+};
 
 export interface LognormalMixture extends MixtureParams {
   /** π_k, shape (K,). */
@@ -64,13 +82,9 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
   const offS1 = HEADER + 1 + K;
   const offS2 = HEADER + 1 + 2 * K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const d = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const h = new Float64Array(K);
-  const mu = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(3 * K);
+  const out = new Float64Array(outLength(LOGNORMAL_KERNEL, K));
+  const offsets = [offN, offS1, offS2];
 
   const family: ComponentFamily<LognormalMixture> = {
     name: 'lognormal',
@@ -94,41 +108,19 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
       return -0.5 * LOG_2PI - Math.log(theta.sdlog[k]) - 0.5 * z * z - y;
     },
 
-    /** a_ik = log π_k − ½ log 2πσ²_k − (y_i − μ_k)²/(2σ²_k); the Jacobian −y_i once per row. */
+    /** a_ik = log π_k − ½ log 2πσ²_k − (y_i − μ_k)²/(2σ²_k); the Jacobian −y_i once per row (kernel.ts). */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
       for (let j = 0; j < m; j++) {
         const k = live[j];
-        mu[j] = theta.meanlog[k];
-        c[j] = Math.log(theta.weight[k]) - 0.5 * LOG_2PI - Math.log(theta.sdlog[k]);
-        h[j] = 0.5 / (theta.sdlog[k] * theta.sdlog[k]);
+        packed[j] = theta.meanlog[k];
+        packed[m + j] = Math.log(theta.weight[k]) - 0.5 * LOG_2PI - Math.log(theta.sdlog[k]);
+        packed[2 * m + j] = 0.5 / (theta.sdlog[k] * theta.sdlog[k]);
       }
-      let loglik = 0;
-      let rlogr = 0;
-      let jacobian = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const y = Math.log(x[i]);
-        for (let j = 0; j < m; j++) {
-          d[j] = y - mu[j];
-          a[j] = c[j] - h[j] * d[j] * d[j];
-        }
-        loglik += wi * (mixtureRow(a, m, r, rowOut) - y);
-        rlogr += wi * rowOut[0];
-        jacobian += wi * y;
-        for (let j = 0; j < m; j++) {
-          const k = live[j];
-          const vd = wi * r[j] * d[j];
-          stats[offN + k] += wi * r[j];
-          stats[offS1 + k] += vd;
-          stats[offS2 + k] += vd * d[j];
-        }
-      }
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
-      stats[offJ] += jacobian;
+      runKernel(LOGNORMAL_KERNEL, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(LOGNORMAL_KERNEL, out, m, live, offsets, stats);
+      stats[LOGLIK] -= out[3];
+      stats[offJ] += out[3];
     },
 
     partitionStats(data, labels, at, stats) {

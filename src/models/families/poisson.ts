@@ -16,17 +16,29 @@ import {
   HEADER,
   LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
-import { logFactorial, logPoissonPmf } from './special.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
+import { FACTORIAL_TABLE, LOG_FACTORIAL, lgamma, logFactorial, logPoissonPmf } from './special.js';
+
+/** a = log π − λ + x log λ (0 log λ = 0 even for λ = 0); statistics v and v x; the row sum log x!. */
+export const POISSON_KERNEL: KernelSpec = {
+  name: 'poisson',
+  params: ['c', 'logLambda'],
+  row: `const lf = xi <= ${FACTORIAL_TABLE} ? LOG_FACTORIAL[xi] : lgamma(xi + 1);`,
+  rowSums: ['lf'],
+  density: (n) => `const ${n.v('a')} = ${n.p('c')} + (xi === 0 ? 0 : xi * ${n.p('logLambda')});`,
+  carry: [],
+  statCount: 2,
+  statistics: (n) => `${n.add(0, n.v('v'))}\n${n.add(1, `${n.v('v')} * xi`)}`,
+  bindings: { LOG_FACTORIAL, lgamma },
+};
 
 export interface PoissonMixture extends MixtureParams {
   /** π_k, shape (K,). */
@@ -47,11 +59,9 @@ export function poissonFamily(options: { k: number }): ComponentFamily<PoissonMi
   const offN = HEADER + 1;
   const offS = HEADER + 1 + K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const logLambda = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(2 * K);
+  const out = new Float64Array(outLength(POISSON_KERNEL, K));
+  const offsets = [offN, offS];
 
   const family: ComponentFamily<PoissonMixture> = {
     name: 'poisson',
@@ -70,36 +80,18 @@ export function poissonFamily(options: { k: number }): ComponentFamily<PoissonMi
 
     logDensity: (x, theta, k) => logPoissonPmf(x, theta.lambda[k]),
 
-    /** a_ik = log π_k + x_i log λ_k − λ_k, and log x_i! once per row, outside the sum over k. */
+    /** a_ik = log π_k + x_i log λ_k − λ_k, and log x_i! once per row, outside the sum over k (kernel.ts). */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
       for (let j = 0; j < m; j++) {
         const k = live[j];
-        logLambda[j] = Math.log(theta.lambda[k]);
-        c[j] = Math.log(theta.weight[k]) - theta.lambda[k];
+        packed[j] = Math.log(theta.weight[k]) - theta.lambda[k];
+        packed[m + j] = Math.log(theta.lambda[k]);
       }
-      let loglik = 0;
-      let rlogr = 0;
-      let constant = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const xi = x[i];
-        for (let j = 0; j < m; j++) a[j] = c[j] + (xi === 0 ? 0 : xi * logLambda[j]);
-        const lf = logFactorial(xi);
-        loglik += wi * (mixtureRow(a, m, r, rowOut) - lf);
-        rlogr += wi * rowOut[0];
-        constant += wi * lf;
-        for (let j = 0; j < m; j++) {
-          const v = wi * r[j];
-          stats[offN + live[j]] += v;
-          stats[offS + live[j]] += v * xi;
-        }
-      }
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
-      stats[offC] += constant;
+      runKernel(POISSON_KERNEL, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(POISSON_KERNEL, out, m, live, offsets, stats);
+      stats[LOGLIK] -= out[3];
+      stats[offC] += out[3];
     },
 
     partitionStats(data, labels, _at, stats) {

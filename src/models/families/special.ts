@@ -101,8 +101,9 @@ export function logMinusDigammaPrime(x: number): number {
 }
 
 /** Largest n whose log n! the table holds. */
-const FACTORIAL_TABLE = 1024;
-const LOG_FACTORIAL = new Float64Array(FACTORIAL_TABLE + 1);
+export const FACTORIAL_TABLE = 1024;
+/** log n! for n = 0..FACTORIAL_TABLE. */
+export const LOG_FACTORIAL = new Float64Array(FACTORIAL_TABLE + 1);
 // Up to 170! the factorial itself is a double (exact to 22!, then within 170 roundings, 2e-14
 // relative, which is 3e-17 relative in log 170!), and its log is then correctly rounded to
 // within an ulp, where lgamma's recurrence near n = 1, 2 would lose two or three.

@@ -36,18 +36,16 @@ import {
   type ComponentFamily,
   type Data,
   HEADER,
-  LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { increasingRoot } from './solve.js';
 import { digamma, lgamma, logMinusDigamma, logMinusDigammaPrime, logStudentT, tLogConstant } from './special.js';
 
@@ -76,6 +74,38 @@ export interface TOptions {
   /** ν of the start from a partition when ν is estimated; default 10. */
   startDf?: number;
 }
+
+/**
+ * Per row and component: δ² = (x − μ)²/σ², z = δ²/ν, L = log(1 + z) = log1p(z), a = log π +
+ * constant − (ν+1)/2 · L; u = ((ν+1)/ν)/(1 + z) and log u = log1p(1/ν) − L. L is exp.ts's
+ * table log of 1 + z (rounded; taken in kernel.ts's loop of logs) plus the rounding error of
+ * 1 + z over 1 + z, which makes it log1p(z) to within a few ulps (and keeps its relative
+ * precision for z → 0), at one division per row and component, shared with u.
+ * Statistics v, v u, v u (x − μ), v u (x − μ)², v (u − 1 − log u), with u − 1 =
+ * (1/ν − z)/(1 + z) written without the subtraction from 1.
+ */
+export const T_KERNEL: KernelSpec = {
+  name: 't',
+  params: ['mu', 'c', 'inv', 'half', 'a0', 'inu', 'logA0'],
+  row: '',
+  rowSums: [],
+  componentLog: { name: 'lu', of: (n) => `1 + (xi - ${n.p('mu')}) * (xi - ${n.p('mu')}) * ${n.p('inv')}` },
+  density: (n) => `const ${n.v('d')} = xi - ${n.p('mu')};
+    const ${n.v('z')} = ${n.v('d')} * ${n.v('d')} * ${n.p('inv')};
+    const ${n.v('u1')} = 1 + ${n.v('z')};
+    const ${n.v('iz')} = 1 / ${n.v('u1')};
+    const ${n.v('L')} = ${n.v('lu')} + (${n.v('z')} - (${n.v('u1')} - 1)) * ${n.v('iz')};
+    const ${n.v('a')} = ${n.p('c')} - ${n.p('half')} * ${n.v('L')};`,
+  carry: ['d', 'z', 'iz', 'L'],
+  statCount: 5,
+  statistics: (n) => `const ${n.v('vu')} = ${n.v('v')} * ${n.p('a0')} * ${n.v('iz')};
+    const ${n.v('vud')} = ${n.v('vu')} * ${n.v('d')};
+    ${n.add(0, n.v('v'))}
+    ${n.add(1, n.v('vu'))}
+    ${n.add(2, n.v('vud'))}
+    ${n.add(3, `${n.v('vud')} * ${n.v('d')}`)}
+    ${n.add(4, `${n.v('v')} * ((${n.p('inu')} - ${n.v('z')}) * ${n.v('iz')} - (${n.p('logA0')} - ${n.v('L')}))`)}`,
+};
 
 /** Bits of bounded[k]. */
 export const T_BOUND = { scaleFloor: 1, dfMin: 2, dfMax: 4 } as const;
@@ -111,19 +141,9 @@ export function tFamily(options: TOptions): ComponentFamily<TMixture> {
   const offU2 = HEADER + 3 * K;
   const offG = HEADER + 4 * K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const mu = new Float64Array(K);
-  const inv = new Float64Array(K);
-  const half = new Float64Array(K);
-  const logA0 = new Float64Array(K);
-  const a0 = new Float64Array(K);
-  const inu = new Float64Array(K);
-  const q = new Float64Array(K);
-  const lq = new Float64Array(K);
-  const d = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(7 * K);
+  const out = new Float64Array(outLength(T_KERNEL, K));
+  const offsets = [offN, offU, offU1, offU2, offG];
 
   /**
    * E_q[log p(x, u | z = k, θ_k)] + H(q(u | x, z = k)), summed over rows with w r: for
@@ -168,54 +188,22 @@ export function tFamily(options: TOptions): ComponentFamily<TMixture> {
 
     logDensity: (x, theta, k) => logStudentT(x, theta.location[k], theta.scale[k], theta.df[k]),
 
-    /**
-     * Per row and component: q = δ²/ν, L = log(1 + q), a_ik = log π_k + constant_k − (ν+1)/2 · L,
-     * u = ((ν+1)/ν)/(1 + q) and log u = log1p(1/ν) − L, so one log per row and component.
-     */
+    /** The kernel T_KERNEL: one log per row and component. */
     pass(data: Data, theta, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
       for (let j = 0; j < m; j++) {
         const k = live[j];
         const nu = theta.df[k];
-        mu[j] = theta.location[k];
-        c[j] = Math.log(theta.weight[k]) + tLogConstant(theta.scale[k], nu);
-        inv[j] = 1 / (nu * theta.scale[k] * theta.scale[k]);
-        half[j] = 0.5 * (nu + 1);
-        a0[j] = (nu + 1) / nu;
-        inu[j] = 1 / nu;
-        logA0[j] = Math.log1p(1 / nu);
+        packed[j] = theta.location[k];
+        packed[m + j] = Math.log(theta.weight[k]) + tLogConstant(theta.scale[k], nu);
+        packed[2 * m + j] = 1 / (nu * theta.scale[k] * theta.scale[k]);
+        packed[3 * m + j] = 0.5 * (nu + 1);
+        packed[4 * m + j] = (nu + 1) / nu;
+        packed[5 * m + j] = 1 / nu;
+        packed[6 * m + j] = Math.log1p(1 / nu);
       }
-      let loglik = 0;
-      let rlogr = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const xi = x[i];
-        for (let j = 0; j < m; j++) {
-          d[j] = xi - mu[j];
-          q[j] = d[j] * d[j] * inv[j];
-          lq[j] = Math.log1p(q[j]);
-          a[j] = c[j] - half[j] * lq[j];
-        }
-        loglik += wi * mixtureRow(a, m, r, rowOut);
-        rlogr += wi * rowOut[0];
-        for (let j = 0; j < m; j++) {
-          const k = live[j];
-          const v = wi * r[j];
-          const u = a0[j] / (1 + q[j]);
-          const vu = v * u;
-          const vud = vu * d[j];
-          stats[offN + k] += v;
-          stats[offU + k] += vu;
-          stats[offU1 + k] += vud;
-          stats[offU2 + k] += vud * d[j];
-          // u − 1 − log u with u − 1 = (1/ν − q)/(1 + q) written without the subtraction from 1.
-          stats[offG + k] += v * ((inu[j] - q[j]) / (1 + q[j]) - (logA0[j] - lq[j]));
-        }
-      }
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
+      runKernel(T_KERNEL, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(T_KERNEL, out, m, live, offsets, stats);
     },
 
     /** The partition with u = 1 for every row (the ν → ∞ limit): N_k = U_k, G_k = 0. */

@@ -29,9 +29,9 @@
  * edge: a generalised EM step (Q increases, as the profile is concave and rises towards
  * the root), flagged by WEIBULL_BOUND.partial.
  *
- * Statistics after the header (K each, then K·(J+1) moments):
+ * Statistics after the header (K each, then K for each of the J + 1 moments):
  *   N_k = Σ v,  A_k = Σ v y,  E_k = κ_e N_k (the expansion shape, as a sum so that chunks add),
- *   P_k (above),  M_kj = Σ v z y^j for j = 0..J.
+ *   P_k (above),  M_kj = Σ v z y^j for j = 0..J (at offset j·K + k of the moments' block).
  * The scale follows from the root: log σ = log σ_t + log(T_0(κ)/N)/κ.
  * E_q log p(x, z | θ) = Σ_k N_k (log π_k + log κ_k − κ_k log σ_k) + (κ_k − 1) Σ v log x
  * − (σ_t/σ_k)^κ_k T_0(κ_k): NaN when κ_k lies beyond the statistics' radius.
@@ -41,18 +41,17 @@ import {
   type Data,
   type Expander,
   HEADER,
-  LOGLIK,
   type MixtureParams,
-  RLOGR,
   checkPartition,
   checkSupport,
   liveComponents,
-  mixtureRow,
   weightsFromCounts,
   weightsFromFree,
   weightsLogJoint,
   weightsToFree,
 } from './component.js';
+import { expSource } from '../exp.js';
+import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { increasingRoot } from './solve.js';
 import { lgamma } from './special.js';
 
@@ -88,6 +87,46 @@ const FACTORIAL = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800];
 const TOLERANCE = Number.EPSILON / 2;
 /** Re-expansions allowed in one M-step before it settles for a partial step. */
 const MAX_EXPANSIONS = 40;
+
+/**
+ * The pass (kernel.ts), with y = log x − log σ (log x by exp.ts's table log, once per row),
+ * z = e^(κy) (exp.ts's table exp, either sign), a = log π + log κ − log σ + (κ − 1) y − z;
+ * statistics v, v y, M_j = v z_e y^j for j = 0..J, and P = v |y|^(J+1) z_e^(3/2 or 1/2),
+ * where z_e = z, or e^(κ_e y) when `expanded` (passAt with another expansion shape κ_e).
+ * Rows with v = 0 add nothing (z may have overflowed there). z_e^(3/2 or 1/2) is √z_e · max(z_e, 1),
+ * as z_e > 1 exactly when y > 0: a select, not a branch that the sign of y mispredicts.
+ */
+function weibullKernel(expanded: boolean): KernelSpec {
+  const moments = Array.from({ length: ORDER + 1 }, (_, j) => j);
+  return {
+    name: expanded ? 'weibullExpanded' : 'weibull',
+    params: expanded ? ['c', 'kappa', 'shape1', 'logScale', 'kappaE'] : ['c', 'kappa', 'shape1', 'logScale'],
+    logX: 'lx',
+    row: '',
+    rowSums: [],
+    density: (n) => `const ${n.v('y')} = lx - ${n.p('logScale')};
+      const ${n.v('ky')} = ${n.p('kappa')} * ${n.v('y')};
+      let ${n.v('z')} = 0;
+      ${expSource(n.v('ky'), n.v('z'))}
+      const ${n.v('a')} = ${n.p('c')} + ${n.p('shape1')} * ${n.v('y')} - ${n.v('z')};`,
+    carry: ['y', 'z'],
+    statCount: 2 + moments.length + 1,
+    statistics: (n) => {
+      const [y, v, ze, p] = [n.v('y'), n.v('v'), n.v('ze'), n.v('p')];
+      const zeOf = expanded ? `const ${n.v('kye')} = ${n.p('kappaE')} * ${y};\nlet ${ze} = 0;\n${expSource(n.v('kye'), ze)}` : `const ${ze} = ${n.v('z')};`;
+      return `${n.add(0, v)}
+        ${n.add(1, `${v} * ${y}`)}
+        ${zeOf}
+        let ${p} = ${v} * ${ze};
+        ${moments.map((j) => (j === 0 ? n.add(2, p) : `${p} *= ${y};\n${n.add(2 + j, p)}`)).join('\n')}
+        const ${n.v('yy')} = ${y} * ${y}, ${n.v('y4')} = ${n.v('yy')} * ${n.v('yy')}, ${n.v('root')} = Math.sqrt(${ze});
+        ${n.add(3 + ORDER, `${v} * ${n.v('y4')} * ${n.v('y4')} * Math.abs(${y}) * (${n.v('root')} * Math.max(${ze}, 1))`)}`;
+    },
+    skipZero: true,
+  };
+}
+export const WEIBULL_KERNEL = weibullKernel(false);
+export const WEIBULL_EXPANDED_KERNEL = weibullKernel(true);
 
 /**
  * π√2 · max x / δ: for large κ a Weibull of scale σ has variance about (πσ/κ)²/6, which
@@ -162,28 +201,21 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
   const offP = HEADER + 3 * K;
   const offM = HEADER + 4 * K;
   const live = new Int32Array(K);
-  const a = new Float64Array(K);
-  const r = new Float64Array(K);
-  const c = new Float64Array(K);
-  const kappa = new Float64Array(K);
-  const logScale = new Float64Array(K);
-  const expand = new Float64Array(K);
-  const ys = new Float64Array(K);
-  const zs = new Float64Array(K);
-  const added = new Float64Array(K);
-  const rowOut = new Float64Array(1);
+  const packed = new Float64Array(5 * K);
+  const out = new Float64Array(outLength(WEIBULL_KERNEL, K));
+  // The kernel's statistics in order: N, A, M_0..M_J, P.
+  const offsets = [offN, offA, ...Array.from({ length: J + 1 }, (_, j) => offM + j * K), offP];
   const t = new Float64Array(3);
 
-  /** Adds row weight v (> 0) with y = log x − log σ_t and ze = e^(κ_e y) into component k's sums. */
+  /** Adds row weight v (> 0) with y = log x − log σ_t and ze = e^(κ_e y) into component k's sums, as the kernel does. */
   function accumulate(stats: Float64Array, k: number, v: number, y: number, ze: number): void {
     stats[offN + k] += v;
     stats[offA + k] += v * y;
-    const base = offM + k * (J + 1);
     let p = v * ze;
-    stats[base] += p;
+    stats[offM + k] += p;
     for (let j = 1; j <= J; j++) {
       p *= y;
-      stats[base + j] += p;
+      stats[offM + j * K + k] += p;
     }
     const y2 = y * y;
     const y4 = y2 * y2;
@@ -194,10 +226,9 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
   /** T_0, T_1, T_2 at κ from component k's moments, into t; returns δ = κ − κ_e. */
   function model(stats: Float64Array, k: number, kappaE: number, kap: number): number {
     const delta = kap - kappaE;
-    const base = offM + k * (J + 1);
     for (let m = 0; m <= 2; m++) {
-      let acc = stats[base + J];
-      for (let j = J - m - 1; j >= 0; j--) acc = stats[base + j + m] + (acc * delta) / (j + 1);
+      let acc = stats[offM + J * K + k];
+      for (let j = J - m - 1; j >= 0; j--) acc = stats[offM + (j + m) * K + k] + (acc * delta) / (j + 1);
       t[m] = acc;
     }
     return delta;
@@ -244,44 +275,27 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
     /**
      * a_ik = log π_k + log κ_k − log σ_k + (κ_k − 1) y_ik − z_ik with y_ik = log x_i − log σ_k
      * and z_ik = e^(κ_k y_ik): one log per row, one exp per row and component (two when
-     * re-expanding), and J + 2 multiply-adds for the moments.
+     * re-expanding), and J + 2 multiply-adds for the moments (WEIBULL_KERNEL).
      */
     passAt(data, theta, expansion, stats, start, end) {
-      const { x, w } = data;
       const m = liveComponents(theta.weight, live);
+      let expanded = false;
       for (let j = 0; j < m; j++) {
         const k = live[j];
-        kappa[j] = theta.shape[k];
-        logScale[j] = Math.log(theta.scale[k]);
-        c[j] = Math.log(theta.weight[k]) + Math.log(kappa[j]) - logScale[j];
-        expand[j] = expansion[k];
-        added[j] = 0;
+        const kappa = theta.shape[k];
+        const logScale = Math.log(theta.scale[k]);
+        packed[j] = Math.log(theta.weight[k]) + Math.log(kappa) - logScale;
+        packed[m + j] = kappa;
+        packed[2 * m + j] = kappa - 1;
+        packed[3 * m + j] = logScale;
+        packed[4 * m + j] = expansion[k];
+        if (expansion[k] !== kappa) expanded = true;
       }
-      let loglik = 0;
-      let rlogr = 0;
-      for (let i = start; i < end; i++) {
-        const wi = w === null ? 1 : w[i];
-        if (wi === 0) continue;
-        const lx = Math.log(x[i]);
-        for (let j = 0; j < m; j++) {
-          const y = lx - logScale[j];
-          const z = Math.exp(kappa[j] * y);
-          ys[j] = y;
-          zs[j] = z;
-          a[j] = c[j] + (kappa[j] - 1) * y - z;
-        }
-        loglik += wi * mixtureRow(a, m, r, rowOut);
-        rlogr += wi * rowOut[0];
-        for (let j = 0; j < m; j++) {
-          const v = wi * r[j];
-          if (v === 0) continue;
-          added[j] += v;
-          accumulate(stats, live[j], v, ys[j], expand[j] === kappa[j] ? zs[j] : Math.exp(expand[j] * ys[j]));
-        }
-      }
-      for (let j = 0; j < m; j++) stats[offE + live[j]] += expand[j] * added[j];
-      stats[LOGLIK] += loglik;
-      stats[RLOGR] += rlogr;
+      const spec = expanded ? WEIBULL_EXPANDED_KERNEL : WEIBULL_KERNEL;
+      runKernel(spec, m, data.x, data.w, start, end, packed, out);
+      addKernelOutput(spec, out, m, live, offsets, stats);
+      // E_k = κ_e N_k, from this pass's N_k (out's first statistic).
+      for (let j = 0; j < m; j++) stats[offE + live[j]] += expansion[live[j]] * out[3 + j];
     },
 
     partitionStats(data, labels, at, stats) {
@@ -323,8 +337,8 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
             return t[2] / t[0] - m1 * m1 + 1 / (kap * kap);
           };
           // The radius where the bound holds, from T_0 ≈ M_0 and T_1/T_0 ≈ M_1/M_0, then checked at the root.
-          const m0 = stats[offM + k * (J + 1)];
-          const ratio = Math.abs(stats[offM + k * (J + 1) + 1] / m0);
+          const m0 = stats[offM + k];
+          const ratio = Math.abs(stats[offM + K + k] / m0);
           let radius = Math.min(0.5 * kappaE, ((TOLERANCE * m0 * FACTORIAL[J]) / (p * 1.5 * kappaE * (1 + (0.5 * kappaE * ratio) / (J + 1)))) ** (1 / J));
           if (!(radius > 0)) radius = 0.5 * kappaE;
           for (;;) {
