@@ -15,7 +15,7 @@ import { type ModelFile, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv } from '../report/csv.js';
-import { FIT_FORMAT, writeJson } from '../report/json.js';
+import { columnKeys, FIT_FORMAT, writeJson } from '../report/json.js';
 import { errorText } from '../report/notes.js';
 import { truncate, wrap } from '../report/width.js';
 import { plural, quote, shown } from '../text.js';
@@ -222,7 +222,7 @@ export async function runGroups(
         const message = errorText(error);
         warn(request, [`not fitted: ${message}`], about(request.file, name));
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, column: table.varName, error: message })}\n`);
+          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, ...columnKeys(table.varNames), error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else {

@@ -32,7 +32,7 @@ describe.each(CASES)('--var with --init on $name: every covariance model against
     const { me, mstep } = reference.models[model];
     const d = out.components[0].mean.length;
     expect(out.family).toBe('mvgaussian');
-    expect(out.model).toBe(model);
+    expect(out.covariance_model).toBe(model);
     expect(out.d).toBe(d);
     if (model === 'VVE') {
       // mclust's VVE M-step is not a maximiser (src/models/mvgaussian/README.md), so its
@@ -61,16 +61,16 @@ describe('--var with several columns', () => {
 
   it('fits VVV by default from a partition, and takes scikit-learn’s names as aliases', () => {
     const base = [fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--no-responsibilities'];
-    expect(emFitJson(base).model).toBe('VVV');
+    expect(emFitJson(base).covariance_model).toBe('VVV');
     const aliases = { spherical: 'VII', diag: 'VVI', tied: 'EEE', full: 'VVV' };
-    for (const [alias, model] of Object.entries(aliases)) expect(emFitJson([...base, '--model', alias]).model).toBe(model);
+    for (const [alias, model] of Object.entries(aliases)) expect(emFitJson([...base, '--model', alias]).covariance_model).toBe(model);
   });
 
   it('compares a list of models by BIC', () => {
     const out = emFitJson([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--model', 'EII,VVV,EEE', '--no-responsibilities']);
-    expect(out.selection.map((s: { model: string }) => s.model)).toEqual(['EII', 'EEE', 'VVV']);
+    expect(out.selection.map((s: { covariance_model: string }) => s.covariance_model)).toEqual(['EII', 'EEE', 'VVV']);
     const best = out.selection.reduce((a: { bic: number }, b: { bic: number }) => (b.bic < a.bic ? b : a));
-    expect(out.model).toBe(best.model);
+    expect(out.covariance_model).toBe(best.covariance_model);
   });
 
   it('fits data offset by 1e9 as the data at 0 (centred statistics)', () => {
@@ -99,7 +99,7 @@ describe('--var with several columns', () => {
     const a = emFitJson([path, '--no-header', '--var', '1,2', '--init', '3', '--no-responsibilities']);
     const b = emFitJson([fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--no-responsibilities']);
     expect(a.loglik).toBe(b.loglik);
-    expect(a.vars).toEqual(['1', '2']);
+    expect(a.columns).toEqual(['1', '2']);
   });
 
   it('prints per component the weight, means, sds and correlations', () => {
@@ -189,7 +189,7 @@ describe('--var with several columns: rows, weights, groups, outputs, model file
     const fit = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init', 'Species', '--model', 'VEV', '--save-model', path]);
     const saved = JSON.parse(readFileSync(path, 'utf8'));
     expect(saved.family).toBe('mvgaussian');
-    expect(saved.model).toBe('VEV');
+    expect(saved.covariance_model).toBe('VEV');
     expect(saved.columns).toEqual(IRIS);
     expect(saved.components[1].covariance).toEqual(fit.components[1].covariance);
     const scored = emFitJson(['predict', path, fixture('iris.csv')]);
@@ -198,7 +198,7 @@ describe('--var with several columns: rows, weights, groups, outputs, model file
     expect(scored.log_density).toHaveLength(150);
     // A warm start from the saved model (stopped at --rtol 1e-8): it climbs on, a little.
     const warm = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init-model', path, '--no-responsibilities']);
-    expect(warm.model).toBe('VEV');
+    expect(warm.covariance_model).toBe('VEV');
     expect(warm.trace[0].loglik).toBeCloseTo(fit.loglik, 9);
     expect(warm.loglik).toBeGreaterThanOrEqual(fit.loglik);
     expect(relative(warm.loglik, fit.loglik)).toBeLessThan(1e-7);

@@ -31,7 +31,7 @@ describe.each(SETS)('the default search on $name', ({ name, args }) => {
     expect(out.bic).toBeLessThanOrEqual(-reference.bic + 1e-9 * Math.abs(reference.bic));
     expect(out.notes.filter((n: { code: string }) => DEGENERATE.has(n.code))).toEqual([]);
     // Every model was searched at every K that could be fitted.
-    const models = new Set(out.selection.map((s: { model: string }) => s.model));
+    const models = new Set(out.selection.map((s: { covariance_model: string }) => s.covariance_model));
     expect(models.size).toBe(14);
   });
 });
