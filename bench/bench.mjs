@@ -20,8 +20,10 @@
  *
  * Then the default model search beside R's Mclust(x) (search-speed.mjs), the memory of
  * --by on 20,000 groups of 3 rows (groups.mjs), and 500 files of 200 rows in one call
- * beside an R loop over Mclust and a 10-row fit beside `node -e 0` (batch.mjs), and each
- * family's pass against the Gaussian's (families.mjs; BENCH_FAMILIES=0 leaves it out).
+ * beside an R loop over Mclust and a 10-row fit beside `node -e 0` (batch.mjs), each
+ * family's pass against the Gaussian's (families.mjs; BENCH_FAMILIES=0 leaves it out), and
+ * the multivariate fit of 1M rows × 5 columns beside scikit-learn, with the cost per pass
+ * against d (mv.mjs; BENCH_MV=0 leaves it out).
  *
  * The data are written once to bench/data/ (through a temporary file renamed when complete,
  * so an interrupted generation is never taken for data) and reused.
@@ -40,6 +42,7 @@ import { generate } from './generate.mjs';
 import { benchBatch } from './batch.mjs';
 import { benchGroups } from './groups.mjs';
 import { benchFamilies } from './families.mjs';
+import { benchMultivariate } from './mv.mjs';
 import { spread, timed } from './lib.mjs';
 import { searchSpeed } from './search-speed.mjs';
 
@@ -130,3 +133,4 @@ if (process.env.BENCH_SEARCH !== '0') await searchSpeed();
 if (process.env.BENCH_GROUPS !== '0') benchGroups();
 if (process.env.BENCH_BATCH !== '0') benchBatch();
 if (process.env.BENCH_FAMILIES !== '0') benchFamilies();
+if (process.env.BENCH_MV !== '0') await benchMultivariate();

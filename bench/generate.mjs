@@ -13,23 +13,18 @@
 import { createWriteStream, renameSync, rmSync } from 'node:fs';
 import { mulberry32 } from '../dist/select/rng.js';
 
-export async function generate(rows, file, seed = 42) {
-  const random = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const weights = [0.5, 0.3, 0.2];
-  const means = [0, 6, 12];
-  const sds = [1, 1.5, 2];
+/**
+ * Writes `header` and then line(i) for i = 0 … rows − 1 (each ending in a newline) to `file`,
+ * 10,000 lines at a time, waiting for the stream to drain; through a temporary file in the
+ * same directory, renamed to `file` once complete.
+ */
+export async function writeLines(file, header, rows, line) {
   const temporary = `${file}.${process.pid}.tmp`;
   const out = createWriteStream(temporary);
-  out.write('id,x,start\n');
+  out.write(header);
   let chunk = [];
   for (let i = 0; i < rows; i++) {
-    const u = random();
-    const k = u < weights[0] ? 0 : u < weights[0] + weights[1] ? 1 : 2;
-    const x = means[k] + sds[k] * normal();
-    let label = x < 3 ? 1 : x < 9 ? 2 : 3;
-    if (random() < 0.1) label = 1 + Math.floor(random() * 3);
-    chunk.push(`${i + 1},${x.toFixed(5)},${label}\n`);
+    chunk.push(line(i));
     if (chunk.length === 10000) {
       if (!out.write(chunk.join(''))) await new Promise((r) => out.once('drain', r));
       chunk = [];
@@ -44,6 +39,22 @@ export async function generate(rows, file, seed = 42) {
     throw error;
   });
   renameSync(temporary, file);
+}
+
+export async function generate(rows, file, seed = 42) {
+  const random = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const weights = [0.5, 0.3, 0.2];
+  const means = [0, 6, 12];
+  const sds = [1, 1.5, 2];
+  await writeLines(file, 'id,x,start\n', rows, (i) => {
+    const u = random();
+    const k = u < weights[0] ? 0 : u < weights[0] + weights[1] ? 1 : 2;
+    const x = means[k] + sds[k] * normal();
+    let label = x < 3 ? 1 : x < 9 ? 2 : 3;
+    if (random() < 0.1) label = 1 + Math.floor(random() * 3);
+    return `${i + 1},${x.toFixed(5)},${label}\n`;
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,10 +9,11 @@ import { dataRecords, type LabelColumn, type Table } from '../io/csv.js';
 import { sortLabels } from '../io/labels.js';
 import { fileModel, type ModelFile, readModel, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
-import type { Data } from '../models/family.js';
+import { type Data, rowCount } from '../models/family.js';
+import { COVARIANCE_MODELS } from '../models/mvgaussian/models.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
-import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, type Structure } from '../models/registry.js';
+import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, mvParameters, type Structure } from '../models/registry.js';
 import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
@@ -23,7 +24,8 @@ import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { checkFittable, checkScale, type DegeneracyCheck, type Fit, fitFrom, fitSpec, partitionStart, totalWeight } from '../select/fit.js';
 import { noteTexts } from '../report/notes.js';
 import { JobPool } from '../select/job-pool.js';
-import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection } from '../select/search.js';
+import { bestBy, type Guard, SEARCH_ROWS, searchModels, type Selection, subsample } from '../select/search.js';
+import { SAMPLE_ROWS, searchMultivariate } from '../select/mv-search.js';
 import { plural, quote, short, shown } from '../text.js';
 import { runGroups } from './groups.js';
 import { about, announce, closeInput, colours, type Input, openInput, readInput, readOptions, readsTwice, say, textPlotWidth, textWidth, warn } from './io.js';
@@ -78,7 +80,10 @@ const emSettings = (request: FitRequest, accelDefault: 'none' | 'squarem') => ({
  * and what the check for degenerate components looks at.
  */
 interface Plan {
+  /** The floor (d > 1: the smallest column's). */
   floor: VarianceFloor;
+  /** d > 1: each column's floor, from its own resolution; null for one column. */
+  floors: VarianceFloor[] | null;
   /** The largest |x|: with δ, the bounds of the families beyond the Gaussian. */
   largest: number;
   guard: Guard;
@@ -97,7 +102,10 @@ type StartKind = 'search' | 'partition' | 'model';
  * penalty, and the candidate structures (families with their options) the request and the
  * start call for. `rowOf(i)` names data row i in messages (a value outside a family's domain).
  */
-function plan(request: FitRequest, data: Data, decimals: number, start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
+function plan(request: FitRequest, data: Data, decimals: number | readonly number[], start: StartKind, model: ModelFile | null, rowOf: (i: number) => string): Plan {
+  const d = data.d ?? 1;
+  if (d > 1) return multivariatePlan(request, data, decimals as readonly number[], start, model);
+  decimals = decimals as number;
   const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
   const largest = maxAbs(data.x);
   const floor = varianceFloor(resolution, largest, request.minVariance);
@@ -106,12 +114,37 @@ function plan(request: FitRequest, data: Data, decimals: number, start: StartKin
   const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
   return {
     floor,
+    floors: null,
     largest,
     guard,
     penalty: guard === 'penalty' ? defaultPenalty(data, floor.floor) : null,
     check: start === 'search' ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
     structures: structures(request, data, start, model, rowOf),
   };
+}
+
+/**
+ * The plan for d > 1 columns: each column's floor from its own recording resolution (δ_j²/12,
+ * or --resolution and --min-variance for every column), and the covariance models of --model
+ * (VVV from a partition, a model file's own from it, all fourteen in a search, as mclust).
+ */
+function multivariatePlan(request: FitRequest, data: Data, decimals: readonly number[], start: StartKind, model: ModelFile | null): Plan {
+  const d = data.d as number;
+  const n = rowCount(data);
+  const column = new Float64Array(n);
+  const floors = decimals.map((written, j) => {
+    for (let i = 0; i < n; i++) column[i] = data.x[i * d + j];
+    const resolution: Resolution = request.resolution === undefined ? recordingResolution(column, data.w, written) : { value: request.resolution, source: 'user' };
+    return varianceFloor(resolution, maxAbs(column), request.minVariance);
+  });
+  const smallest = floors.reduce((a, f) => (f.floor < a.floor ? f : a));
+  const guard: Guard = request.guard === 'auto' ? (start === 'search' ? 'reject' : 'none') : request.guard;
+  if (guard === 'penalty') throw usageError('--guard penalty applies to one --var column; for several use reject or none');
+  const own = model?.structure.family === 'mvgaussian' ? model.structure.model : null;
+  const models = request.models ?? (own !== null ? [own] : start === 'search' ? [...COVARIANCE_MODELS] : ['VVV']);
+  // From a partition or a model, degenerate components are noted (not rejected), checked on a sample as in the search.
+  const check = start === 'search' ? undefined : { compact: n > SAMPLE_ROWS ? subsample(data, SAMPLE_ROWS, request.seed) : data, perWeight: observationsPerWeight(n, totalWeight(data)) };
+  return { floor: smallest, floors, largest: maxAbs(data.x), guard, penalty: null, check, structures: models.map((model) => ({ family: 'mvgaussian', model })) };
 }
 
 /** The density families --family auto compares: a count family needs --family poisson (see README). */
@@ -127,7 +160,7 @@ function structures(request: FitRequest, data: Data, start: StartKind, model: Mo
   const auto = request.families === 'auto';
   let families: FamilyName[];
   if (auto) families = AUTO_FAMILIES.filter((f) => describe(familySpec(defaultStructure(f), 1, UNIT_BOUNDS)).checkDomain(data.x) === null);
-  else families = (request.families as FamilyName[] | null) ?? (model !== null ? [model.family] : ['gaussian']);
+  else families = (request.families as FamilyName[] | null) ?? (model !== null ? [model.family as FamilyName] : ['gaussian']);
   if (model !== null && !families.every((f) => f === model.family)) {
     throw usageError(`--family ${families.join(',')} contradicts --init-model ${request.initModel}, a ${model.family} model; fit without --init-model to change the family`);
   }
@@ -178,7 +211,7 @@ async function fitEachStructure(
   checkFittable(data, names.length);
   const fits: Fit[] = [];
   for (const structure of how.structures) {
-    const settings = { ...emSettings(request, 'none'), structure, floor: how.floor, largest: how.largest, penalty: how.penalty, degeneracy: how.check };
+    const settings = { ...emSettings(request, 'none'), structure, floor: how.floor, floors: how.floors?.map((f) => f.floor), largest: how.largest, penalty: how.penalty, degeneracy: how.check };
     const s = start(fitSpec(settings, names.length));
     fits.push(await drive(fitFrom(data, s.theta, names, settings, s.floored, pool)));
   }
@@ -214,6 +247,12 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
     const saved = fileModel(model);
     const theta = saved.theta;
     const floored = new Uint8Array(k);
+    if (model.structure.family === 'mvgaussian') {
+      // The saved Σ_k as they are: the first M-step applies this data's floors.
+      const far = firstUnscored({ spec: saved.spec, theta }, data.x);
+      if (far >= 0) throw fitError(`the model of --init-model ${request.initModel} gives data row ${far + 1} of the fit a density of 0 in double precision (it lies too far from every component), so it cannot start this fit; fit without --init-model`);
+      return { theta, floored };
+    }
     if (model.structure.family === 'gaussian') {
       // The model's variances, held at this data's floor.
       const { mean, variance } = theta as GaussianMixture;
@@ -243,24 +282,24 @@ function fromModel(request: FitRequest, model: ModelFile, data: Data, how: Plan,
 
 /** Searches the candidate models, sharing the fits with `jobs`' threads. */
 async function search(request: FitRequest, data: Data, how: Plan, jobs: JobPool | null): Promise<Outcome> {
-  const selection = await drive(
-    searchModels(
-      data,
-      {
-        ks: request.k ?? DEFAULT_K,
-        structures: how.structures,
-        criterion: request.criterion,
-        initMethod: request.initMethod,
-        nInit: request.nInit,
-        seed: request.seed,
-        ...emSettings(request, 'squarem'),
-        floor: how.floor,
-        largest: how.largest,
-        guard: how.guard,
-      },
-      jobs,
-    ),
-  );
+  const settings = {
+    ks: request.k ?? DEFAULT_K,
+    structures: how.structures,
+    criterion: request.criterion,
+    initMethod: request.initMethod,
+    nInit: request.nInit,
+    seed: request.seed,
+    ...emSettings(request, 'squarem'),
+    floor: how.floor,
+    floors: how.floors?.map((f) => f.floor),
+    largest: how.largest,
+    guard: how.guard,
+  };
+  if ((data.d ?? 1) > 1) {
+    const selection = await drive(searchMultivariate(data, settings, jobs));
+    return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
+  }
+  const selection = await drive(searchModels(data, settings, jobs));
   return { fit: selection.best, selection, passes: selection.passes, guard: how.guard, notes: [] };
 }
 
@@ -276,7 +315,10 @@ export function searchThreads(request: FitRequest, rows: number): number {
 /** The models a request compares on these data, for the sample-size check of the criteria. */
 function candidateModels(request: FitRequest, labels: LabelColumn | null, model: ModelFile | null, how: Plan) {
   const ks = model !== null ? [model.components.length] : labels !== null ? [labels.names.length] : (request.k ?? DEFAULT_K);
-  return { models: ks.flatMap((k) => how.structures.map((structure) => ({ k, nParams: makeFamily(fitSpec({ structure, floor: how.floor, largest: how.largest }, k)).nParams }))), criterion: request.criterion };
+  return {
+    models: ks.flatMap((k) => how.structures.map((structure) => ({ k, nParams: makeFamily(fitSpec({ structure, floor: how.floor, floors: how.floors?.map((f) => f.floor), largest: how.largest }, k)).nParams }))),
+    criterion: request.criterion,
+  };
 }
 
 /**
@@ -333,7 +375,7 @@ export async function fitData(
   request: FitRequest,
   data: Data,
   labels: LabelColumn | null,
-  decimals: number,
+  decimals: number | readonly number[],
   model: ModelFile | null,
   rowOf: (i: number) => string,
   pools: Pools = {},
@@ -342,12 +384,18 @@ export async function fitData(
   checkScale(data);
   const total = checkWeights(data);
   const searching = model === null && labels === null;
+  const d = data.d ?? 1;
+  const modelColumns = model?.columns?.length ?? 1;
+  if (model !== null && modelColumns !== d) {
+    throw usageError(`--init-model ${request.initModel} is a model of ${modelColumns === 1 ? 'one column' : `${modelColumns} columns`} (${model.column}), which cannot start a fit of ${d === 1 ? 'one' : d} (--var ${request.var})`);
+  }
   const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
   const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
-  const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, data.x.length)) : (pools.passes?.threads ?? threadCount(request, data.x.length));
+  const n = rowCount(data);
+  const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, n)) : (pools.passes?.threads ?? threadCount(request, n));
   if (!quietCost) {
-    const work = workEstimate(request, data.x.length, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
-    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${data.x.length} rows may take ${duration(work.seconds)} or so: ${work.what}`], about(request.file));
+    const work = workEstimate(request, n, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
+    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`], about(request.file));
   }
   const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
   const ownPasses = !searching && pools.passes == null && threads > 1 ? PassPool.create(data, threads) : null;
@@ -387,6 +435,7 @@ function checkFinite(outcome: Outcome): void {
  * scaled back.
  */
 function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
+  if (fit.structure.family === 'mvgaussian') return 'standard errors are not available for several --var columns (d > 1) yet: they are computed for one column of the gaussian family';
   if (fit.structure.family !== 'gaussian') return `standard errors are computed for the gaussian family only, not yet for the ${fit.structure.family} family`;
   if (fit.groupedLoglik !== null) return 'standard errors are not computed for a fit to grouped (heaped) data';
   if (!fit.converged) return 'the fit has not converged, so it is not at a maximum';
@@ -409,7 +458,7 @@ function fitStandardErrors(fit: Fit, data: Data): StandardErrors | string {
   return result;
 }
 
-export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, selection: ctx.selection });
+export const plotInput = (ctx: ReportContext) => ({ fit: ctx.fit, data: { x: ctx.rows.x, w: ctx.weights }, varName: ctx.varName, varNames: ctx.varNames, selection: ctx.selection });
 
 export function modelFile(ctx: ReportContext, version: string): ModelFile {
   const { fit } = ctx;
@@ -418,10 +467,15 @@ export function modelFile(ctx: ReportContext, version: string): ModelFile {
     family: description.name,
     structure: fit.structure,
     column: ctx.varName,
+    ...(fit.spec.family === 'mvgaussian' ? { columns: ctx.varNames, variance_floors: [...fit.spec.floor] } : {}),
     variance_floor: fit.floor.floor,
     resolution: fit.floor.resolution,
     largest: fit.largest,
-    components: fit.labels.map((label, k) => ({ label, weight: fit.theta.weight[k], parameters: description.parameters(fit.theta, k) })),
+    components: fit.labels.map((label, k) =>
+      fit.spec.family === 'mvgaussian'
+        ? { label, weight: fit.theta.weight[k], parameters: {}, vector: mvParameters(fit.spec.d, fit.theta, k) }
+        : { label, weight: fit.theta.weight[k], parameters: description.parameters(fit.theta, k) },
+    ),
     fit: { file: ctx.file, ...(ctx.group === null ? {} : { group: ctx.group }), n: fit.n, total_weight: fit.totalWeight, loglik: fit.loglik, bic: fit.bic, aic: fit.aic, icl: fit.icl, converged: fit.converged, iterations: fit.iterations },
     created_by: `em-fit ${version}`,
   };
@@ -451,6 +505,7 @@ export function context(
     fit,
     file: request.file,
     varName: table.varName,
+    varNames: table.varNames,
     initName: request.initModel ?? table.labels?.name ?? null,
     rows: { ...rows, model: fit, labels: fit.labels, logDensity: false },
     weights: data.w,
@@ -539,7 +594,7 @@ export async function runFile(request: FitRequest, version: string, batch: Batch
     else checkDirectories(outputs);
     warnOfThreads(request);
     const model = request.initModel === undefined ? null : readModel(request.initModel);
-    const options = readOptions(request, input.source, { var: request.var, init: request.init, weight: request.weight, by: request.by, id: request.id });
+    const options = readOptions(request, input.source, { var: request.vars[0], ...(request.vars.length > 1 ? { vars: request.vars } : {}), init: request.init, weight: request.weight, by: request.by, id: request.id });
     const clock = [performance.now()];
     // A search's worker threads take about as long to start as a 5,000-row file takes to
     // read: they start now, and whatever the rows turn out to be, they are closed below.
@@ -581,9 +636,9 @@ async function runOne(
   jobs: JobPool | null,
   batch: Batch | null,
 ): Promise<ExitCode> {
-  const data = { x: table.values, w: table.weights };
+  const data = { x: table.values, w: table.weights, d: table.d };
   announce('fitting');
-  const outcome = await fitData(request, data, table.labels, table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
+  const outcome = await fitData(request, data, table.labels, table.d > 1 ? table.columnDecimals : table.decimals, model, (i) => `data row ${recordNumbers(table)(i)}`, { jobs });
   clock.push(performance.now());
   const leftOut = { skipped: table.skippedRecords.length - table.zeroWeight, zeroWeight: table.weightName === null ? null : table.zeroWeight };
   const ctx = context(request, table, outcome, data, { x: table.values, skippedRecords: table.skippedRecords }, { ...leftOut, group: null, warnings: readWarnings(table) });

@@ -15,7 +15,7 @@ import { type ModelFile, writeModel } from '../io/model-file.js';
 import { Sink } from '../io/sink.js';
 import { sharedFloat64 } from '../io/table.js';
 import { GroupsCsv, type ParamsFit, paramsCsv } from '../report/csv.js';
-import { FIT_FORMAT, writeJson } from '../report/json.js';
+import { columnKeys, FIT_FORMAT, writeJson } from '../report/json.js';
 import { errorText } from '../report/notes.js';
 import { truncate, wrap } from '../report/width.js';
 import { plural, quote, shown } from '../text.js';
@@ -124,7 +124,8 @@ export async function runGroups(
   }
 
   const { order, start } = rowsByGroup(groups.codes, count);
-  const records = recordIndices(table.values.length, table.skippedRecords);
+  const d = table.d;
+  const records = recordIndices(table.values.length / d, table.skippedRecords);
   const leftOut = leftOutByGroup(table, count);
   let largest = 0;
   let seconds = 0;
@@ -138,12 +139,12 @@ export async function runGroups(
     warn(request, [`fitting the ${count} groups (the largest of ${plural(largest, 'row')}) may take ${duration(seconds)} or so: ${workEstimate(request, largest, k, 1, structureCount(request, model, table.labels !== null)).what}`], about(request.file));
   }
   // One buffer for the values (and weights) of the group being fitted, and one pool over it.
-  const x = sharedFloat64(largest);
+  const x = sharedFloat64(largest * d);
   const w = table.weights === null ? null : sharedFloat64(largest);
   let pool: PassPool | null = null;
   const poolFor = (rows: number): PassPool | null => {
     if (threadCount(request, rows) <= 1) return null;
-    pool ??= PassPool.create({ x, w }, threadsAsked(request) ?? threadCount(request, largest));
+    pool ??= PassPool.create({ x, w, d }, threadsAsked(request) ?? threadCount(request, largest));
     return pool.prefix(rows);
   };
   // The model searches of the groups share one pool of threads too (see select/job-pool.ts).
@@ -189,12 +190,12 @@ export async function runGroups(
       try {
         if (rows.length === 0) throw new EmFitError(`all ${plural(missing + leftOut.zero[g], 'row')} of the group were left out (a missing value${table.weightName === null ? '' : ' or weight 0'})`, EXIT.fit);
         for (let j = 0; j < rows.length; j++) {
-          x[j] = table.values[rows[j]];
+          for (let p = 0; p < d; p++) x[j * d + p] = table.values[rows[j] * d + p];
           if (w !== null) w[j] = (table.weights as Float64Array)[rows[j]];
         }
-        const data = { x: x.subarray(0, rows.length), w: w === null ? null : w.subarray(0, rows.length) };
+        const data = { x: x.subarray(0, rows.length * d), w: w === null ? null : w.subarray(0, rows.length), d };
         const labels = table.labels === null ? null : onlyPresentLabels(table.labels, rows);
-        const outcome = await fitData(request, data, labels, table.decimals, model, (i) => `data row ${records[rows[i]] + 1} (group ${quote(name)})`, { passes: poolFor(rows.length), jobs: jobsFor(rows.length) }, true);
+        const outcome = await fitData(request, data, labels, d > 1 ? table.columnDecimals : table.decimals, model, (i) => `data row ${records[rows[i]] + 1} (group ${quote(name)})`, { passes: poolFor(rows.length), jobs: jobsFor(rows.length) }, true);
         const ctx = context(
           request,
           table,
@@ -227,7 +228,7 @@ export async function runGroups(
         const message = errorText(error);
         warn(request, [`not fitted: ${message}`], about(request.file, name));
         if (request.format === 'json') {
-          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, column: table.varName, error: message })}\n`);
+          sink.push(`${JSON.stringify({ format: FIT_FORMAT, group: name, file: request.file, ...columnKeys(table.varNames), error: message })}\n`);
           await sink.flush();
         } else if (csv !== null) await csv.groupDone(g, null);
         else if (request.format === 'params') continue;

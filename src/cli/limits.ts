@@ -5,7 +5,7 @@
  */
 import { fitError } from '../errors.js';
 import { MAX_MODEL_COMPONENTS } from '../io/model-file.js';
-import type { Data } from '../models/family.js';
+import { type Data, rowCount } from '../models/family.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import type { Criterion } from '../select/criteria.js';
 import { plural, short } from '../text.js';
@@ -39,12 +39,12 @@ const MIN_TOTAL = 1e-150;
  */
 export function checkWeights(data: Data): number {
   const { x, w } = data;
-  if (w === null) return x.length;
+  if (w === null) return rowCount(data);
   let total = 0;
   let lo = Infinity;
   let hi = -Infinity;
+  for (let i = 0; i < w.length; i++) total += w[i];
   for (let i = 0; i < x.length; i++) {
-    total += w[i];
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];
   }

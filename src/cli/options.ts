@@ -9,6 +9,7 @@ import type { MissingPolicy } from '../io/csv.js';
 import type { Encoding } from '../io/decode.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
+import { COVARIANCE_MODELS, type CovarianceModel, isCovarianceModel } from '../models/mvgaussian/models.js';
 import { type DfModel, FAMILY_NAMES, type FamilyName } from '../models/registry.js';
 import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
@@ -64,7 +65,12 @@ export interface PredictRequest extends CommonRequest {
 export interface FitRequest extends CommonRequest {
   /** Every file named, in order: several make a batch, one fit each (`file` is the one being fitted). */
   files: string[];
+  /** --var as given: one column, or several separated by commas. */
   var: string;
+  /** The numeric columns of --var, d ≥ 1 of them, in order. */
+  vars: string[];
+  /** Covariance models from --model (d > 1), or null (VVV from a partition, all fourteen in a search). */
+  models: CovarianceModel[] | null;
   init?: string;
   /** A saved model to start from (--init-model). */
   initModel?: string;
@@ -127,7 +133,8 @@ export const COMMANDS = ['predict', 'help', 'completion', 'man'] as const;
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 /** What em-fit does, in the usage, the help and the manual page. */
-const DESCRIPTION = 'Fit a finite mixture by EM to a numeric column of a CSV file: Gaussian components, or\nanother family (--family poisson, exponential, lognormal, gamma, weibull, t).';
+const DESCRIPTION =
+  'Fit a finite mixture by EM to a numeric column of a CSV file: Gaussian components, or\nanother family (--family poisson, exponential, lognormal, gamma, weibull, t); to several\ncolumns (--var a,b,c), a multivariate Gaussian mixture (--model: covariance models).';
 
 export const USAGE = `Usage: em-fit <file...|-> --var <column> [options]
        em-fit predict <model.json> <file|-> [options]
@@ -140,6 +147,7 @@ Examples:
   em-fit data.csv --var x --k 1:6 --json | jq '.selection[].bic'
   em-fit data.csv --var x --k 3 --format csv > responsibilities.csv
   em-fit runs/*.csv --var x --k 1:4 --json > fits.ndjson
+  em-fit data.csv --var x,y,z --k 1:5 --model diag,full
   cat data.csv | em-fit --var x --k 1:5 --rows all`;
 
 export const EXIT_CODES = `Exit codes: 0 fit done (also when not converged, with a warning), 1 a bug
@@ -243,7 +251,8 @@ export function program(version: string): Command {
     .description(`${DESCRIPTION}\nAlso: em-fit predict MODEL.json <file|-> (em-fit help predict).`)
     .version(version, '-V, --version')
     .argument('[file...]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal); several files are fitted one by one, each on its own (a batch)')
-    .addOption(required(new Option('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header)')))
+    .addOption(required(new Option('--var <column>', 'numeric column to fit (a header name, or a number from 1 with --no-header); several, as a,b,c, fit a multivariate Gaussian mixture')))
+    .addOption(suggesting(new Option('--model <list>', `with several --var columns: covariance models among ${COVARIANCE_MODELS.join(', ')} (or spherical, diag, tied, full; all); a list to compare`).default(undefined, 'VVV with --init, all in a search'), [...COVARIANCE_MODELS, ...Object.keys(MODEL_ALIASES), 'all']))
     .option('--init <column>', 'column holding the starting partition: one label per row, K = number of labels')
     .option('--init-model <file>', 'start from a model saved by --save-model (a warm start); K is the model\'s')
     .addOption(new Option('--k <list>', 'without --init: candidate numbers of components, as N, A:B or A,B,C').default(undefined, '1:9'))
@@ -284,7 +293,7 @@ export function predictProgram(): Command {
     .description('Score new data with a saved model: responsibilities, classification and log-density of each row, and the total log-likelihood.')
     .argument('<model>', 'model file written by em-fit --save-model')
     .argument('[file]', 'CSV file to read, or - for standard input (the default when standard input is not a terminal)')
-    .addOption(new Option('--var <column>', 'numeric column').default(undefined, 'the column the model was fitted to'));
+    .addOption(new Option('--var <column>', 'numeric column to score; as a,b,c for a model of several columns').default(undefined, 'the columns the model was fitted to'));
   inputOptions(cmd);
   outputOptions(cmd, false);
   return finish(cmd, `${PREDICT_EXAMPLES}\n\n${EXIT_CODES}`);
@@ -354,6 +363,30 @@ export function parseK(text: string): number[] {
     ks = bad();
   }
   return [...new Set(ks)].sort((a, b) => a - b);
+}
+
+/** scikit-learn's covariance types, as the mclust models they are. */
+const MODEL_ALIASES: Record<string, CovarianceModel> = { spherical: 'VII', diag: 'VVI', tied: 'EEE', full: 'VVV' };
+
+/** Parses --model: mclust's names or scikit-learn's, comma-separated, or all; in mclust's order, without repeats. */
+export function parseModels(text: string): CovarianceModel[] {
+  const names = text.split(',').map((t) => t.trim());
+  if (names.length === 1 && names[0].toLowerCase() === 'all') return [...COVARIANCE_MODELS];
+  const models = names.map((name) => {
+    const model = MODEL_ALIASES[name.toLowerCase()] ?? name.toUpperCase();
+    if (!isCovarianceModel(model)) throw usageError(`--model must name covariance models among ${COVARIANCE_MODELS.join(', ')} or spherical, diag, tied, full (or be all), got ${JSON.stringify(name)}`);
+    return model;
+  });
+  return COVARIANCE_MODELS.filter((m) => models.includes(m));
+}
+
+/** Parses --var: one column, or several separated by commas (each a name, or a number with --no-header), without repeats. */
+function parseVars(text: string, header: boolean): string[] {
+  const names = text.includes(',') ? text.split(',').map((t) => t.trim()) : [text];
+  const vars = names.map((name) => column(name, '--var', header));
+  const repeated = vars.find((v, i) => vars.indexOf(v) !== i);
+  if (repeated !== undefined) throw usageError(`--var names the column ${JSON.stringify(repeated)} twice`);
+  return vars;
 }
 
 function column(text: string, name: string, header: boolean): string {
@@ -468,8 +501,12 @@ function ignoredOutputOptions(cmd: Command, request: CommonRequest): string[] {
   return warnings;
 }
 
-/** The request names one family and one model of it (one variance model for the Gaussian), so that a search over one K has one candidate. */
+/**
+ * The request names one family and one model of it (one variance model for the Gaussian, one
+ * covariance model for several columns), so that a search over one K has one candidate.
+ */
 function oneStructure(request: FitRequest): boolean {
+  if (request.vars.length > 1) return request.models?.length === 1;
   const families = request.families;
   if (families === 'auto' || (families !== null && families.length > 1)) return false;
   const gaussian = families === null || families[0] === 'gaussian';
@@ -483,12 +520,16 @@ function ignoredFitOptions(cmd: Command, request: FitRequest): string[] {
     for (const [key, flag] of [['nInit', '--n-init'], ['initMethod', '--init-method'], ['seed', '--seed']]) {
       if (given(cmd, key)) warnings.push(`${flag} applies to a model search only; with ${start} the fit starts from ${start === '--init' ? 'the partition' : 'the model'}, so it is ignored`);
     }
-    if (given(cmd, 'criterion') && request.variances?.length !== 2) {
+    if (given(cmd, 'criterion') && request.vars.length === 1 && request.variances?.length !== 2) {
       warnings.push(`--criterion ranks candidate models, but with ${start} and one variance model there is one fit; ignored (--variance both compares two)`);
+    }
+    if (given(cmd, 'criterion') && request.vars.length > 1 && (request.models?.length ?? 1) === 1) {
+      warnings.push(`--criterion ranks candidate models, but with ${start} and one covariance model there is one fit; ignored (--model a,b compares several)`);
     }
   }
   if (start === null && given(cmd, 'criterion') && request.k?.length === 1 && oneStructure(request)) {
-    warnings.push(`--criterion ranks candidate models, but --k ${request.k[0]} with one family and one variance model is one candidate; ignored`);
+    const model = request.vars.length > 1 ? 'one covariance model' : 'one family and one variance model';
+    warnings.push(`--criterion ranks candidate models, but --k ${request.k[0]} with ${model} is one candidate; ignored`);
   }
   if (request.se && (request.format === 'csv' || request.format === 'ndjson')) warnings.push(`--se: standard errors are not part of ${request.format.toUpperCase()} output (text, JSON and --format params have them); ignored`);
   return warnings;
@@ -525,7 +566,9 @@ export function parseArgs(argv: string[], version: string, stdinIsTerminal = tru
   const request: FitRequest = {
     ...base,
     files: cmd.args.length > 0 ? [...cmd.args] : [base.file],
-    var: column(o.var, '--var', base.header),
+    var: o.var as string,
+    vars: parseVars(o.var as string, base.header),
+    models: o.model === undefined ? null : parseModels(o.model as string),
     maxIter: wholeNumber(o.maxIter, '--max-iter', 0),
     rtol: positiveNumber(o.rtol, '--rtol', true),
     accel: o.accel as Acceleration | 'auto',
@@ -558,6 +601,14 @@ export function parseArgs(argv: string[], version: string, stdinIsTerminal = tru
     if (floor < MIN_FLOOR || floor > MAX_FLOOR) throw usageError(`--min-variance must lie between ${MIN_FLOOR} and ${MAX_FLOOR}, got ${JSON.stringify(o.minVariance)}`);
     request.minVariance = floor;
   }
+  if (request.vars.length === 1 && request.models !== null) throw usageError('--model applies to several --var columns (a,b,…); for one column the variance model is --variance');
+  if (request.vars.length > 1) {
+    if (request.variances !== null) throw usageError('--variance applies to one --var column; for several the covariance model is --model');
+    if (request.families !== null && !(request.families !== 'auto' && request.families.length === 1 && request.families[0] === 'gaussian')) {
+      throw usageError(`several --var columns are fitted by a multivariate Gaussian mixture; --family ${o.family} applies to one column`);
+    }
+    if (request.df !== null) throw usageError('--df applies to the t family of one column');
+  }
   if (request.files.length > 1) batchable(request);
   if (request.init !== undefined && request.initModel !== undefined) throw usageError('--init and --init-model both give the start; use one');
   if (request.init !== undefined && request.k !== null && request.k.length > 1) {
@@ -576,7 +627,7 @@ function parsePredict(args: string[], stdinIsTerminal: boolean): Parsed {
   if (parseWith(cmd, args, 'em-fit predict --help') === null) return { kind: 'done' };
   const o = cmd.opts();
   const request: PredictRequest = { ...common(cmd, cmd.args[1], stdinIsTerminal, 'em-fit predict --help', plot), model: cmd.args[0] };
-  if (o.var !== undefined) request.var = column(o.var, '--var', request.header);
+  if (o.var !== undefined) request.var = parseVars(o.var, request.header).join(',');
   return { kind: 'predict', request, warnings: ignoredOutputOptions(cmd, request) };
 }
 

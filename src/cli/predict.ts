@@ -10,7 +10,7 @@ import { LOGLIK } from '../models/family.js';
 import { describe, makeFamily } from '../models/registry.js';
 import { finite } from '../report/context.js';
 import { paramsCsv, writeCsv } from '../report/csv.js';
-import { componentKeys, PREDICT_FORMAT, structureKeys, writeJsonDocument } from '../report/json.js';
+import { columnKeys, componentKeys, PREDICT_FORMAT, structureKeys, writeJsonDocument } from '../report/json.js';
 import { firstUnscored, recordNumbers, type RowSet } from '../report/rows.js';
 import { histogramBlock, predictionText, writeResponsibilities } from '../report/text.js';
 import { totalWeight } from '../select/fit.js';
@@ -33,7 +33,12 @@ export async function runPredict(request: PredictRequest): Promise<ExitCode> {
     if (!request.header && request.var === undefined) {
       throw usageError(`with --no-header, give the column to score as a number (--var N): the model was fitted to the column ${quote(model.column)}, which a file without a header cannot name`);
     }
-    const options = readOptions(request, input.source, { var: request.var ?? model.column, weight: request.weight, id: request.id });
+    const d = model.columns?.length ?? 1;
+    const vars = request.var === undefined ? (model.columns ?? [model.column]) : d > 1 ? request.var.split(',').map((v) => v.trim()) : [request.var];
+    if (vars.length !== d) {
+      throw usageError(`--var ${request.var} names ${vars.length === 1 ? 'one column' : `${vars.length} columns`}, but the model of ${request.model} scores ${d === 1 ? 'one' : d} (${model.column})`);
+    }
+    const options = readOptions(request, input.source, { var: vars[0], ...(d > 1 ? { vars } : {}), weight: request.weight, id: request.id });
     const table = await readInput(input, options, availableParallelism(), request.fileGiven);
     return await score(request, model, table, input, options);
   } finally {
@@ -57,11 +62,12 @@ async function score(
 ): Promise<ExitCode> {
   const scoring = fileModel(model);
   const { theta, spec } = scoring;
-  const data = { x: table.values, w: table.weights };
+  const data = { x: table.values, w: table.weights, d: table.d };
+  const n = table.values.length / table.d;
   checkWeights(data);
   const k = theta.weight.length;
   // A value outside the family's support (a negative value for a gamma model, a fraction for a Poisson one) has no density.
-  const problem = describe(spec).checkDomain(table.values);
+  const problem = table.d > 1 ? null : describe(spec).checkDomain(table.values);
   if (problem !== null) {
     throw inputError(`data row ${recordNumbers(table)(problem.index)} has the value ${short(problem.value, 8)}, which the ${model.family} model of ${request.model} cannot score (it ${problem.reason})`);
   }
@@ -71,14 +77,14 @@ async function score(
   if (far >= 0) {
     const row = recordNumbers(table)(far);
     throw fitError(
-      `data row ${row} (value ${short(table.values[far])}) lies so far from every component of ${request.model} that its density is 0 in double precision (log-density −∞); the model cannot score it`,
+      `data row ${row} (${table.d > 1 ? 'values' : 'value'} ${Array.from(table.values.subarray(far * table.d, (far + 1) * table.d), (v) => short(v)).join(', ')}) lies so far from every component of ${request.model} that its density is 0 in double precision (log-density −∞); the model cannot score it`,
     );
   }
   announce('fitting');
   const family = makeFamily(spec);
   // The total log-likelihood Σ w_i log p(x_i | θ) of the new data, in one fused pass.
   const stats = new Float64Array(family.statsLength);
-  family.pass(data, theta, stats, 0, table.values.length);
+  family.pass(data, theta, stats, 0, n);
   const loglik = finite(stats[LOGLIK], 'log-likelihood');
   const total = totalWeight(data);
   const rows: RowSet = {
@@ -92,8 +98,8 @@ async function score(
     format: PREDICT_FORMAT,
     model: request.model,
     file: request.file,
-    column: table.varName,
-    n: table.values.length,
+    ...columnKeys(table.varNames),
+    n,
     skipped: table.skippedRecords.length - table.zeroWeight,
     ...(table.weightName === null ? {} : { zero_weight: table.zeroWeight, weight: table.weightName }),
     total_weight: total,
@@ -122,8 +128,8 @@ async function score(
     await sink.flush();
   } else {
     const c = colours(process.stdout);
-    sink.push(predictionText(summary, labels, model.structure, spec, theta, c, textWidth()));
-    sink.push(histogramBlock("Histogram and the model's density", data, spec, theta, labels, model.resolution, textPlotWidth(request), c));
+    sink.push(predictionText(summary, labels, model.structure, spec, theta, c, textWidth(), table.varNames));
+    if (table.d === 1) sink.push(histogramBlock("Histogram and the model's density", data, spec, theta, labels, model.resolution, textPlotWidth(request), c));
     await sink.flush();
     if (request.responsibilities && request.rows > 0) {
       sink.push('\n');

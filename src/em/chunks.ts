@@ -6,7 +6,7 @@
  * associative, and summing per-thread totals would make the result depend on the thread
  * count (and so on the machine).
  */
-import type { Data, Family, MixtureParams } from '../models/family.js';
+import { type Data, type Family, type MixtureParams, rowCount } from '../models/family.js';
 import type { PassRunner } from './em.js';
 
 /** Rows per chunk. */
@@ -47,7 +47,7 @@ export function passChunks<P extends MixtureParams>(
 }
 
 /** The single-threaded runner over rows [start, end) of the data. */
-export function serialRunner<P extends MixtureParams>(family: Family<P>, data: Data, start = 0, end = data.x.length): PassRunner<P> {
+export function serialRunner<P extends MixtureParams>(family: Family<P>, data: Data, start = 0, end = rowCount(data)): PassRunner<P> {
   const chunks = chunkCount(end - start);
   const perChunk = new Float64Array(chunks * family.statsLength);
   return {

@@ -7,8 +7,8 @@ import { makeFamily } from '../models/registry.js';
 import { passChunks } from './chunks.js';
 import { COMMAND, DONE, FAILED, GENERATION, type Job, NEXT, RUN } from './pool.js';
 
-const { x, w, control, index } = workerData as { x: Float64Array; w: Float64Array | null; control: Int32Array; index: number };
-const data = { x, w };
+const { x, w, d, control, index } = workerData as { x: Float64Array; w: Float64Array | null; d: number; control: Int32Array; index: number };
+const data = { x, w, d };
 
 function serve(job: Job): void {
   const family = makeFamily(job.spec);

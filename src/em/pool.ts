@@ -13,7 +13,7 @@
  *         chunks → wait for each worker's done flag to reach the generation → add them up.
  */
 import { Worker } from 'node:worker_threads';
-import type { Data, Family, MixtureParams } from '../models/family.js';
+import { type Data, type Family, type MixtureParams, rowCount } from '../models/family.js';
 import type { FamilySpec } from '../models/registry.js';
 import { chunkCount, passChunks, sumChunks } from './chunks.js';
 import type { PassRunner } from './em.js';
@@ -65,11 +65,11 @@ export class PassPool {
 
   /** Starts threads − 1 workers over the data (copied to shared memory if need be). */
   static create(data: Data, threads: number): PassPool {
-    const sharedData = { x: toShared(data.x), w: data.w === null ? null : toShared(data.w) };
+    const sharedData = { x: toShared(data.x), w: data.w === null ? null : toShared(data.w), d: data.d ?? 1 };
     const control = new Int32Array(new SharedArrayBuffer((DONE + threads) * Int32Array.BYTES_PER_ELEMENT));
     const workers = Array.from({ length: threads - 1 }, (_, i) => {
       const worker = new Worker(new URL('./pass-worker.js', import.meta.url), {
-        workerData: { x: sharedData.x, w: sharedData.w, control, index: i },
+        workerData: { x: sharedData.x, w: sharedData.w, d: sharedData.d, control, index: i },
       });
       worker.unref();
       return worker;
@@ -83,7 +83,8 @@ export class PassPool {
    * serves them all. Close the pool itself, not a prefix.
    */
   prefix(length: number): PassPool {
-    const data = { x: this.data.x.subarray(0, length), w: this.data.w === null ? null : this.data.w.subarray(0, length) };
+    const d = this.data.d ?? 1;
+    const data = { x: this.data.x.subarray(0, length * d), w: this.data.w === null ? null : this.data.w.subarray(0, length), d };
     return new PassPool(data, this.workers, this.control);
   }
 
@@ -97,7 +98,7 @@ export class PassPool {
   }
 
   /** A runner over rows [start, end) for `family`, which the workers rebuild from its spec. */
-  runner<P extends MixtureParams>(family: Family<P>, start = 0, end = this.data.x.length): PassRunner<P> {
+  runner<P extends MixtureParams>(family: Family<P>, start = 0, end = rowCount(this.data)): PassRunner<P> {
     const chunks = chunkCount(end - start);
     const params = shared(family.paramsLength);
     const perChunk = shared(chunks * family.statsLength);

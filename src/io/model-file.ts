@@ -13,7 +13,13 @@
  * the floor and all equal under the equal model, a floor and resolution that doubles hold,
  * distinct labels, at most MAX_MODEL_COMPONENTS components), so a file that was edited by
  * hand, truncated, or written by a newer em-fit is refused with a message that says which,
- * never half-used. It is read with a size limit: a model file is small, and a name such as
+ * never half-used.
+ *
+ * A multivariate Gaussian model (family "mvgaussian", several --var columns) holds its
+ * `covariance_model`, its `columns` in order (instead of `column`), each column's
+ * `variance_floors` (`variance_floor` is the smallest), and per component the label,
+ * the weight, the `mean` vector and the `covariance` matrix (d rows of d); reading checks the
+ * shapes, symmetry and positive definiteness. It is read with a size limit: a model file is small, and a name such as
  * /dev/zero must not make em-fit read without end.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
@@ -22,7 +28,8 @@ import { inputError } from '../errors.js';
 import { fileProblem } from './files.js';
 import { writeFileAtomic } from './output-file.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
-import { describe, FAMILY_NAMES, type FamilyName, familySpec, type Structure } from '../models/registry.js';
+import { type AnyFamilyName, describe, FAMILY_NAMES, type FamilyName, familySpec, mvFromParameters, type Structure } from '../models/registry.js';
+import { isCovarianceModel } from '../models/mvgaussian/models.js';
 import type { Model } from '../report/rows.js';
 import { quote, short } from '../text.js';
 
@@ -43,16 +50,21 @@ export const MAX_MODEL_COMPONENTS = 1000;
 export interface ModelComponent {
   label: string;
   weight: number;
-  /** The family's parameters by name (the Gaussian's: mean, variance). */
+  /** The family's parameters by name (the Gaussian's: mean, variance); empty for d columns. */
   parameters: Record<string, number>;
+  /** d columns: μ_k (d) and Σ_k (d rows of d). */
+  vector?: { mean: number[]; covariance: number[][] };
 }
 
 /** A model file as read (any version) or about to be written. */
 export interface ModelFile {
-  family: FamilyName;
+  family: AnyFamilyName;
   structure: Structure;
-  /** The column the model was fitted to: predict's default --var. */
+  /** The column the model was fitted to: predict's default --var (d columns: their names joined by commas). */
   column: string;
+  /** d columns: their names in order, and each one's variance floor. */
+  columns?: string[];
+  variance_floors?: number[];
   variance_floor: number;
   resolution: number | null;
   /** The largest |x| of the data fitted, which bounds some families' parameters; null in version 1. */
@@ -68,6 +80,13 @@ export function fileModel(model: ModelFile): Model {
   const k = model.components.length;
   const resolution = model.resolution ?? Math.sqrt(12 * model.variance_floor);
   const largest = model.largest ?? 0;
+  if (model.structure.family === 'mvgaussian') {
+    const floors = model.variance_floors as number[];
+    const spec = familySpec(model.structure, k, { floor: model.variance_floor, resolution, largest, floors });
+    const theta = mvFromParameters(floors.length, model.components.map((c) => c.weight), model.components.map((c) => c.vector as { mean: number[]; covariance: number[][] }));
+    if (theta === null) throw new RangeError('a covariance of the model is not positive definite');
+    return { spec, theta };
+  }
   const spec = familySpec(model.structure, k, { floor: model.variance_floor, resolution, largest });
   const theta = describe(spec).fromParameters(
     model.components.map((c) => c.weight),
@@ -84,7 +103,7 @@ export function modelJson(model: ModelFile, moments: { mean: number; variance: n
     family: model.family,
     ...(s.family === 'gaussian' ? { variance_model: s.variance } : {}),
     ...(s.family === 't' ? { df_model: s.df } : {}),
-    column: model.column,
+    ...(s.family === 'mvgaussian' ? { covariance_model: s.model, columns: model.columns, variance_floors: model.variance_floors } : { column: model.column }),
     variance_floor: model.variance_floor,
     resolution: model.resolution,
     largest: model.largest,
@@ -92,8 +111,9 @@ export function modelJson(model: ModelFile, moments: { mean: number; variance: n
       label: c.label,
       weight: c.weight,
       ...c.parameters,
+      ...(c.vector ?? {}),
       // The component's moments, for the record (the Gaussian's are its parameters).
-      ...(s.family === 'gaussian' ? {} : finiteOrNull(moments[k])),
+      ...(s.family === 'gaussian' || s.family === 'mvgaussian' ? {} : finiteOrNull(moments[k])),
     })),
     fit: model.fit,
     created_by: model.created_by,
@@ -166,6 +186,7 @@ export function readModel(path: string): ModelFile {
   const version = formatVersion(m, bad, path);
   const legacy = m.format === LEGACY_FORMAT;
   const family = version === 1 && m.family === undefined ? 'gaussian' : m.family;
+  if (family === 'mvgaussian' && !legacy) return readMvModel(m, bad);
   if (!FAMILY_NAMES.includes(family as FamilyName)) return bad(`unknown component family ${quote(String(m.family))}`);
   const structure = structureOf(family as FamilyName, legacy ? { variance: m.variance, df: m.df } : { variance: m.variance_model, df: m.df_model }, legacy ? '' : '_model', bad);
   if (typeof m.column !== 'string') return bad('"column" is not a string');
@@ -180,17 +201,9 @@ export function readModel(path: string): ModelFile {
   }
   const largest = m.largest ?? null;
   if (largest !== null && (typeof largest !== 'number' || !(largest >= 0) || !Number.isFinite(largest))) return bad('"largest" is neither null nor a finite number ≥ 0');
-  if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
-  if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
   const names = describe(familySpec(structure, 1, { floor, resolution: 1, largest: 1 })).parameterNames;
   let total = 0;
-  const labels = new Set<string>();
-  const components = m.components.map((c: unknown, i: number): ModelComponent => {
-    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
-    const where = `component ${i + 1}`;
-    if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
-    if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
-    labels.add(o.label);
+  const components = eachComponent(m, bad, (o, where, label): ModelComponent => {
     for (const key of ['weight', ...names]) {
       if (typeof o[key] !== 'number' || !Number.isFinite(o[key])) return bad(`${where} has no finite "${key}"`);
     }
@@ -210,7 +223,7 @@ export function readModel(path: string): ModelFile {
       if (variance > MAX_FLOOR) return bad(`${where} has the variance ${short(variance)}, above ${short(MAX_FLOOR)}`);
     }
     total += weight;
-    return { label: o.label, weight, parameters };
+    return { label, weight, parameters };
   });
   if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
   if (structure.family === 'gaussian' && structure.variance === 'equal' && components.some((c) => !close(c.parameters.variance, components[0].parameters.variance))) {
@@ -222,6 +235,68 @@ export function readModel(path: string): ModelFile {
     column: m.column,
     variance_floor: floor,
     resolution,
+    largest,
+    components,
+    fit: typeof m.fit === 'object' && m.fit !== null ? (m.fit as Record<string, unknown>) : {},
+    created_by: typeof m.created_by === 'string' ? m.created_by : '',
+  };
+}
+
+/**
+ * The file's components, each checked by `read` after the checks every family shares: a
+ * non-empty list of at most MAX_MODEL_COMPONENTS objects with distinct string labels.
+ */
+function eachComponent(m: Record<string, unknown>, bad: (what: string) => never, read: (o: Record<string, unknown>, where: string, label: string) => ModelComponent): ModelComponent[] {
+  if (!Array.isArray(m.components) || m.components.length === 0) return bad('"components" is not a non-empty list');
+  if (m.components.length > MAX_MODEL_COMPONENTS) return bad(`${m.components.length} components, more than the ${MAX_MODEL_COMPONENTS} em-fit fits`);
+  const labels = new Set<string>();
+  return m.components.map((c: unknown, i: number): ModelComponent => {
+    const o = (typeof c === 'object' && c !== null ? c : {}) as Record<string, unknown>;
+    const where = `component ${i + 1}`;
+    if (typeof o.label !== 'string') return bad(`${where} has no string "label"`);
+    if (labels.has(o.label)) return bad(`two components have the label ${quote(o.label)}`);
+    labels.add(o.label);
+    return read(o, where, o.label);
+  });
+}
+
+/** The fields of a d-column model (see the module comment), checked. */
+function readMvModel(m: Record<string, unknown>, bad: (what: string) => never): ModelFile {
+  const model = m.covariance_model;
+  if (typeof model !== 'string' || !isCovarianceModel(model)) return bad('"covariance_model" is not one of the fourteen covariance models');
+  const columns = m.columns;
+  if (!Array.isArray(columns) || columns.length < 2 || !columns.every((c) => typeof c === 'string')) return bad('"columns" is not a list of at least two column names');
+  const d = columns.length;
+  const floors = m.variance_floors;
+  if (!Array.isArray(floors) || floors.length !== d || !floors.every((f) => typeof f === 'number' && f >= MIN_FLOOR && f <= MAX_FLOOR)) {
+    return bad(`"variance_floors" is not a list of ${d} numbers between ${short(MIN_FLOOR)} and ${short(MAX_FLOOR)}`);
+  }
+  const largest = m.largest ?? null;
+  if (largest !== null && (typeof largest !== 'number' || !(largest >= 0) || !Number.isFinite(largest))) return bad('"largest" is neither null nor a finite number ≥ 0');
+  const finiteList = (v: unknown, n: number): v is number[] => Array.isArray(v) && v.length === n && v.every((x) => typeof x === 'number' && Number.isFinite(x));
+  let total = 0;
+  const components = eachComponent(m, bad, (o, where, label): ModelComponent => {
+    if (typeof o.weight !== 'number' || !(o.weight >= 0 && o.weight <= 1)) return bad(`${where} has no "weight" in [0, 1]`);
+    if (!finiteList(o.mean, d)) return bad(`${where} has no "mean" of ${d} finite numbers`);
+    const covariance = o.covariance;
+    if (!Array.isArray(covariance) || covariance.length !== d || !covariance.every((row) => finiteList(row, d))) return bad(`${where} has no "covariance" of ${d} rows of ${d} finite numbers`);
+    const rows = covariance as number[][];
+    if (rows.some((row, p) => row.some((v, q) => !close(v, rows[q][p]) && v !== rows[q][p]))) return bad(`${where} has a "covariance" that is not symmetric`);
+    total += o.weight;
+    return { label, weight: o.weight, parameters: {}, vector: { mean: o.mean, covariance: rows } };
+  });
+  if (Math.abs(total - 1) > 1e-9) return bad(`the weights add up to ${total}, not 1`);
+  const vectors = components.map((c) => c.vector as { mean: number[]; covariance: number[][] });
+  if (mvFromParameters(d, components.map((c) => c.weight), vectors) === null) return bad('a "covariance" is not positive definite');
+  const smallest = Math.min(...(floors as number[]));
+  return {
+    family: 'mvgaussian',
+    structure: { family: 'mvgaussian', model },
+    column: columns.join(','),
+    columns: columns as string[],
+    variance_floors: floors as number[],
+    variance_floor: smallest,
+    resolution: null,
     largest,
     components,
     fit: typeof m.fit === 'object' && m.fit !== null ? (m.fit as Record<string, unknown>) : {},

@@ -233,7 +233,7 @@ function inShared(part: TablePart, region: Columns): TablePart {
   const view = <T extends Float64Array | Int32Array>(column: T | null): T | null => (column === null ? null : (column.subarray(region.base, region.base + part.rows) as T));
   return {
     ...part,
-    values: view(region.values) as Float64Array,
+    values: region.values.subarray(region.base * part.columnDecimals.length, (region.base + part.rows) * part.columnDecimals.length),
     weights: part.weights === null ? null : view(region.weights),
     labelCodes: part.labelCodes === null ? null : view(region.labelCodes),
     groupCodes: part.groupCodes === null ? null : view(region.groupCodes),

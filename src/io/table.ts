@@ -20,6 +20,11 @@ export type MissingPolicy = 'error' | 'skip';
 /** Columns to read: header names, or 1-based column numbers written as text without a header. */
 export interface ColumnRequest {
   var: string;
+  /**
+   * The numeric columns of a d-column fit (--var a,b,c), in order; absent for one column
+   * (`var`). With it, Table.values is n × d, row-major.
+   */
+  vars?: string[];
   init?: string;
   weight?: string;
   by?: string;
@@ -53,14 +58,20 @@ export interface Table {
   source: string;
   /** Every column's name; "1", "2", … without a header. */
   header: string[];
-  /** Name of the numeric column. */
+  /** Name of the numeric column (d > 1: the names joined by commas). */
   varName: string;
   /** The index in `header` of the --id column, or null. */
   idColumn: number | null;
-  /** The numeric column over the rows in use, shape (n,). */
+  /** The numeric columns' names, d of them. */
+  varNames: string[];
+  /** Columns d. */
+  d: number;
+  /** The numeric columns over the rows in use, shape (n, d), row-major (d = 1: the column). */
   values: Float64Array;
-  /** Largest number of decimal places written in the numeric column (see ParsedNumber). */
+  /** Largest number of decimal places written in the numeric columns (see ParsedNumber). */
   decimals: number;
+  /** The same per numeric column, length d. */
+  columnDecimals: number[];
   labels: LabelColumn | null;
   weightName: string | null;
   weights: Float64Array | null;
@@ -83,7 +94,9 @@ export interface Table {
 export interface Layout {
   header: string[];
   width: number;
-  columns: Record<keyof ColumnRequest, number>;
+  columns: Record<Exclude<keyof ColumnRequest, 'vars'>, number>;
+  /** The numeric columns in use, d of them (the var column alone for one). */
+  varColumns: number[];
 }
 
 /** A problem with one record, before the file's name and the line's offset are known. */
@@ -127,16 +140,13 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
   }
   const header = options.header ? fields.map((f) => f.trim()) : fields.map((_, i) => String(i + 1));
   const columns = { var: -1, init: -1, weight: -1, by: -1, id: -1 };
-  for (const role of ['var', 'init', 'weight', 'by', 'id'] as const) {
-    const wanted = options.columns[role];
-    if (wanted === undefined) continue;
+  const find = (role: string, wanted: string): number => {
     if (!options.header) {
       const index = Number(wanted) - 1;
       if (index >= fields.length) {
         throw inputError(`${options.source}: there is no column ${wanted} (--${role}): line ${line} has ${plural(fields.length, 'column')}`);
       }
-      columns[role] = index;
-      continue;
+      return index;
     }
     const matches: number[] = [];
     header.forEach((name, i) => {
@@ -148,9 +158,14 @@ export function resolveLayout(fields: string[], options: ReadOptions, line: numb
         `${options.source}: the header names ${quote(wanted)} ${matches.length} times (columns ${matches.map((m) => m + 1).join(', ')}); rename one, or use --no-header and column numbers`,
       );
     }
-    columns[role] = matches[0];
+    return matches[0];
+  };
+  for (const role of ['var', 'init', 'weight', 'by', 'id'] as const) {
+    const wanted = options.columns[role];
+    if (wanted !== undefined) columns[role] = find(role, wanted);
   }
-  return { header, width: fields.length, columns };
+  const varColumns = options.columns.vars?.map((name) => find('var', name)) ?? [columns.var];
+  return { header, width: fields.length, columns, varColumns };
 }
 
 /**
@@ -177,6 +192,7 @@ function grow<T extends Int32Array | Uint8Array>(array: T, make: (n: number) => 
  * then), so a capacity estimated generously costs nothing beyond the rows read.
  */
 export interface Columns {
+  /** d values a row, row-major: row i's at [i·d, (i+1)·d). */
   values: Float64Array;
   weights: Float64Array | null;
   labelCodes: Int32Array | null;
@@ -187,9 +203,9 @@ export interface Columns {
 
 /** Shared columns of `capacity` rows for the columns `options` asks for. */
 export function sharedColumns(options: Pick<ReadOptions, 'columns'>, capacity: number): Columns {
-  const { init, weight, by } = options.columns;
+  const { init, weight, by, vars } = options.columns;
   return {
-    values: sharedFloat64(capacity),
+    values: sharedFloat64(capacity * (vars?.length ?? 1)),
     weights: weight === undefined ? null : sharedFloat64(capacity),
     labelCodes: init === undefined ? null : sharedInt32(capacity),
     groupCodes: by === undefined ? null : sharedInt32(capacity),
@@ -261,6 +277,8 @@ export interface TablePart {
   labelNames: string[];
   groupCodes: Int32Array | null;
   groupNames: string[];
+  /** Largest decimals per numeric column. */
+  columnDecimals: number[];
   /** Record indices (within the part) of the records left out, their group codes or −1, and 1 for weight 0. */
   skipped: Int32Array;
   skippedGroups: Int32Array;
@@ -292,7 +310,11 @@ export class TableBuilder implements RecordSink {
   private readonly skippedLabels = new Set<string>();
   private n = 0;
   private records = 0;
-  private decimals = -Infinity;
+  private readonly columnDecimals: number[];
+  private readonly d: number;
+  /** The numeric values of the record being read, and their decimals (committed to columnDecimals when the row is used). */
+  private readonly row: Float64Array;
+  private readonly rowDecimals: Float64Array;
   private readonly scan: ParsedNumber = { value: 0, decimals: 0 };
   private readonly decimalComma: boolean;
 
@@ -305,6 +327,10 @@ export class TableBuilder implements RecordSink {
   ) {
     this.layout = layout;
     this.decimalComma = options.decimalComma === true;
+    this.d = options.columns.vars?.length ?? 1;
+    this.columnDecimals = new Array<number>(this.d).fill(-Infinity);
+    this.row = new Float64Array(this.d);
+    this.rowDecimals = new Float64Array(this.d);
     this.cols = columns ?? sharedColumns(options, FIRST_ROWS);
   }
 
@@ -327,7 +353,7 @@ export class TableBuilder implements RecordSink {
     const wanted = this.expect === null ? 2 * old.capacity : Math.max(this.expect(n), Math.ceil(1.25 * old.capacity));
     const cols = sharedColumns(this.options, Math.max(wanted, n + FIRST_ROWS));
     const rows = (a: Float64Array | Int32Array | null): Float64Array | Int32Array => (a as Float64Array).subarray(old.base, old.base + n);
-    cols.values.set(rows(old.values));
+    cols.values.set(old.values.subarray(old.base * this.d, (old.base + n) * this.d));
     cols.weights?.set(rows(old.weights));
     cols.labelCodes?.set(rows(old.labelCodes));
     cols.groupCodes?.set(rows(old.groupCodes));
@@ -348,20 +374,27 @@ export class TableBuilder implements RecordSink {
     }
     const cols = layout.columns;
     const record = this.records++;
-    const xText = this.cell(fields, cols.var, line);
+    const d = this.d;
+    // A missing value in any numeric column leaves the whole row out (--missing skip).
+    const columns = layout.varColumns;
+    let xMissing = false;
+    for (let j = 0; j < d; j++) if (this.cell(fields, columns[j], line) === null) xMissing = true;
     const labelText = cols.init >= 0 ? this.cell(fields, cols.init, line) : '';
     const weightText = cols.weight >= 0 ? this.cell(fields, cols.weight, line) : '';
     const groupText = cols.by >= 0 ? this.cell(fields, cols.by, line) : '';
-    if (xText === null || labelText === null || weightText === null || groupText === null) {
+    if (xMissing || labelText === null || weightText === null || groupText === null) {
       this.leaveOut(record, groupText, labelText, 0);
       return;
     }
     const scan = this.scan;
-    if (!parseDecimal(this.decimalComma ? commaToPoint(xText) : xText, scan)) {
-      throw new RecordError(line, `column ${this.columnName(cols.var)} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma)}`);
+    for (let j = 0; j < d; j++) {
+      const xText = fields[columns[j]];
+      if (!parseDecimal(this.decimalComma ? commaToPoint(xText) : xText, scan)) {
+        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma)}`);
+      }
+      this.row[j] = scan.value;
+      this.rowDecimals[j] = scan.decimals;
     }
-    const x = scan.value;
-    const decimals = scan.decimals;
     let weight = 1;
     if (cols.weight >= 0) {
       if (!parseDecimal(this.decimalComma ? commaToPoint(weightText) : weightText, scan) || scan.value < 0) {
@@ -374,7 +407,7 @@ export class TableBuilder implements RecordSink {
         return;
       }
     }
-    this.add(x, decimals, cols.init >= 0 ? this.labels.code(labelText) : 0, weight, cols.by >= 0 ? this.groups.code(groupText) : 0);
+    this.add(cols.init >= 0 ? this.labels.code(labelText) : 0, weight, cols.by >= 0 ? this.groups.code(groupText) : 0);
   }
 
   /**
@@ -389,9 +422,12 @@ export class TableBuilder implements RecordSink {
     const { bytes, starts, ends } = record;
     const cols = layout.columns;
     const scan = this.scan;
-    if (!parseDecimalBytes(bytes, starts[cols.var], ends[cols.var], scan)) return this.strings(fieldTexts(record), line);
-    const x = scan.value;
-    const decimals = scan.decimals;
+    const columns = layout.varColumns;
+    for (let j = 0; j < this.d; j++) {
+      if (!parseDecimalBytes(bytes, starts[columns[j]], ends[columns[j]], scan)) return this.strings(fieldTexts(record), line);
+      this.row[j] = scan.value;
+      this.rowDecimals[j] = scan.decimals;
+    }
     let weight = 1;
     if (cols.weight >= 0) {
       if (!parseDecimalBytes(bytes, starts[cols.weight], ends[cols.weight], scan) || !(scan.value > 0)) return this.strings(fieldTexts(record), line);
@@ -409,16 +445,17 @@ export class TableBuilder implements RecordSink {
     // Coded only now: a record handed to `strings` codes its labels there, in its own order.
     if (label < 0) label = this.labels.codeOf(labelText, labelKey);
     if (group < 0) group = this.groups.codeOf(groupText, groupKey);
-    this.add(x, decimals, label, weight, group);
+    this.add(label, weight, group);
   }
 
-  /** Stores a row in use, with the codes of its label and group (0 where there are none). */
-  private add(x: number, decimals: number, label: number, weight: number, group: number): void {
+  /** Stores the row in use (`row`, `rowDecimals`), with the codes of its label and group (0 where there are none). */
+  private add(label: number, weight: number, group: number): void {
     const n = this.n;
     if (n === this.cols.capacity) this.growColumns();
     const { values, weights, labelCodes, groupCodes, base } = this.cols;
-    values[base + n] = x;
-    if (decimals > this.decimals) this.decimals = decimals;
+    const d = this.d;
+    values.set(this.row, (base + n) * d);
+    for (let j = 0; j < d; j++) if (this.rowDecimals[j] > this.columnDecimals[j]) this.columnDecimals[j] = this.rowDecimals[j];
     if (labelCodes !== null) labelCodes[base + n] = label;
     if (groupCodes !== null) groupCodes[base + n] = group;
     if (weights !== null) weights[base + n] = weight;
@@ -444,7 +481,7 @@ export class TableBuilder implements RecordSink {
     return {
       rows: n,
       records: this.records,
-      values: values.subarray(base, base + n),
+      values: values.subarray(base * this.d, (base + n) * this.d),
       weights: weights?.subarray(base, base + n) ?? null,
       labelCodes: labelCodes?.subarray(base, base + n) ?? null,
       labelNames: this.labels.names,
@@ -454,7 +491,8 @@ export class TableBuilder implements RecordSink {
       skippedGroups: this.skippedGroups.subarray(0, this.nSkipped),
       skippedZero: this.skippedZero.subarray(0, this.nSkipped),
       skippedLabels: [...this.skippedLabels],
-      decimals: this.decimals,
+      decimals: Math.max(...this.columnDecimals),
+      columnDecimals: this.columnDecimals,
     };
   }
 }
@@ -514,10 +552,11 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     const why = zero === 0 ? 'have a missing value in a column in use' : zero === records ? 'have weight 0' : `have a missing value (${records - zero}) or weight 0 (${zero})`;
     throw inputError(`${source}: all ${records} data rows ${why}; nothing to fit`);
   }
-  const concat = (pick: (p: TablePart) => Float64Array | null): Float64Array | null => {
+  const d = layout.varColumns.length;
+  const concat = (pick: (p: TablePart) => Float64Array | null, width = 1): Float64Array | null => {
     if (pick(parts[0]) === null) return null;
     if (parts.length === 1) return pick(parts[0]);
-    return joined(parts.map(pick) as Float64Array[], n, (b, length) => new Float64Array(b, 0, length));
+    return joined(parts.map(pick) as Float64Array[], n * width, (b, length) => new Float64Array(b, 0, length));
   };
   const { header, columns: cols } = layout;
   const labels = options.columns.init !== undefined ? merged(parts.map((p) => p.labelCodes), parts.map((p) => p.labelNames), n) : null;
@@ -530,6 +569,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   let at = 0;
   let before = 0;
   let decimals = -Infinity;
+  const columnDecimals = new Array<number>(d).fill(-Infinity);
   parts.forEach((p, i) => {
     for (let j = 0; j < p.skipped.length; j++) {
       skippedRecords[at] = before + p.skipped[j];
@@ -539,15 +579,22 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
     }
     before += p.records;
     decimals = Math.max(decimals, p.decimals);
+    p.columnDecimals.forEach((c, j) => {
+      columnDecimals[j] = Math.max(columnDecimals[j], c);
+    });
   });
+  const varNames = layout.varColumns.map((c) => header[c]);
   const labelSet = new Set(labels?.names ?? []);
   return {
     source,
     header,
-    varName: header[cols.var],
+    varName: varNames.join(','),
+    varNames,
+    d,
     idColumn: cols.id >= 0 ? cols.id : null,
-    values: concat((p) => p.values) as Float64Array,
+    values: concat((p) => p.values, d) as Float64Array,
     decimals,
+    columnDecimals,
     labels: labels === null ? null : { name: header[cols.init], codes: labels.codes, names: labels.names },
     weightName: cols.weight >= 0 ? header[cols.weight] : null,
     weights: concat((p) => p.weights),

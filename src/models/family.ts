@@ -10,13 +10,22 @@
 
 import type { FamilySpec } from './registry.js';
 
-/** The observations as the core sees them. */
+/**
+ * The observations as the core sees them: n rows × d columns, row-major (x_ij at x[i·d + j]),
+ * so that a row's values are adjacent for the E-step. d = 1 is the one-column case every
+ * univariate family fits, where x is simply the column.
+ */
 export interface Data {
-  /** x_i, shape (n,). */
+  /** x, shape (n, d), row-major. */
   readonly x: Float64Array;
   /** Frequency weights w_i ≥ 0, shape (n,); null means every w_i = 1. */
   readonly w: Float64Array | null;
+  /** Columns d ≥ 1; absent means 1. */
+  readonly d?: number;
 }
+
+/** n, the rows of the data. */
+export const rowCount = (data: Data): number => (data.d === undefined || data.d === 1 ? data.x.length : data.x.length / data.d);
 
 /** Parameters common to every mixture: the mixing weights π_k, shape (K,), summing to 1. */
 export interface MixtureParams {

@@ -19,8 +19,13 @@ import { type DfModel, tFamily, type TOptions } from './families/t.js';
 import { type WeibullFamily, weibullFamily, type WeibullMixture, type WeibullOptions, weibullShapeBound } from './families/weibull.js';
 import { gaussianFamily, type GaussianMixture, type GaussianOptions, type VarianceModel } from './gaussian.js';
 import { type GroupedOptions, groupedGaussianFamily } from './gaussian-grouped.js';
+import { factorize, mvGaussianFamily, type MvGaussianMixture, type MvGaussianOptions, mvStartFromPartition } from './mvgaussian/family.js';
+import type { CovarianceModel } from './mvgaussian/models.js';
 
 export type { DfModel, DomainProblem, FamilyName, Moments };
+
+/** Every family's name: the one-column families' (--family) and the d-column Gaussian's (--var a,b). */
+export type AnyFamilyName = FamilyName | 'mvgaussian';
 
 /** Every family, in the order the help and the reports list them. */
 export const FAMILY_NAMES: readonly FamilyName[] = ['gaussian', 'poisson', 'exponential', 'lognormal', 'gamma', 'weibull', 't'];
@@ -38,11 +43,15 @@ export const likelihoodKind = (family: FamilyName): LikelihoodKind => (family ==
  * A candidate's structure besides K: the family, and the options that change its number of
  * parameters (the Gaussian's variance model, the t's degrees of freedom).
  */
-export type Structure = { family: 'gaussian'; variance: VarianceModel } | { family: 't'; df: DfModel } | { family: 'poisson' | 'exponential' | 'lognormal' | 'gamma' | 'weibull' };
+export type Structure =
+  | { family: 'gaussian'; variance: VarianceModel }
+  | { family: 'mvgaussian'; model: CovarianceModel }
+  | { family: 't'; df: DfModel } | { family: 'poisson' | 'exponential' | 'lognormal' | 'gamma' | 'weibull' };
 
 /** The structure in words for tables: "unequal", "equal", "df each", "" for a family with no option. */
 export function structureName(s: Structure): string {
   if (s.family === 'gaussian') return s.variance;
+  if (s.family === 'mvgaussian') return s.model;
   if (s.family === 't') return typeof s.df === 'number' ? `df ${s.df}` : `df ${s.df}`;
   return '';
 }
@@ -50,6 +59,7 @@ export function structureName(s: Structure): string {
 export type FamilySpec =
   | ({ family: 'gaussian' } & GaussianOptions)
   | ({ family: 'gaussian-grouped' } & GroupedOptions)
+  | ({ family: 'mvgaussian' } & MvGaussianOptions)
   | { family: 'poisson'; k: number }
   | ({ family: 'exponential' } & ExponentialOptions)
   | ({ family: 'lognormal' } & LognormalOptions)
@@ -69,6 +79,8 @@ export interface Bounds {
   resolution: number;
   /** The largest |x| of the data. */
   largest: number;
+  /** For d > 1 columns: the floor f_j of each column (δ_j²/12), length d. */
+  floors?: readonly number[];
 }
 
 /** The spec of `structure` with k components and the data's bounds (the Gaussian's extras apart). */
@@ -77,6 +89,10 @@ export function familySpec(structure: Structure, k: number, bounds: Bounds): Fam
   switch (structure.family) {
     case 'gaussian':
       return { family: 'gaussian', k, variance: structure.variance, floor };
+    case 'mvgaussian': {
+      const floors = bounds.floors ?? [floor];
+      return { family: 'mvgaussian', k, d: floors.length, model: structure.model, floor: floors };
+    }
     case 'poisson':
       return { family: 'poisson', k };
     case 'exponential':
@@ -94,10 +110,10 @@ export function familySpec(structure: Structure, k: number, bounds: Bounds): Fam
 }
 
 /** The family a spec names, as the reports know it ("gaussian-grouped" is a Gaussian fitted to coarsened data). */
-export const familyName = (spec: FamilySpec): FamilyName => (spec.family === 'gaussian-grouped' ? 'gaussian' : spec.family);
+export const familyName = (spec: FamilySpec): AnyFamilyName => (spec.family === 'gaussian-grouped' ? 'gaussian' : spec.family);
 
 /** The ComponentFamily of a spec beyond the Gaussian. */
-function componentFamily(spec: Exclude<FamilySpec, { family: 'gaussian' | 'gaussian-grouped' }>): ComponentFamily<MixtureParams> {
+function componentFamily(spec: Exclude<FamilySpec, { family: 'gaussian' | 'gaussian-grouped' | 'mvgaussian' }>): ComponentFamily<MixtureParams> {
   switch (spec.family) {
     case 'poisson':
       return poissonFamily(spec) as unknown as ComponentFamily<MixtureParams>;
@@ -122,6 +138,7 @@ function componentFamily(spec: Exclude<FamilySpec, { family: 'gaussian' | 'gauss
 export function makeFamily(spec: FamilySpec, data?: Data): Family<MixtureParams> {
   if (spec.family === 'gaussian-grouped') return groupedGaussianFamily(spec) as unknown as Family<MixtureParams>;
   if (spec.family === 'gaussian') return gaussianFamily(spec) as unknown as Family<MixtureParams>;
+  if (spec.family === 'mvgaussian') return mvGaussianFamily(spec) as unknown as Family<MixtureParams>;
   return asFamily(componentFamily(spec), spec, data);
 }
 
@@ -189,7 +206,7 @@ function asFamily(cf: ComponentFamily<MixtureParams>, spec: FamilySpec, data?: D
 
 /** What the reports, model files and predict need of a family, whichever it is. */
 export interface Description {
-  name: FamilyName;
+  name: AnyFamilyName;
   kind: LikelihoodKind;
   /** Per-component parameters by R's names, in order (the Gaussian's: mean, variance). */
   parameterNames: readonly string[];
@@ -205,6 +222,7 @@ export interface Description {
 
 export function describe(spec: FamilySpec): Description {
   if (spec.family === 'gaussian' || spec.family === 'gaussian-grouped') return gaussianDescription;
+  if (spec.family === 'mvgaussian') return mvDescription(spec.d);
   const cf = componentFamily(spec);
   return {
     name: cf.name,
@@ -247,12 +265,61 @@ const gaussianDescription: Description = {
 };
 
 /**
+ * The d-dimensional Gaussian's scalar view (reports that draw one column, the order by mean):
+ * the first column's mean and variance; `logDensity` of a one-column value is not defined.
+ * Its parameters by name are the vectors and matrices of `mvParameters`.
+ */
+function mvDescription(d: number): Description {
+  const first = (theta: MixtureParams, k: number): Moments => {
+    const m = theta as MvGaussianMixture;
+    return { mean: m.mean[k * d], variance: m.covariance[k * d * d] };
+  };
+  return {
+    name: 'mvgaussian',
+    kind: 'density',
+    parameterNames: ['mean', 'covariance'],
+    parameters: (theta, k) => ({ ...first(theta, k) }),
+    moments: first,
+    logDensity: () => NaN,
+    checkDomain: () => null,
+    fromParameters(weights) {
+      throw new RangeError(`a ${d}-column model is read by mvFromParameters, not from ${weights.length} scalar parameter sets`);
+    },
+  };
+}
+
+/** A d-dimensional Gaussian component's parameters: μ_k (d) and Σ_k (d rows of d). */
+export function mvParameters(d: number, theta: MixtureParams, k: number): { mean: number[]; covariance: number[][] } {
+  const m = theta as MvGaussianMixture;
+  return {
+    mean: Array.from(m.mean.subarray(k * d, (k + 1) * d)),
+    covariance: Array.from({ length: d }, (_, p) => Array.from(m.covariance.subarray(k * d * d + p * d, k * d * d + (p + 1) * d))),
+  };
+}
+
+/** θ of a d-dimensional Gaussian mixture from weights, means and covariances (as model files hold them); null if a Σ_k is not positive definite. */
+export function mvFromParameters(d: number, weights: readonly number[], parameters: readonly { mean: number[]; covariance: number[][] }[]): MvGaussianMixture | null {
+  const K = weights.length;
+  const theta = mvGaussianFamily({ k: K, d, model: 'VVV', floor: new Array<number>(d).fill(1) }).create();
+  weights.forEach((w, k) => {
+    theta.weight[k] = w;
+    theta.mean.set(parameters[k].mean, k * d);
+    parameters[k].covariance.forEach((row, p) => theta.covariance.set(row, k * d * d + p * d));
+  });
+  return factorize(d, theta) ? theta : null;
+}
+
+/** Columns of the data a spec's family fits: d for the multivariate Gaussian, else 1. */
+export const dimensionOf = (spec: FamilySpec): number => (spec.family === 'mvgaussian' ? spec.d : 1);
+
+/**
  * θ(0) from a hard partition (codes[i] the component of row i, every component with rows
  * of positive weight): the M-step on it, so that a partition's starting ℓ is that M-step's;
  * floored[k] = 1 where a bound holds component k.
  */
 export function startFromPartition(spec: FamilySpec, data: Data, codes: Int32Array): { theta: MixtureParams; floored: Uint8Array } {
   const floored = new Uint8Array(spec.k);
+  if (spec.family === 'mvgaussian') return mvStartFromPartition(spec, data, codes);
   if (spec.family === 'gaussian' || spec.family === 'gaussian-grouped') {
     // The Gaussian M-step on its statistics (the grouped fit starts from the density's).
     const family = gaussianFamily({ k: spec.k, variance: spec.variance, floor: spec.floor, penalty: spec.penalty });
@@ -288,5 +355,5 @@ export function densitySpec(spec: FamilySpec): FamilySpec {
 
 /** The names of the bounds a family's M-step may hold its components at (the Gaussian's: the variance floor). */
 export function boundNamesOf(spec: FamilySpec): readonly string[] {
-  return spec.family === 'gaussian' || spec.family === 'gaussian-grouped' ? ['variance-floor'] : componentFamily(spec).boundNames;
+  return spec.family === 'gaussian' || spec.family === 'gaussian-grouped' || spec.family === 'mvgaussian' ? ['variance-floor'] : componentFamily(spec).boundNames;
 }

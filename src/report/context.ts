@@ -12,6 +12,8 @@ export interface ReportContext {
   /** The input as the user named it ("-" for standard input). */
   file: string;
   varName: string;
+  /** The numeric columns, d of them (one: [varName]). */
+  varNames: string[];
   /** The partition column, or null when the start came from elsewhere. */
   initName: string | null;
   /** The rows in use, scored by the fit. */

@@ -17,7 +17,7 @@ import type { Fit } from '../select/fit.js';
 import { finite } from './context.js';
 import { numberText } from './format.js';
 import { componentKeys } from './json.js';
-import { argmax, type Model, type RowBlock, type RowSet, rowBlocks } from './rows.js';
+import { argmax, type Model, type RowBlock, type RowSet, rowBlocks, rowsIn } from './rows.js';
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
@@ -72,7 +72,8 @@ export interface RowOutput {
  */
 export async function writeCsv(rows: RowSet, header: string[], records: DataRecords, sink: Sink, source: string, how: RowOutput = { format: 'csv', id: null }): Promise<void> {
   const k = rows.labels.length;
-  const n = rows.x.length;
+  const n = rowsIn(rows);
+  const d = rows.x.length / Math.max(1, n);
   const { id } = how;
   const csv = how.format === 'csv';
   const added = freshNames(header, [...(id === null ? ['row'] : []), ...rows.labels.map((l) => `p_${l}`), 'component', ...(rows.logDensity ? ['log_density'] : [])]);
@@ -113,7 +114,8 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
     const r = block.r;
     if (!csv) {
       // JSON has no NaN: a row the model cannot score is refused, as in the JSON report.
-      out.latin1(`,"value":${numberText(rows.x[row])},"responsibilities":`);
+      // The value fitted; with several columns, their values in the order of --var.
+      out.latin1(`,"value":${d === 1 ? numberText(rows.x[row]) : `[${Array.from(rows.x.subarray(row * d, (row + 1) * d), numberText).join(',')}]`},"responsibilities":`);
       for (let j = 0; j < k; j++) {
         if (asciiKeys) out.latin1(keys[j]);
         else out.text(keys[j]);
@@ -331,13 +333,25 @@ export interface ParamsFit {
  * se_mean and se_variance. With --by the columns are those of every group's family, in order
  * of first appearance, empty where a group's family has no such parameter.
  */
+/**
+ * A parameter's cells: a number as it is; a vector of several columns (a multivariate mean,
+ * its sds) as name_1, name_2, …; a matrix (covariance, correlation) as name_1_1, name_1_2, …,
+ * numbered in the order of --var.
+ */
+function flatten(line: Record<string, string>, name: string, value: unknown): void {
+  if (value === null || value === undefined) line[name] = '';
+  else if (typeof value === 'number') line[name] = numberText(value);
+  else if (Array.isArray(value)) value.forEach((v, i) => flatten(line, `${name}_${i + 1}`, v));
+  else line[name] = String(value);
+}
+
 export function paramsCsv(fits: readonly ParamsFit[], byGroup: boolean, byFile = false): string {
   const lines: Record<string, string>[] = [];
   const columns = new Set<string>([...(byFile ? ['file'] : []), ...(byGroup ? ['group'] : []), 'component', 'family', 'weight']);
   for (const { fit, standardErrors: se, group, file } of fits) {
     fit.labels.forEach((label, k) => {
       const line: Record<string, string> = { file: file ?? '', group: group ?? '', component: label, family: familyName(fit.spec), weight: numberText(finite(fit.theta.weight[k], 'weight')) };
-      for (const [name, value] of Object.entries(componentKeys(fit, k))) line[name] = value === null ? '' : numberText(value);
+      for (const [name, value] of Object.entries(componentKeys(fit, k))) flatten(line, name, value);
       if (se !== null && typeof se !== 'string') Object.assign(line, { se_weight: numberText(se.weight[k]), se_mean: numberText(se.mean[k]), se_variance: numberText(se.variance[k]) });
       for (const name of Object.keys(line)) if ((name !== 'group' || byGroup) && (name !== 'file' || byFile)) columns.add(name);
       lines.push(line);

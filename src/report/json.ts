@@ -6,17 +6,19 @@
  * Every document names its kind and version in `format` (FIT_FORMAT, PREDICT_FORMAT; model
  * files: MODEL_FORMAT in io/model-file.ts), and schemas/ holds a JSON Schema for each, which
  * the tests check real outputs against. The names are shared between the kinds: `column` is
- * the column fitted or scored, `variance_model` (equal, unequal) and `df_model` (each, shared,
- * a number) the family's options, apart from each component's `variance` and `df`.
+ * the column fitted or scored (`columns`, an array, and `d` for several), `variance_model`
+ * (equal, unequal), `df_model` (each, shared, a number) and `covariance_model` (mclust's
+ * names, for several columns) the family's options, apart from each component's `variance`,
+ * `df` and `covariance`.
  */
 import { ByteText, type Sink } from '../io/sink.js';
-import { describe, type Structure } from '../models/registry.js';
+import { describe, dimensionOf, mvParameters, type Structure } from '../models/registry.js';
 import type { Fit } from '../select/fit.js';
 import type { Note } from '../select/notes.js';
 import { type ReportContext, finite } from './context.js';
 import { iclMclust } from '../select/criteria.js';
 import { numberText } from './format.js';
-import { argmax, mapLoglik, recordNumbers, type RowSet, rowBlocks } from './rows.js';
+import { argmax, mapLoglik, recordNumbers, type RowSet, rowBlocks, rowsIn } from './rows.js';
 
 /** The document kind and version of a fit's JSON report (schemas/fit.schema.json). */
 export const FIT_FORMAT = 'em-fit.fit/2';
@@ -34,7 +36,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     format: FIT_FORMAT,
     ...(ctx.group === null ? {} : { group: ctx.group }),
     file: ctx.file,
-    column: ctx.varName,
+    ...columnKeys(ctx.varNames),
     init: ctx.initName,
     n: fit.n,
     skipped: ctx.skipped,
@@ -60,6 +62,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     resolution: finite(fit.floor.resolution, 'resolution'),
     resolution_source: fit.floor.resolutionSource,
     variance_floor: finite(fit.floor.floor, 'variance floor'),
+    ...(fit.spec.family === 'mvgaussian' ? { variance_floors: fit.spec.floor } : {}),
     variance_floor_source: fit.floor.source,
     guard: ctx.guard,
     penalty: fit.penalty === null ? null : { a_n: fit.penalty.strength, sample_variance: fit.penalty.scale },
@@ -112,12 +115,17 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
   };
 }
 
+/** The columns fitted or scored: `column` for one, `columns` (in the order of --var) and `d` for several. */
+export const columnKeys = (names: readonly string[]): Record<string, unknown> => (names.length > 1 ? { columns: names, d: names.length } : { column: names[0] });
+
 /**
- * The family's options as JSON keys: the Gaussian's `variance_model`, the t's `df_model`
- * (named apart from a component's variance and df).
+ * The family's options as JSON keys: the Gaussian's `variance_model`, the t's `df_model`, the
+ * multivariate Gaussian's `covariance_model` (named apart from a component's variance, df and
+ * covariance, and from predict's `model`, the model file).
  */
 export function structureKeys(s: Structure): Record<string, unknown> {
   if (s.family === 'gaussian') return { variance_model: s.variance };
+  if (s.family === 'mvgaussian') return { covariance_model: s.model };
   if (s.family === 't') return { df_model: s.df };
   return {};
 }
@@ -136,7 +144,8 @@ const sameStructure = (a: Structure, b: Structure): boolean => JSON.stringify(a)
  * (null where they do not: a t's mean for ν ≤ 1, its variance for ν ≤ 2). A Gaussian's
  * parameters are its mean and variance.
  */
-export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Record<string, number | null> {
+export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Record<string, unknown> {
+  if (fit.spec.family === 'mvgaussian') return mvComponentKeys(fit.spec.d, fit, k);
   const description = describe(fit.spec);
   const parameters = description.parameters(fit.theta, k);
   const { mean, variance } = description.moments(fit.theta, k);
@@ -146,6 +155,21 @@ export function componentKeys(fit: Pick<Fit, 'spec' | 'theta'>, k: number): Reco
   out.variance = Number.isFinite(variance) ? variance : null;
   out.sd = Number.isFinite(variance) ? Math.sqrt(variance) : null;
   return out;
+}
+
+/**
+ * A d-dimensional Gaussian component: `mean` (a vector in the order of --var), `covariance`
+ * (d × d), and from it `sd` (the square roots of the diagonal) and `correlation` (d × d).
+ */
+function mvComponentKeys(d: number, fit: Pick<Fit, 'theta'>, k: number): Record<string, unknown> {
+  const { mean, covariance } = mvParameters(d, fit.theta, k);
+  const sd = covariance.map((row, p) => Math.sqrt(row[p]));
+  return {
+    mean: mean.map((v) => finite(v, 'mean')),
+    covariance: covariance.map((row) => row.map((v) => finite(v, 'covariance'))),
+    sd,
+    correlation: covariance.map((row, p) => row.map((v, q) => (p === q ? 1 : v / (sd[p] * sd[q])))),
+  };
 }
 
 /** The JSON report of a fit: pretty, or on one line (NDJSON, for --by). */
@@ -174,7 +198,7 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
   }
   sink.push(`${text.slice(0, pretty ? -2 : -1)},${nl}${indent}"responsibilities":${pretty ? ' ' : ''}[`);
   const k = rows.labels.length;
-  const n = rows.x.length;
+  const n = rowsIn(rows);
   const classes = new Int32Array(n);
   const densities = rows.logDensity ? new Float64Array(n) : null;
   const first = `${nl}${indent}${indent}[`;

@@ -91,6 +91,10 @@ export function noteText(note: Note): string {
         const why = note.userFloor ? 'set by --min-variance' : resolution(note);
         return `${what} was held at the floor ${short(note.floor)} (${why}) ${when}`;
       }
+      if (note.family === 'mvgaussian') {
+        const why = note.userFloor ? 'set by --min-variance' : "each column's resolution²/12";
+        return `the covariance of component ${quote(note.component ?? '')} was held at the variance floor of its columns (${why}) ${when}`;
+      }
       return `component ${quote(note.component ?? '')} was held at a bound of the ${note.family} family (${note.bounds.join(', ')}; from the ${resolution(note)}) ${when}`;
     }
     case 'vanished':

@@ -4,7 +4,7 @@
  * the row's number in the input.
  */
 import type { MixtureParams } from '../models/family.js';
-import { densitySpec, type FamilySpec, makeFamily } from '../models/registry.js';
+import { densitySpec, dimensionOf, type FamilySpec, makeFamily } from '../models/registry.js';
 
 /** Rows per block. */
 const BLOCK = 4096;
@@ -23,7 +23,7 @@ export interface RowSet {
   model: Model;
   /** Component labels, in component order. */
   labels: string[];
-  /** The values, one per row in use. */
+  /** The values of the rows in use, shape (n, d) row-major (d from the model's spec). */
   x: Float64Array;
   /** Sorted 0-based indices of the data records skipped for missing values. */
   skippedRecords: Int32Array;
@@ -43,7 +43,7 @@ export interface RowBlock {
 }
 
 /** Responsibilities and log-densities of x under the model, a block of rows at a time. */
-export function* rowBlocks(model: Model, x: Float64Array, limit = x.length): Generator<RowBlock> {
+export function* rowBlocks(model: Model, x: Float64Array, limit = x.length / dimensionOf(model.spec)): Generator<RowBlock> {
   const k = model.theta.weight.length;
   // The density's responsibilities, also for a fit to coarsened data (as mclust gives them).
   const family = makeFamily(densitySpec(model.spec));
@@ -54,6 +54,15 @@ export function* rowBlocks(model: Model, x: Float64Array, limit = x.length): Gen
     family.posterior(x, model.theta, start, end, r, logDensity);
     yield { start, end, r, logDensity };
   }
+}
+
+/** n, the rows of a row set. */
+export const rowsIn = (rows: Pick<RowSet, 'x' | 'model'>): number => rows.x.length / dimensionOf(rows.model.spec);
+
+/** Row i's values as written in reports: the value, or d values separated by spaces. */
+export function rowText(rows: Pick<RowSet, 'x' | 'model'>, i: number): string {
+  const d = dimensionOf(rows.model.spec);
+  return d === 1 ? String(rows.x[i]) : Array.from(rows.x.subarray(i * d, (i + 1) * d), String).join(' ');
 }
 
 /** Index of the largest of r[offset .. offset + k), the first one on ties. */

@@ -8,13 +8,13 @@ import type { Sink } from '../io/sink.js';
 import type { Data, MixtureParams } from '../models/family.js';
 import type { GaussianMixture } from '../models/gaussian.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
-import { describe, type FamilySpec, familyName, type Structure, structureName } from '../models/registry.js';
+import { describe, type FamilySpec, familyName, mvParameters, type Structure, structureName } from '../models/registry.js';
 import { drawnMixture } from './bins.js';
 import { resolutionWords } from './notes.js';
 import { plural, short, shown as printable } from '../text.js';
 import { MIN_WIDTH, terminalHistogram } from './histogram.js';
 import { type ReportContext, finite } from './context.js';
-import { argmax, recordNumbers, type RowSet, rowBlocks } from './rows.js';
+import { argmax, recordNumbers, type RowSet, rowBlocks, rowsIn, rowText } from './rows.js';
 import { abbreviate, type Column, displayWidth, droppedNote, fittedTable, type TableRow, wrap, wrapLines } from './width.js';
 
 /** Rows of the iteration table kept at each end of a long trace. */
@@ -52,7 +52,8 @@ const keyValues = (title: string, pairs: [string, string][], width: number): str
  * with ± standard errors when given; another family's weight, its parameters by name, and
  * the component's mean and sd where they exist.
  */
-function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance, width: number): string {
+function componentsTable(labels: readonly string[], spec: FamilySpec, theta: MixtureParams, se: StandardErrors | null, c: ChalkInstance, width: number, varNames: readonly string[] = []): string {
+  if (spec.family === 'mvgaussian') return mvTables(labels, spec.d, theta, varNames, c, width);
   const fitted = familyName(spec) === 'gaussian' ? gaussianTable(labels, theta as GaussianMixture, se, c, width) : familyTable(labels, spec, theta, c, width);
   return fitted.text + droppedNote(fitted.dropped, width, EVERY_COLUMN);
 }
@@ -77,9 +78,56 @@ function familyTable(labels: readonly string[], spec: FamilySpec, theta: Mixture
   return fittedTable(columns, rows, width, painting(c));
 }
 
+/**
+ * A d-dimensional Gaussian's components: for each, its weight, then a table with a row per
+ * column: the mean, the standard deviation and the correlations with the columns up to it
+ * (the lower triangle). Every component's table has the same columns, chosen to fit the width
+ * on all of them: the heads of the correlations are "cor NAME", else the names shortened down
+ * to the width of a correlation; then the correlations go from the last column back.
+ */
+function mvTables(labels: readonly string[], d: number, theta: MixtureParams, varNames: readonly string[], c: ChalkInstance, width: number): string {
+  const names = varNames.length === d ? varNames.map(printable) : Array.from({ length: d }, (_, j) => String(j + 1));
+  const tables = labels.map((label, k) => {
+    const { mean, covariance } = mvParameters(d, theta, k);
+    const sd = covariance.map((row, p) => Math.sqrt(row[p]));
+    const rows = names.map((name, p) => ({
+      cells: [name, num(mean[p], 7), num(sd[p], 7), ...covariance[p].map((v, q) => (q > p ? '' : p === q ? '1' : (v / (sd[p] * sd[q])).toFixed(4)))],
+    }));
+    return { title: `component ${printable(label)}, weight ${num(theta.weight[k], 6)}`, rows };
+  });
+  const columnsWith = (heads: readonly string[], drops: boolean): Column[] => [
+    { head: 'column', align: 'left', wrapTo: 8 },
+    { head: 'mean', align: 'right' },
+    { head: 'sd', align: 'right' },
+    ...heads.map((head, q): Column => ({ head, name: `cor ${names[q]}`, align: 'right', ...(drops ? { drop: d - q } : {}) })),
+  ];
+  const allRows = tables.flatMap((t) => t.rows);
+  const layout = (heads: readonly string[]) => ({ heads, dropped: fittedTable(columnsWith(heads, true), allRows, width, painting(c)).dropped });
+  let chosen = layout(names.map((n) => `cor ${n}`));
+  const longest = names.reduce((a, n) => Math.max(a, displayWidth(n)), 0);
+  for (let w = longest; chosen.dropped.length > 0 && w >= CORRELATION_WIDTH; w--) chosen = layout(abbreviate(names, w));
+  const kept = columnsWith(chosen.heads, false)
+    .map((column, j) => ({ column, j }))
+    .filter(({ column }) => !chosen.dropped.includes(column.name ?? column.head));
+  const text = tables.map((t) => {
+    const fitted = fittedTable(
+      kept.map(({ column }) => column),
+      t.rows.map((row) => ({ cells: kept.map(({ j }) => row.cells[j]) })),
+      width,
+      painting(c),
+    );
+    return `${c.bold(wrap(t.title, width))}\n${fitted.text}`;
+  });
+  return text.join('\n') + droppedNote(chosen.dropped, width, EVERY_COLUMN);
+}
+
+/** Columns of a correlation as shown: -0.1234. */
+const CORRELATION_WIDTH = 7;
+
 /** A candidate's structure in the summary: "unequal variances", "gamma", "t (df each)". */
 export function structureWords(s: Structure, k: number): string {
   if (s.family === 'gaussian') return `${s.variance} variance${k === 1 ? '' : 's'}`;
+  if (s.family === 'mvgaussian') return `covariance model ${s.model}`;
   const option = structureName(s);
   return option === '' ? s.family : `${s.family} (${option})`;
 }
@@ -137,7 +185,8 @@ export function summaryText(ctx: ReportContext, c: ChalkInstance): string {
     ['AIC', num(fit.aic, 8)],
     ['estimation', estimation],
     ...(ctx.search === null ? [] : [['guard', guard] as [string, string]]),
-    ['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`],
+    // d columns have a resolution each, shown with their floors.
+    ...(fit.spec.family === 'mvgaussian' ? [] : [['resolution', `${short(fit.floor.resolution)} (${resolutionWords(fit.floor.resolutionSource)})`] as [string, string]]),
     ...boundLines(fit.spec, fit.floor),
   ], ctx.textWidth);
 }
@@ -158,6 +207,8 @@ function boundLines(spec: FamilySpec, floor: { floor: number; source: string }):
     case 'gamma':
     case 'weibull':
       return [['largest shape', `${short(spec.maxShape)} (from the resolution)`]];
+    case 'mvgaussian':
+      return [['variance floors', `${spec.floor.map((f) => short(f)).join(', ')} (${floor.source === 'user' ? '--min-variance' : "each column's resolution²/12"})`]];
     case 'poisson':
       return [];
   }
@@ -174,7 +225,8 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   const grouped = selection.heaping !== null;
   const criterion = selection.criterion;
   // Gaussians alone: their variance model; other families: the family and its option.
-  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian');
+  const multivariate = selection.candidates.some((f) => f.structure.family === 'mvgaussian');
+  const families = selection.candidates.some((f) => f.structure.family !== 'gaussian' && f.structure.family !== 'mvgaussian');
   const criteria: { name: 'bic' | 'aic' | 'icl'; drop: number }[] = [
     { name: 'bic', drop: 3 },
     { name: 'aic', drop: 2 },
@@ -182,7 +234,7 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   ];
   const columns: Column[] = [
     { head: 'K', align: 'right' },
-    { head: families ? 'model' : 'variance', align: 'left' },
+    { head: families || multivariate ? 'model' : 'variance', align: 'left' },
     { head: grouped ? 'grouped ℓ' : 'log-likelihood', short: grouped ? 'grouped ℓ' : 'loglik', shortAt: 3, align: 'right' },
     { head: 'params', align: 'right', drop: 4 },
     ...criteria.map(({ name, drop }): Column => ({ head: name.toUpperCase(), align: 'right', ...(name === criterion ? {} : { drop }) })),
@@ -231,7 +283,7 @@ export function traceText(ctx: ReportContext, c: ChalkInstance): string {
 export function componentsText(ctx: ReportContext, c: ChalkInstance): string {
   const se = typeof ctx.standardErrors === 'object' ? ctx.standardErrors : null;
   const note = typeof ctx.standardErrors === 'string' ? `\n${c.yellow(wrap(`No standard errors: ${ctx.standardErrors}.`, ctx.textWidth))}` : '';
-  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c, ctx.textWidth) + note;
+  return componentsTable(ctx.fit.labels, ctx.fit.spec, ctx.fit.theta, se, c, ctx.textWidth, ctx.varNames) + note;
 }
 
 /** Narrowest responsibility a column shows: 0.1234. */
@@ -266,25 +318,25 @@ function responsibilityColumns(labels: string[], rowWidth: number, valueWidth: n
  * most `width` columns wide (see responsibilityColumns).
  */
 export async function writeResponsibilities(rows: RowSet, c: ChalkInstance, limit: number, sink: Sink, width: number): Promise<void> {
-  const { x } = rows;
+  const n = rowsIn(rows);
   const k = rows.labels.length;
-  const shown = Math.min(limit, x.length);
+  const shown = Math.min(limit, n);
   let valueWidth = 'value'.length;
-  for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, String(x[i]).length);
-  const rowWidth = Math.max(3, String(x.length + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[x.length - 1] + 1).length : 0);
+  for (let i = 0; i < shown; i++) valueWidth = Math.max(valueWidth, rowText(rows, i).length);
+  const rowWidth = Math.max(3, String(n + rows.skippedRecords.length).length, rows.recordIndex ? String(rows.recordIndex[n - 1] + 1).length : 0);
   const layout = responsibilityColumns(rows.labels.map(printable), rowWidth, valueWidth, rows.logDensity, width);
   const { names, widths } = layout;
   const m = layout.shown;
   const head = ['row', 'value', ...names.slice(0, m).map((l) => `p(${l})`), 'component', ...(rows.logDensity ? ['log-density'] : [])];
   const aligns: ('left' | 'right')[] = ['right', 'right', ...names.slice(0, m).map(() => 'right' as const), 'left', 'right'];
   const record = recordNumbers(rows);
-  const title = shown < x.length ? `Responsibilities: first ${shown} of ${x.length} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(x.length, 'row')}`;
+  const title = shown < n ? `Responsibilities: first ${shown} of ${n} rows (--rows N or --rows all for more)` : `Responsibilities: all ${plural(n, 'row')}`;
   sink.push(`${c.bold(wrap(title, width))}\n${rule('┌', '┬', '┐', widths)}\n${gridRow(head, widths, aligns, c.bold)}\n${rule('├', '┼', '┤', widths)}\n`);
-  for (const block of rowBlocks(rows.model, x, shown)) {
+  for (const block of rowBlocks(rows.model, rows.x, shown)) {
     const lines: string[] = [];
     for (let i = block.start; i < block.end; i++) {
       const offset = (i - block.start) * k;
-      const row = [String(record(i)), String(x[i])];
+      const row = [String(record(i)), rowText(rows, i)];
       for (let j = 0; j < m; j++) row.push(block.r[offset + j].toFixed(4));
       row.push(names[argmax(block.r, offset, k)]);
       if (rows.logDensity) row.push(num(block.logDensity[i - block.start], 6));
@@ -320,7 +372,9 @@ function gridRow(cells: string[], widths: number[], aligns: ('left' | 'right')[]
 export interface PredictionSummary {
   model: string;
   file: string;
-  column: string;
+  /** The column scored; for a model of several columns, `columns` instead. */
+  column?: string;
+  columns?: string[];
   n: number;
   skipped: number;
   total_weight: number;
@@ -330,14 +384,14 @@ export interface PredictionSummary {
   warnings: string[];
 }
 
-export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number): string {
-  const summary = keyValues(c.bold(printable(`${s.column} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
+export function predictionText(s: PredictionSummary, labels: readonly string[], structure: Structure, spec: FamilySpec, theta: MixtureParams, c: ChalkInstance, width: number, varNames: readonly string[] = []): string {
+  const summary = keyValues(c.bold(printable(`${s.columns?.join(',') ?? s.column} in ${s.file === '-' ? 'standard input' : s.file}, scored with ${s.model}`)), [
     ['rows', `${s.n} used, ${s.skipped} skipped`],
     ['components', `${s.k}, ${structureWords(structure, s.k)}`],
     ['log-likelihood', num(s.loglik, 10)],
     ['per unit weight', num(s.mean_loglik, 8)],
   ], width);
-  return `${summary}\n\n${warningsText(s.warnings, c, width)}${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, width)}\n`;
+  return `${summary}\n\n${warningsText(s.warnings, c, width)}${c.bold('Model')}\n${componentsTable(labels, spec, theta, null, c, width, varNames)}\n`;
 }
 
 /**
@@ -352,6 +406,7 @@ export function histogramBlock(title: string, data: Data, spec: FamilySpec, thet
 
 export function histogramText(ctx: ReportContext, c: ChalkInstance): string {
   const { fit } = ctx;
+  if (fit.spec.family === 'mvgaussian') return '';
   return histogramBlock('Histogram and fitted density', { x: ctx.rows.x, w: ctx.weights }, fit.spec, fit.theta, fit.labels, fit.floor.resolution, ctx.textPlotWidth, c);
 }
 

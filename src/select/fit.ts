@@ -7,14 +7,16 @@ import type { PassPool } from '../em/pool.js';
 import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
 import type { VarianceFloor } from '../models/floor.js';
-import { type Data, type Family, LOGLIK, type MixtureParams } from '../models/family.js';
+import { type Data, type Family, LOGLIK, type MixtureParams, rowCount } from '../models/family.js';
 import type { GaussianMixture, VariancePenalty } from '../models/gaussian.js';
 import type { Coarsening } from '../models/gaussian-grouped.js';
 import { boundNamesOf, densitySpec, describe, type FamilySpec, familyName, familySpec, makeFamily, startFromPartition, type Structure } from '../models/registry.js';
 import { plural, quote, short } from '../text.js';
 import { aic, bic, icl } from './criteria.js';
 import { type Degeneracy, degeneracies, MIN_OBSERVATIONS } from './degenerate.js';
+import { mvDegeneracies } from './mv-degenerate.js';
 import type { Note, ResolutionOrigin } from './notes.js';
+import type { MvGaussianMixture } from '../models/mvgaussian/family.js';
 
 export interface FitSettings extends EmOptions {
   /** The family and its options (the Gaussian's variance model, the t's degrees of freedom). */
@@ -22,6 +24,8 @@ export interface FitSettings extends EmOptions {
   floor: VarianceFloor;
   /** The largest |x| of the data: with δ, it bounds the parameters of the families beyond the Gaussian (see registry.ts). */
   largest: number;
+  /** d > 1 columns: the variance floor of each column (δ_j²/12); `floor` is then the smallest's. */
+  floors?: readonly number[];
   /** The penalty on the variances (penalized maximum likelihood), or null/absent for plain ML. */
   penalty?: VariancePenalty | null;
   /** Number the components by increasing mean (when the labels carry no meaning of their own). */
@@ -101,7 +105,7 @@ export interface Fit<P extends MixtureParams = MixtureParams> {
 
 /** Σ w_i. */
 export function totalWeight(data: Data): number {
-  if (data.w === null) return data.x.length;
+  if (data.w === null) return rowCount(data);
   let sum = 0;
   for (let i = 0; i < data.w.length; i++) sum += data.w[i];
   return sum;
@@ -110,10 +114,11 @@ export function totalWeight(data: Data): number {
 /** The smallest and largest value over the rows of positive weight (lo > hi when there are none). */
 function valueRange(data: Data): { lo: number; hi: number } {
   const { x, w } = data;
+  const d = data.d ?? 1;
   let lo = Infinity;
   let hi = -Infinity;
   for (let i = 0; i < x.length; i++) {
-    if (w !== null && w[i] === 0) continue;
+    if (w !== null && w[Math.floor(i / d)] === 0) continue;
     if (x[i] < lo) lo = x[i];
     if (x[i] > hi) hi = x[i];
   }
@@ -136,12 +141,13 @@ export function checkScale(data: Data): void {
   }
 }
 
-/** The number of distinct values of positive weight, counting up to `upTo` at most. */
+/** The number of distinct values (rows, for d columns) of positive weight, counting up to `upTo` at most. */
 export function distinctCount(data: Data, upTo: number): number {
   const { x, w } = data;
-  const distinct = new Set<number>();
-  for (let i = 0; i < x.length && distinct.size < upTo; i++) {
-    if (w === null || w[i] > 0) distinct.add(x[i]);
+  const d = data.d ?? 1;
+  const distinct = new Set<number | string>();
+  for (let i = 0; i < rowCount(data) && distinct.size < upTo; i++) {
+    if (w === null || w[i] > 0) distinct.add(d === 1 ? x[i] : x.subarray(i * d, (i + 1) * d).join(','));
   }
   return distinct.size;
 }
@@ -203,8 +209,8 @@ export function* fitFrom(
 }
 
 /** The spec a fit runs: its structure's, with the Gaussian's penalty and coarsening when set. */
-export function fitSpec(settings: Pick<FitSettings, 'structure' | 'floor' | 'largest' | 'penalty' | 'coarsening'>, k: number): FamilySpec {
-  const spec = familySpec(settings.structure, k, { floor: settings.floor.floor, resolution: settings.floor.resolution, largest: settings.largest });
+export function fitSpec(settings: Pick<FitSettings, 'structure' | 'floor' | 'largest' | 'penalty' | 'coarsening' | 'floors'>, k: number): FamilySpec {
+  const spec = familySpec(settings.structure, k, { floor: settings.floor.floor, resolution: settings.floor.resolution, largest: settings.largest, floors: settings.floors });
   if (spec.family !== 'gaussian') return spec;
   const penalized = { ...spec, penalty: settings.penalty ?? null };
   return settings.coarsening ? { ...penalized, family: 'gaussian-grouped', coarsening: settings.coarsening } : penalized;
@@ -263,16 +269,20 @@ function meanOrder(spec: FamilySpec, theta: MixtureParams): number[] {
 
 /**
  * Reorders the components of a run (every per-component parameter array, and their floor
- * records) by `order`, in place. Arrays of another length hold parameters of the whole
+ * records) by `order`, in place. Arrays of fewer than K values hold parameters of the whole
  * mixture (the grouped Gaussian's heap share p, of length 1) and stay as they are.
  */
 function reorder(run: EmRun<MixtureParams>, initialFloored: Uint8Array, order: number[]): void {
-  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length === order.length);
+  const K = order.length;
+  // Per-component arrays hold K blocks of equal size: a value (π_k), a vector (a d-column
+  // mean), a matrix (a covariance and its Cholesky factor).
+  const perComponent = Object.values(run.theta as unknown as Record<string, Float64Array>).filter((a) => a.length >= K && a.length % K === 0);
   const arrays = [...perComponent, run.floorCount, initialFloored];
   for (const a of arrays) {
     const copy = a.slice();
+    const size = a.length / K;
     order.forEach((from, to) => {
-      a[to] = copy[from];
+      for (let e = 0; e < size; e++) a[to * size + e] = copy[from * size + e];
     });
   }
 }
@@ -282,14 +292,19 @@ function summarize(data: Data, run: EmRun<MixtureParams>, labels: string[], sett
   const total = totalWeight(data);
   const entropy = Math.max(0, -run.rlogr);
   const check = settings.degeneracy;
-  const degenerate = check === undefined ? [] : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
+  const degenerate =
+    check === undefined
+      ? []
+      : spec.family === 'mvgaussian'
+        ? mvDegeneracies(spec, run.theta as MvGaussianMixture, check.compact, total, check.perWeight)
+        : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
   const grouped = spec.family === 'gaussian-grouped';
   return {
     labels,
     structure: settings.structure,
     spec,
     theta: run.theta,
-    n: data.x.length,
+    n: rowCount(data),
     totalWeight: total,
     loglik: density,
     groupedLoglik: grouped ? run.loglik : null,
@@ -353,13 +368,16 @@ function degeneracyNotes(found: Degeneracy[], run: EmRun<MixtureParams>, labels:
   }
   for (const d of found) {
     const component = labels[d.component];
-    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: MIN_OBSERVATIONS });
+    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: least(settings) });
     else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor) });
     else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor) });
     else out.push({ code: 'tight', component, observations: run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1), sd: d.value, spacing: d.spacing ?? 0 });
   }
   return out;
 }
+
+/** The fewest observations a component rests on: MIN_OBSERVATIONS in one column, d + 1 in d. */
+const least = (settings: FitSettings): number => (settings.floors !== undefined && settings.floors.length > 1 ? settings.floors.length + 1 : MIN_OBSERVATIONS);
 
 function convergenceNotes(run: EmRun<MixtureParams>, settings: FitSettings, spec: FamilySpec): Note[] {
   if (run.converged) return [];

@@ -5,7 +5,7 @@
  * a program reading the JSON gets the codes and numbers as they are.
  */
 import type { ResolutionSource } from '../models/resolution.js';
-import type { FamilyName, Structure } from '../models/registry.js';
+import type { AnyFamilyName, Structure } from '../models/registry.js';
 
 /** Where the resolution δ behind a bound came from, and δ itself. */
 export interface ResolutionOrigin {
@@ -20,7 +20,7 @@ export type Note =
    * A Gaussian variance (component's, or the common one when `component` is null) held at
    * the floor; or another family's component held at one of its bounds (`bounds` names them).
    */
-  | ({ code: 'bound'; family: FamilyName; component: string | null; bounds: readonly string[]; floor: number; atStart: boolean; iterations: number; of: number; final: boolean } & ResolutionOrigin)
+  | ({ code: 'bound'; family: AnyFamilyName; component: string | null; bounds: readonly string[]; floor: number; atStart: boolean; iterations: number; of: number; final: boolean } & ResolutionOrigin)
   /** A component with less than half an observation's worth of weight. */
   | { code: 'vanished'; component: string; weight: number }
   /** A component resting on fewer than MIN_OBSERVATIONS observations' worth of weight. */

@@ -28,7 +28,7 @@
  */
 import type { Progress } from '../em/em.js';
 import { EmFitError, EXIT } from '../errors.js';
-import type { Data, MixtureParams } from '../models/family.js';
+import { type Data, type MixtureParams, rowCount } from '../models/family.js';
 import { defaultPenalty, type GaussianMixture, type VariancePenalty } from '../models/gaussian.js';
 import { describe, type FamilySpec, makeFamily, type Structure } from '../models/registry.js';
 import { detectHeaping, type Heaping } from '../models/heaping.js';
@@ -136,22 +136,24 @@ export interface SearchProgress extends Progress {
 
 const criterionOf = (fit: Fit, criterion: Criterion): number => fit[criterion];
 
-/** A seeded subsample of m rows (without replacement), in the original order. */
-function subsample(data: Data, m: number, seed: number): Data {
-  const n = data.x.length;
+/** A seeded subsample of m rows (without replacement, d columns kept together), in the original order. */
+export function subsample(data: Data, m: number, seed: number): Data {
+  const d = data.d ?? 1;
+  const n = rowCount(data);
   const random = rng(seed, 0x5ab5);
   // Selection sampling (Knuth's algorithm S): keeps row i with probability needed/left.
-  const x = new Float64Array(m);
+  const x = new Float64Array(m * d);
   const w = data.w === null ? null : new Float64Array(m);
   let taken = 0;
   for (let i = 0; i < n && taken < m; i++) {
     if (random() * (n - i) < m - taken) {
-      x[taken] = data.x[i];
+      if (d === 1) x[taken] = data.x[i];
+      else x.set(data.x.subarray(i * d, (i + 1) * d), taken * d);
       if (w !== null && data.w !== null) w[taken] = data.w[i];
       taken++;
     }
   }
-  return { x, w };
+  return d === 1 ? { x, w } : { x, w, d };
 }
 
 interface Start {

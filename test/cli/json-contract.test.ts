@@ -2,7 +2,8 @@
  * The JSON contract (issue 14, item 4): every document em-fit writes names its kind and
  * version in `format`, and validates against its schema in schemas/ — the fit report in every
  * mode (a start from a partition, a search, a penalized and a grouped fit, weights, --by,
- * each family, standard errors or why there are none), predict's report and model files.
+ * each family, standard errors or why there are none, several columns), predict's report and
+ * model files. One column is `column`; several (a multivariate Gaussian) are `columns` and `d`.
  * The schemas forbid keys they do not list, so a key added to the output without the
  * schema fails here.
  */
@@ -52,6 +53,9 @@ const counts = file('counts.csv', `n\n${[0, 1, 1, 2, 2, 2, 3, 3, 4, 6, 7, 8, 8, 
 const grouped = file('grouped.csv', `g,x\n${Array.from({ length: 40 }, (_, i) => `${i % 2 === 0 ? 'a' : 'b'},${(i * 7) % 23}.${i % 10}`).join('\n')}\n`);
 // Group c has one row: two components cannot be fitted to it.
 const withFailure = file('with-failure.csv', `${readFileSync(grouped, 'utf8')}c,4.5\n`);
+const iris = fixture('iris.csv');
+const IRIS = ['Sepal.Length', 'Sepal.Width', 'Petal.Length', 'Petal.Width'];
+const twoColumns = [fixture('faithful-groups.csv'), '--var', 'eruptions,waiting'];
 
 describe('the fit report validates against schemas/fit.schema.json', () => {
   it.each([
@@ -118,6 +122,44 @@ describe('the fit report validates against schemas/fit.schema.json', () => {
   });
 });
 
+describe('the report of a fit to several columns validates too', () => {
+  it.each([
+    ['from a partition, with the responsibilities', [...twoColumns, '--init', 'group']],
+    ['from a partition, comparing covariance models, with --se saying why there are none', [iris, '--var', IRIS.join(','), '--init', 'Species', '--model', 'EII,VEV,VVV', '--se', '--no-responsibilities']],
+    ['a search over K and models', [...twoColumns, '--k', '1:3', '--model', 'spherical,diag,full', '--no-responsibilities']],
+    ['with frequency weights and a missing value skipped', [file('mv-weighted.csv', 'x,y,w\n1,2,1\n1.5,2.5,2\n2,1,0\n,3,1\n8,9,1\n8.5,9.5,3\n9,8,1\n2.5,1.5,1\n7.5,8.5,2\n1.2,2.2,1\n8.2,8.8,1\n'), '--var', 'x,y', '--weight', 'w', '--missing', 'skip', '--k', '2', '--model', 'VII']],
+  ])('%s', (_, args) => {
+    const doc = JSON.parse(run([...args, '--json']));
+    expect(doc.family).toBe('mvgaussian');
+    expect(doc.column).toBeUndefined();
+    expect(doc.columns).toHaveLength(doc.d);
+    expect(doc.variance_floors).toHaveLength(doc.d);
+    expectValid('fit', doc);
+  });
+
+  it('--by: each group, and a group that could not be fitted, name the columns', () => {
+    const path = file('mv-groups.csv', `g,x,y\n${Array.from({ length: 30 }, (_, i) => `${i % 2 === 0 ? 'a' : 'b'},${(i * 7) % 23}.${i % 10},${(i * 5) % 17}.${i % 7}`).join('\n')}\nc,1.5,2.5\n`);
+    const result = emFit([path, '--var', 'x,y', '--by', 'g', '--k', '2', '--model', 'VVI', '--json', '--no-responsibilities', '-q']);
+    expect(result.code).toBe(4);
+    const docs = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(docs.map((d) => d.group)).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(docs[2])).toEqual(['format', 'group', 'file', 'columns', 'd', 'error']);
+    for (const doc of docs) expectValid('fit', doc);
+  });
+
+  it('refuses a multivariate report with the names of one column, or a component of one column', () => {
+    const doc = JSON.parse(run([...twoColumns, '--init', 'group', '--no-responsibilities', '--json']));
+    const { columns, d, covariance_model, ...rest } = doc;
+    expect(validators.fit?.({ ...rest, column: columns.join(','), covariance_model })).toBe(false);
+    expect(validators.fit?.({ ...doc, column: 'eruptions' })).toBe(false);
+    expect(validators.fit?.({ ...rest, columns, d, model: covariance_model })).toBe(false);
+    expect(validators.fit?.({ ...doc, covariance_model: 'XYZ' })).toBe(false);
+    expect(validators.fit?.({ ...doc, components: doc.components.map((c: { mean: number[] }) => ({ ...c, mean: c.mean[0] })) })).toBe(false);
+    expect(validators.fit?.({ ...doc, family: 'gaussian', variance_model: 'equal' })).toBe(false);
+    expect(validators.fit?.({ ...doc, components: doc.components.map((c: object) => ({ ...c, extra: 1 })) })).toBe(false);
+  });
+});
+
 describe('ICL in both forms', () => {
   it("gives mclust's icl() beside the entropy form: Old Faithful's waiting times, K = 2, equal variances", () => {
     const doc = JSON.parse(run([faithful, '--var', 'waiting', '--k', '2', '--variance', 'equal', '--no-responsibilities', '--json']));
@@ -154,6 +196,31 @@ describe('model files and predict', () => {
       expect(predicted.variance_model).toBe(fit.variance_model);
       expect(predicted.components).toEqual(fit.components);
     }
+  });
+
+  it('a model file of several columns and predict with it validate, with the names of the fit', () => {
+    const path = join(dir, 'mv.model.json');
+    const fit = JSON.parse(run([iris, '--var', IRIS.join(','), '--init', 'Species', '--model', 'VEV', '--save-model', path, '--no-responsibilities', '--json']));
+    const model = JSON.parse(readFileSync(path, 'utf8'));
+    expect(model.format).toBe('em-fit.model/2');
+    expectValid('model', model);
+    expect(model.columns).toEqual(fit.columns);
+    expect(model.column).toBeUndefined();
+    expect(model.covariance_model).toBe(fit.covariance_model);
+    expect(model.variance_floors).toEqual(fit.variance_floors);
+    for (const responsibilities of [[], ['--no-responsibilities']]) {
+      const predicted = JSON.parse(run(['predict', path, iris, ...responsibilities, '--json']));
+      expect(predicted.format).toBe('em-fit.predict/2');
+      expectValid('predict', predicted);
+      expect(predicted.model).toBe(path);
+      expect(predicted.columns).toEqual(fit.columns);
+      expect(predicted.d).toBe(4);
+      expect(predicted.covariance_model).toBe('VEV');
+      expect(predicted.components).toEqual(fit.components);
+    }
+    const { columns, ...one } = model;
+    expect(validators.model?.({ ...one, column: columns.join(',') })).toBe(false);
+    expect(validators.model?.({ ...model, family: 'gaussian' })).toBe(false);
   });
 
   it('predict with frequency weights and a missing value skipped', () => {

@@ -104,6 +104,38 @@ describe('off a terminal: 80 columns', () => {
     expect(table).toBeDefined();
   });
 
+  it('several columns: the models compared, the tables of the components and the responsibilities fit 80 columns, as does predict', () => {
+    const iris = fixture('iris.csv');
+    const model = join(dir, 'iris.json');
+    const vars = 'Sepal.Length,Sepal.Width,Petal.Length,Petal.Width';
+    for (const args of [
+      [iris, '--var', vars, '--k', '1:3', '--model', 'EII,VEV,VVV', '--rows', '3', '--save-model', model],
+      ['predict', model, iris, '--rows', '3'],
+    ]) {
+      const result = emFit([...args, '-q']);
+      expect(result.code, result.stderr).toBe(0);
+      expect(tooWide(result.stdout, 80), args.join(' ')).toEqual([]);
+      expect(result.stdout).toMatch(/component 1, weight 0\.\d+\n┌/);
+      expectAligned(result.stdout);
+    }
+  });
+
+  it('six columns with long names: the table of every component has the same columns, the correlations left out named', () => {
+    const names = ['temperature_celsius', 'relative_humidity', 'wind_speed_kmh', 'pressure_hpa', 'rainfall_mm', 'sunshine_hours'];
+    const rows = Array.from({ length: 60 }, (_, i) => [...names.map((_, j) => ((i % 2) * 10 + ((i * (j + 3)) % 7) / 2 + j).toFixed(1)), i % 2 === 0 ? 'a' : 'b'].join(','));
+    const path = join(dir, 'weather.csv');
+    writeFileSync(path, `${names.join(',')},g\n${rows.join('\n')}\n`);
+    const result = emFit([path, '--var', names.join(','), '--init', 'g', '--model', 'VVI', '--rows', '2', '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(tooWide(result.stdout, 80)).toEqual([]);
+    expectAligned(result.stdout);
+    const components = tables(result.stdout).filter((t) => t[1].includes(' column '));
+    expect(components).toHaveLength(2);
+    expect(components[1][1]).toBe(components[0][1]);
+    expect(result.stdout.replace(/\n/g, ' ')).toMatch(/cor \S+ .*not shown, to fit 80 columns; --json has them all/);
+    expect(result.stdout).toContain('│ temperature_celsius'.slice(0, 10));
+  });
+
   it('--by: the heading of a group with a long value is cut within 80 columns', () => {
     const long = `group-${'ä'.repeat(120)}`;
     const path = join(dir, 'groups.csv');
