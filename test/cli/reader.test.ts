@@ -17,6 +17,8 @@ describe('the fast path and csv-parse give the CLI the same outputs', () => {
     ['faithful, text', [fixture('faithful.csv'), '--var', 'waiting', '--k', '2', '--rows', 'all']],
     ['quotes from standard input, CSV with --id', ['-', '--var', 'x', '--init', 'g', '--missing', 'skip', '--format', 'csv', '--id', 'id']],
     ['quotes from standard input, --by CSV', ['-', '--var', 'x', '--by', 'g', '--k', '1', '--missing', 'skip', '--format', 'csv']],
+    ['several columns, partition, CSV', [fixture('faithful-groups.csv'), '--var', 'eruptions,waiting', '--init', 'group', '--format', 'csv']],
+    ['several columns with a missing value, skip, JSON', ['-', '--var', 'id,x', '--init', 'g', '--missing', 'skip', '--json']],
   ])('%s', (_, args) => {
     const input = args[0] === '-' ? quoted : undefined;
     const fast = emFit(args, { input, env: { EM_FIT_TEST_READER: 'fast' } });
