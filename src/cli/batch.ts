@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import { EmFitError, EXIT, type ExitCode } from '../errors.js';
 import { Sink } from '../io/sink.js';
 import { type ParamsFit, paramsCsv } from '../report/csv.js';
+import { FIT_FORMAT } from '../report/json.js';
 import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { type Batch, cores, runFile, threadsAsked } from './fit.js';
@@ -86,7 +87,7 @@ export async function runBatch(request: FitRequest, version: string): Promise<Ex
       if (exitCode === EXIT.usage || exitCode === EXIT.output) throw new EmFitError(text, exitCode);
       failure ??= exitCode;
       say(`em-fit: ${shown(text.startsWith(file) ? text : `${file}: ${text}`)}\n`);
-      if (request.format === 'json') sink.push(`${JSON.stringify({ file, error: text })}\n`);
+      if (request.format === 'json') sink.push(`${JSON.stringify({ format: FIT_FORMAT, file, error: text })}\n`);
       else if (request.format === 'text') sink.push(`${c.red(`not fitted: ${shown(text)}`)}\n\n`);
     }
     await sink.flush();

@@ -108,6 +108,15 @@ describe('the fit report validates against schemas/fit.schema.json', () => {
     expect(validators.fit?.({ ...docs[2], k: 2 })).toBe(false);
   });
 
+  it('a batch of files writes a line per file, and a file that could not be fitted as a line of its own, all valid', () => {
+    const bad = file('bad.csv', 'Var\nfoo\n');
+    const result = emFit([seed, bad, '--var', 'Var', '--k', '1:2', '--json', '--no-responsibilities', '-q']);
+    expect(result.code).toBe(3);
+    const docs = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(docs.map((d) => d.file)).toEqual([seed, bad]);
+    expect(docs[1]).toEqual({ format: 'em-fit.fit/2', file: bad, error: expect.stringMatching(/not a finite number/) });
+    for (const doc of docs) expectValid('fit', doc);
+  });
   it('a schema refuses what it does not list: the names of version 1 and a key too many', () => {
     const doc = JSON.parse(run([seed, '--var', 'Var', '--init', 'partition1', '--no-responsibilities', '--json']));
     const { column, variance_model, ...rest } = doc;
