@@ -39,7 +39,7 @@ describe('several files in one call', () => {
     expect(result.code).toBe(3);
     const lines = result.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.file)).toEqual([files[0], bad, missing, files[1]]);
-    expect(lines[1]).toEqual({ file: bad, error: `${bad}, line 4: column "x" holds "foo", which is not a finite number` });
+    expect(lines[1]).toEqual({ format: 'em-fit.fit/2', file: bad, error: `${bad}, line 4: column "x" holds "foo", which is not a finite number` });
     expect(lines[2].error).toContain('no such file');
     expect(lines[3].k).toBeGreaterThan(0);
     expect(result.stderr).toContain(`em-fit: ${bad}, line 4:`);
