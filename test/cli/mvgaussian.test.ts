@@ -56,6 +56,26 @@ describe.each(CASES)('--var with --init on $name: every covariance model against
   });
 });
 
+describe('against scikit-learn for the four models it shares', () => {
+  // test/models/mvgaussian/sklearn-iris.py: GaussianMixture (scikit-learn 1.2.1) on iris from
+  // the species partition's M-step, reg_covar 0, tol 1e-14; spherical = VII, diag = VVI,
+  // tied = EEE, full = VVV.
+  const reference = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'models', 'mvgaussian', 'sklearn-iris.json'), 'utf8')) as {
+    labels: string[];
+    models: Record<string, { sklearn: string; loglik: number; weights: number[]; means: number[][] }>;
+  };
+  it.each(Object.entries(reference.models))('%s converges where scikit-learn does', (model, theirs) => {
+    const out = emFitJson([fixture('iris.csv'), '--var', IRIS.join(','), '--init', 'Species', '--model', theirs.sklearn, '--rtol', '1e-14', '--max-iter', '100000', '--no-responsibilities']);
+    expect(out.covariance_model).toBe(model);
+    expect(relative(out.loglik, theirs.loglik)).toBeLessThan(1e-10);
+    expect(out.components.map((c: { label: string }) => c.label)).toEqual(reference.labels);
+    out.components.forEach((c: { weight: number; mean: number[] }, k: number) => {
+      expect(Math.abs(c.weight - theirs.weights[k])).toBeLessThan(1e-6);
+      c.mean.forEach((m, j) => expect(Math.abs(m - theirs.means[k][j])).toBeLessThan(1e-6));
+    });
+  });
+});
+
 describe('--var with several columns', () => {
   const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-'));
 
