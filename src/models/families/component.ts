@@ -115,6 +115,49 @@ export function weightsFromFree(u: Float64Array, weight: Float64Array): void {
   for (let k = 0; k < K; k++) weight[k] /= sum;
 }
 
+/**
+ * One parameter of a family, for the storage of θ and SQUAREM's free coordinates: a positive
+ * one moves as its log and comes back held within [min, max] (the family's bounds, as its
+ * M-step holds them); a real one moves as it is.
+ */
+export interface ParameterCoordinate {
+  name: string;
+  positive: boolean;
+  min?: number;
+  max?: number;
+}
+
+/**
+ * θ's arrays for K components (`weight`, then one array per parameter), their copy, and the
+ * free coordinates: log π_k in u[0..K), then parameter j's K coordinates in u[(j+1)K..).
+ */
+export function parameterArrays<P extends MixtureParams>(K: number, parameters: readonly ParameterCoordinate[]): Pick<ComponentFamily<P>, 'create' | 'copy' | 'toFree' | 'fromFree'> {
+  const arrays = (theta: P): Float64Array[] => parameters.map((p) => (theta as unknown as Record<string, Float64Array>)[p.name]);
+  return {
+    create: () => Object.fromEntries([['weight', new Float64Array(K)], ...parameters.map((p) => [p.name, new Float64Array(K)])]) as unknown as P,
+    copy(from, to) {
+      to.weight.set(from.weight);
+      const source = arrays(from);
+      arrays(to).forEach((a, j) => a.set(source[j]));
+    },
+    toFree(theta, out) {
+      weightsToFree(theta.weight, out);
+      arrays(theta).forEach((a, j) => {
+        const at = (j + 1) * K;
+        for (let k = 0; k < K; k++) out[at + k] = parameters[j].positive ? Math.log(a[k]) : a[k];
+      });
+    },
+    fromFree(u, theta) {
+      weightsFromFree(u, theta.weight);
+      arrays(theta).forEach((a, j) => {
+        const { positive, min = -Infinity, max = Infinity } = parameters[j];
+        const at = (j + 1) * K;
+        for (let k = 0; k < K; k++) a[k] = positive ? Math.min(max, Math.max(min, Math.exp(u[at + k]))) : u[at + k];
+      });
+    },
+  };
+}
+
 /** π_k = N_k / Σ_j N_j; returns Σ_j N_j. */
 export function weightsFromCounts(stats: Float64Array, offN: number, weight: Float64Array): number {
   let total = 0;

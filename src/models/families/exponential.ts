@@ -17,10 +17,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 
@@ -74,11 +73,7 @@ export function exponentialFamily(options: ExponentialOptions): ComponentFamily<
     nParams: 2 * K - 1,
     freeLength: 2 * K,
 
-    create: () => ({ weight: new Float64Array(K), rate: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.rate.set(from.rate);
-    },
+    ...parameterArrays<ExponentialMixture>(K, [{ name: 'rate', positive: true, max: maxRate }]),
 
     logDensity: (x, theta, k) => Math.log(theta.rate[k]) - theta.rate[k] * x,
 
@@ -131,15 +126,6 @@ export function exponentialFamily(options: ExponentialOptions): ComponentFamily<
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, then log λ_k.
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) out[K + k] = Math.log(theta.rate[k]);
-    },
-    fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
-      for (let k = 0; k < K; k++) theta.rate[k] = Math.min(maxRate, Math.exp(u[K + k]));
-    },
 
     checkDomain: (x) => checkSupport(x, 'exponential', (v) => (v < 0 ? 'is negative' : null)),
 

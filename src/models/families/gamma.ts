@@ -33,10 +33,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { increasingRoot } from './solve.js';
@@ -121,12 +120,10 @@ export function gammaFamily(options: GammaOptions): ComponentFamily<GammaMixture
     nParams: 3 * K - 1,
     freeLength: 3 * K,
 
-    create: () => ({ weight: new Float64Array(K), shape: new Float64Array(K), rate: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.shape.set(from.shape);
-      to.rate.set(from.rate);
-    },
+    ...parameterArrays<GammaMixture>(K, [
+      { name: 'shape', positive: true, max: maxShape },
+      { name: 'rate', positive: true },
+    ]),
 
     logDensity(x, theta, k) {
       const alpha = theta.shape[k];
@@ -201,21 +198,6 @@ export function gammaFamily(options: GammaOptions): ComponentFamily<GammaMixture
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, then log α_k, then log β_k.
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) {
-        out[K + k] = Math.log(theta.shape[k]);
-        out[2 * K + k] = Math.log(theta.rate[k]);
-      }
-    },
-    fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
-      for (let k = 0; k < K; k++) {
-        theta.shape[k] = Math.min(maxShape, Math.exp(u[K + k]));
-        theta.rate[k] = Math.exp(u[2 * K + k]);
-      }
-    },
 
     checkDomain: (x) => checkSupport(x, 'gamma', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
 

@@ -23,10 +23,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 
@@ -95,12 +94,10 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
     nParams: 3 * K - 1,
     freeLength: 3 * K,
 
-    create: () => ({ weight: new Float64Array(K), meanlog: new Float64Array(K), sdlog: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.meanlog.set(from.meanlog);
-      to.sdlog.set(from.sdlog);
-    },
+    ...parameterArrays<LognormalMixture>(K, [
+      { name: 'meanlog', positive: false },
+      { name: 'sdlog', positive: true, min: sdlogFloor },
+    ]),
 
     logDensity(x, theta, k) {
       const y = Math.log(x);
@@ -172,21 +169,6 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, then μ_k, then log σ_k.
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) {
-        out[K + k] = theta.meanlog[k];
-        out[2 * K + k] = Math.log(theta.sdlog[k]);
-      }
-    },
-    fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
-      for (let k = 0; k < K; k++) {
-        theta.meanlog[k] = u[K + k];
-        theta.sdlog[k] = Math.max(sdlogFloor, Math.exp(u[2 * K + k]));
-      }
-    },
 
     checkDomain: (x) => checkSupport(x, 'lognormal', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
 

@@ -19,10 +19,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { FACTORIAL_TABLE, LOG_FACTORIAL, lgamma, logFactorial, logPoissonPmf } from './special.js';
@@ -72,11 +71,7 @@ export function poissonFamily(options: { k: number }): ComponentFamily<PoissonMi
     nParams: 2 * K - 1,
     freeLength: 2 * K,
 
-    create: () => ({ weight: new Float64Array(K), lambda: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.lambda.set(from.lambda);
-    },
+    ...parameterArrays<PoissonMixture>(K, [{ name: 'lambda', positive: true, min: LAMBDA_MIN }]),
 
     logDensity: (x, theta, k) => logPoissonPmf(x, theta.lambda[k]),
 
@@ -131,15 +126,6 @@ export function poissonFamily(options: { k: number }): ComponentFamily<PoissonMi
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, then log λ_k.
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) out[K + k] = Math.log(theta.lambda[k]);
-    },
-    fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
-      for (let k = 0; k < K; k++) theta.lambda[k] = Math.max(LAMBDA_MIN, Math.exp(u[K + k]));
-    },
 
     checkDomain: (x) => checkSupport(x, 'poisson', (v) => (v < 0 ? 'is negative' : Number.isInteger(v) ? null : 'is not an integer count')),
 

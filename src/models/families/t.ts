@@ -40,10 +40,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
 import { increasingRoot } from './solve.js';
@@ -169,6 +168,11 @@ export function tFamily(options: TOptions): ComponentFamily<TMixture> {
     return -0.5 * n * (LOG_2PI + Math.log(s2)) - (0.5 * quad) / s2 + n * (h * Math.log(h) - lgamma(h)) + (h - 0.5) * sumElogU - h * u + entropy;
   }
 
+  const storage = parameterArrays<TMixture>(K, [
+    { name: 'location', positive: false },
+    { name: 'scale', positive: true, min: scaleFloor },
+    { name: 'df', positive: true, min: dfMin, max: dfMax },
+  ]);
   const family: ComponentFamily<TMixture> = {
     name: 't',
     k: K,
@@ -178,13 +182,7 @@ export function tFamily(options: TOptions): ComponentFamily<TMixture> {
     nParams: 3 * K - 1 + (dfModel === 'each' ? K : dfModel === 'shared' ? 1 : 0),
     freeLength: 4 * K,
 
-    create: () => ({ weight: new Float64Array(K), location: new Float64Array(K), scale: new Float64Array(K), df: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.location.set(from.location);
-      to.scale.set(from.scale);
-      to.df.set(from.df);
-    },
+    ...storage,
 
     logDensity: (x, theta, k) => logStudentT(x, theta.location[k], theta.scale[k], theta.df[k]),
 
@@ -263,25 +261,13 @@ export function tFamily(options: TOptions): ComponentFamily<TMixture> {
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, μ_k, log σ_k, log ν_k (ν's coordinates are ignored when ν is fixed, averaged when shared).
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) {
-        out[K + k] = theta.location[k];
-        out[2 * K + k] = Math.log(theta.scale[k]);
-        out[3 * K + k] = Math.log(theta.df[k]);
-      }
-    },
+    // log π_k, μ_k, log σ_k, log ν_k; ν's coordinates are ignored when ν is fixed, averaged when shared.
     fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
+      storage.fromFree(u, theta);
+      if (dfModel === 'each') return;
       let mean = 0;
       for (let k = 0; k < K; k++) mean += u[3 * K + k] / K;
-      for (let k = 0; k < K; k++) {
-        theta.location[k] = u[K + k];
-        theta.scale[k] = Math.max(scaleFloor, Math.exp(u[2 * K + k]));
-        const nu = typeof dfModel === 'number' ? dfModel : Math.exp(dfModel === 'shared' ? mean : u[3 * K + k]);
-        theta.df[k] = typeof dfModel === 'number' ? nu : Math.min(dfMax, Math.max(dfMin, nu));
-      }
+      theta.df.fill(typeof dfModel === 'number' ? dfModel : Math.min(dfMax, Math.max(dfMin, Math.exp(mean))));
     },
 
     checkDomain: (x) => checkSupport(x, 't', () => null),

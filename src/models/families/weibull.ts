@@ -45,10 +45,9 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  parameterArrays,
   weightsFromCounts,
-  weightsFromFree,
   weightsLogJoint,
-  weightsToFree,
 } from './component.js';
 import { expSource } from '../exp.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
@@ -255,12 +254,10 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
     nParams: 3 * K - 1,
     freeLength: 3 * K,
 
-    create: () => ({ weight: new Float64Array(K), shape: new Float64Array(K), scale: new Float64Array(K) }),
-    copy(from, to) {
-      to.weight.set(from.weight);
-      to.shape.set(from.shape);
-      to.scale.set(from.scale);
-    },
+    ...parameterArrays<WeibullMixture>(K, [
+      { name: 'shape', positive: true, min: minShape, max: maxShape },
+      { name: 'scale', positive: true },
+    ]),
 
     logDensity(x, theta, k) {
       const y = Math.log(x) - Math.log(theta.scale[k]);
@@ -417,21 +414,6 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
 
     componentWeight: (stats, k) => stats[offN + k],
 
-    // log π_k, then log κ_k, then log σ_k.
-    toFree(theta, out) {
-      weightsToFree(theta.weight, out);
-      for (let k = 0; k < K; k++) {
-        out[K + k] = Math.log(theta.shape[k]);
-        out[2 * K + k] = Math.log(theta.scale[k]);
-      }
-    },
-    fromFree(u, theta) {
-      weightsFromFree(u, theta.weight);
-      for (let k = 0; k < K; k++) {
-        theta.shape[k] = Math.min(maxShape, Math.max(minShape, Math.exp(u[K + k])));
-        theta.scale[k] = Math.exp(u[2 * K + k]);
-      }
-    },
 
     checkDomain: (x) => checkSupport(x, 'weibull', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
 
