@@ -201,6 +201,9 @@ export function checkSupport(x: Float64Array, self: FamilyName, outside: (v: num
   return null;
 }
 
+/** What puts a value outside (0, ∞), the support of the log-normal, gamma and Weibull families. */
+export const outsidePositive = (v: number): string | null => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null);
+
 function suggestFamily(x: Float64Array, self: FamilyName): FamilyName {
   let negative = false;
   let integer = true;

@@ -126,7 +126,6 @@ export function exponentialFamily(options: ExponentialOptions): ComponentFamily<
 
     componentWeight: (stats, k) => stats[offN + k],
 
-
     checkDomain: (x) => checkSupport(x, 'exponential', (v) => (v < 0 ? 'is negative' : null)),
 
     start(data, labels, bounded = new Uint8Array(K)) {

@@ -33,6 +33,7 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  outsidePositive,
   parameterArrays,
   weightsFromCounts,
   weightsLogJoint,
@@ -198,8 +199,7 @@ export function gammaFamily(options: GammaOptions): ComponentFamily<GammaMixture
 
     componentWeight: (stats, k) => stats[offN + k],
 
-
-    checkDomain: (x) => checkSupport(x, 'gamma', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
+    checkDomain: (x) => checkSupport(x, 'gamma', outsidePositive),
 
     /** Two passes: the partition's mean is the centre of its statistics. */
     start(data, labels, bounded = new Uint8Array(K)) {

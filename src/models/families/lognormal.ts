@@ -23,6 +23,7 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  outsidePositive,
   parameterArrays,
   weightsFromCounts,
   weightsLogJoint,
@@ -169,8 +170,7 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
 
     componentWeight: (stats, k) => stats[offN + k],
 
-
-    checkDomain: (x) => checkSupport(x, 'lognormal', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
+    checkDomain: (x) => checkSupport(x, 'lognormal', outsidePositive),
 
     /** Two passes: the partition's mean of log x is the centre of its statistics. */
     start(data, labels, bounded = new Uint8Array(K)) {

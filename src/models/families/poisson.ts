@@ -126,7 +126,6 @@ export function poissonFamily(options: { k: number }): ComponentFamily<PoissonMi
 
     componentWeight: (stats, k) => stats[offN + k],
 
-
     checkDomain: (x) => checkSupport(x, 'poisson', (v) => (v < 0 ? 'is negative' : Number.isInteger(v) ? null : 'is not an integer count')),
 
     start(data, labels, bounded = new Uint8Array(K)) {

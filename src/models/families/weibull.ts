@@ -45,6 +45,7 @@ import {
   checkPartition,
   checkSupport,
   liveComponents,
+  outsidePositive,
   parameterArrays,
   weightsFromCounts,
   weightsLogJoint,
@@ -414,8 +415,7 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
 
     componentWeight: (stats, k) => stats[offN + k],
 
-
-    checkDomain: (x) => checkSupport(x, 'weibull', (v) => (v < 0 ? 'is negative' : v === 0 ? 'is zero' : null)),
+    checkDomain: (x) => checkSupport(x, 'weibull', outsidePositive),
 
     /** The exact M-step of each part over its rows (weibullFitWeighted). */
     start(data, labels, bounded = new Uint8Array(K)) {
