@@ -26,7 +26,7 @@ import { type FitJob, type JobData, type JobPool, runSerially } from './job-pool
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
 import { rng } from './rng.js';
-import { bestBy, remainingGain, type SearchProgress, type SearchSettings, type Selection, subsample } from './search.js';
+import { bestBy, CONTENDING, REFINE, REFINE_LIMIT, REFINE_RTOL, remainingGain, SEARCH_RTOL, type SearchProgress, type SearchSettings, type Selection, subsample } from './search.js';
 
 /** Rows the starts are made and refined on. */
 export const SAMPLE_ROWS = 2000;
@@ -34,20 +34,14 @@ export const SAMPLE_ROWS = 2000;
 /** Plain EM iterations of every start before the best are refined. */
 const SCREEN_ITERATIONS = 5;
 
-/** Starts refined to convergence (more while those end degenerate, up to REFINE_LIMIT). */
-const REFINE = 2;
-const REFINE_LIMIT = 6;
-
-/**
- * Tolerances short of --rtol, as in the one-column search (search.ts): starts are refined on
- * the sample to REFINE_RTOL, every candidate's fit on all the rows first to SEARCH_RTOL, and
- * then only the best and those within CONTENDING of it (after the gain in ℓ still expected
- * of them, see remainingGain) go on to --rtol. An overfitted candidate can take hundreds of
- * iterations from 1e-5 to 1e-8 and not change the choice.
+/*
+ * Starts are refined to convergence as in the one-column search (search.ts: REFINE, up to
+ * REFINE_LIMIT while they end degenerate), on the sample to REFINE_RTOL; every candidate's fit
+ * on all the rows first to SEARCH_RTOL, and then only the best and those within CONTENDING of
+ * it (after the gain in ℓ still expected of them, see remainingGain) go on to --rtol. An
+ * overfitted candidate can take hundreds of iterations from 1e-5 to 1e-8 and not change the
+ * choice.
  */
-const REFINE_RTOL = 1e-6;
-const SEARCH_RTOL = 1e-5;
-const CONTENDING = 10;
 
 const rejects = (fit: Fit): boolean => fit.labels.length > 1 && fit.degenerate.length > 0;
 

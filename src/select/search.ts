@@ -63,7 +63,7 @@ const SPLIT_COMPONENTS = 4;
  * overfitted candidate can take hundreds of iterations more to 1e-8 (measured: K = 5, unequal
  * variances, 297 iterations to 1e-8, under 30 to 1e-6). Fits on all the rows use --rtol.
  */
-const REFINE_RTOL = 1e-6;
+export const REFINE_RTOL = 1e-6;
 
 /**
  * The tolerance every candidate is first converged to on all the rows (when --rtol asks for
@@ -71,12 +71,12 @@ const REFINE_RTOL = 1e-6;
  * to --rtol: those whose criterion, less twice the gain in ℓ still expected of them (see
  * remainingGain), lies within CONTENDING of the best.
  */
-const SEARCH_RTOL = 1e-5;
-const CONTENDING = 10;
+export const SEARCH_RTOL = 1e-5;
+export const CONTENDING = 10;
 
 /** Starts refined to convergence (more when those end degenerate, up to REFINE_LIMIT). */
-const REFINE = 2;
-const REFINE_LIMIT = 6;
+export const REFINE = 2;
+export const REFINE_LIMIT = 6;
 
 
 /** How degenerate fits are kept out of the search (see the header). */
