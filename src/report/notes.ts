@@ -118,7 +118,7 @@ export function noteText(note: Note): string {
     case 'few-points':
       return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight, fewer than ${note.least}: its parameters are poorly determined`;
     case 'heap-not-grouped':
-      return `${short(100 * note.share, 3)}% of the values are heaped on multiples of ${short(note.grid)}; with several families compared they were fitted as recorded (only the Gaussian takes heaped values as intervals, and that likelihood does not compare with the other families'), so components may sit on the heaps: --family gaussian alone fits them as intervals`;
+      return `values heap on multiples of ${short(note.grid)} (${short(100 * note.share, 3)}% of the weight on those beside finer values, where their neighbours make ${short(100 * note.expected, 3)}% expected); with several families compared they were fitted as recorded (only the Gaussian takes heaped values as intervals, and that likelihood does not compare with the other families'), so components may sit on the heaps: --family gaussian alone fits them as intervals`;
     case 'not-fitted':
       return `${candidateName(note.k, note.structure)} was not fitted: ${notFittedText(note.k, note.reason)}`;
   }

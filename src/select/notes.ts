@@ -39,8 +39,13 @@ export type Note =
   | { code: 'largest-k'; k: number; from: number }
   /** A chosen component on fewer than `least` observations. */
   | { code: 'few-points'; component: string; observations: number; least: number }
-  /** Values heaped on `grid` (a `share` of the weight) were fitted by the density: several families were compared, and only the Gaussian has the grouped likelihood. */
-  | { code: 'heap-not-grouped'; grid: number; share: number }
+  /**
+   * Values heaped on `grid` were fitted by the density: several families were compared, and
+   * only the Gaussian has the grouped likelihood. `share` and `expected` are the heap's (see
+   * heaping.ts): the weight on grid points beside values of the fine grid, and what those
+   * neighbours make expected there.
+   */
+  | { code: 'heap-not-grouped'; grid: number; share: number; expected: number }
   /** A candidate not fitted, and why. */
   | { code: 'not-fitted'; k: number; structure: Structure | null; reason: NotFitted };
 

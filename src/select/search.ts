@@ -622,7 +622,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
   }
   const fits = candidates.map((c) => c.fit);
   const best = bestBy(fits, settings.criterion);
-  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, notes: [...(heap !== null && heaping === null ? [{ code: 'heap-not-grouped', grid: heap.grid, share: heap.share } as const] : []), ...selectionNotes(best, settings, data, perWeight)], passes, guard: settings.guard, penalty: full.penalty, heaping };
+  return { best, criterion: settings.criterion, candidates: fits, searched, skipped, notes: [...(heap !== null && heaping === null ? [{ code: 'heap-not-grouped', grid: heap.grid, share: heap.share, expected: heap.expected } as const] : []), ...selectionNotes(best, settings, data, perWeight)], passes, guard: settings.guard, penalty: full.penalty, heaping };
 }
 
 /**
