@@ -132,28 +132,30 @@ export interface ParameterCoordinate {
  * free coordinates: log π_k in u[0..K), then parameter j's K coordinates in u[(j+1)K..).
  */
 export function parameterArrays<P extends MixtureParams>(K: number, parameters: readonly ParameterCoordinate[]): Pick<ComponentFamily<P>, 'create' | 'copy' | 'toFree' | 'fromFree'> {
-  const arrays = (theta: P): Float64Array[] => parameters.map((p) => (theta as unknown as Record<string, Float64Array>)[p.name]);
+  // Called once per EM iteration (SQUAREM's steps, copies of θ): loops over the parameters, no arrays or closures made.
+  const array = (theta: P, j: number): Float64Array => (theta as unknown as Record<string, Float64Array>)[parameters[j].name];
   return {
     create: () => Object.fromEntries([['weight', new Float64Array(K)], ...parameters.map((p) => [p.name, new Float64Array(K)])]) as unknown as P,
     copy(from, to) {
       to.weight.set(from.weight);
-      const source = arrays(from);
-      arrays(to).forEach((a, j) => a.set(source[j]));
+      for (let j = 0; j < parameters.length; j++) array(to, j).set(array(from, j));
     },
     toFree(theta, out) {
       weightsToFree(theta.weight, out);
-      arrays(theta).forEach((a, j) => {
+      for (let j = 0; j < parameters.length; j++) {
+        const a = array(theta, j);
         const at = (j + 1) * K;
         for (let k = 0; k < K; k++) out[at + k] = parameters[j].positive ? Math.log(a[k]) : a[k];
-      });
+      }
     },
     fromFree(u, theta) {
       weightsFromFree(u, theta.weight);
-      arrays(theta).forEach((a, j) => {
+      for (let j = 0; j < parameters.length; j++) {
         const { positive, min = -Infinity, max = Infinity } = parameters[j];
+        const a = array(theta, j);
         const at = (j + 1) * K;
         for (let k = 0; k < K; k++) a[k] = positive ? Math.min(max, Math.max(min, Math.exp(u[at + k]))) : u[at + k];
-      });
+      }
     },
   };
 }
