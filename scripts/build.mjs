@@ -61,6 +61,50 @@ function installDependencies() {
   if (run.status !== 0) fail(`npm ci failed (exit ${run.status ?? run.signal}); install the dependencies with npm ci, then run npm run build`);
 }
 
+/**
+ * The bundle (issue 15: a lighter start): esbuild joins the compiled modules and the
+ * dependencies into one CommonJS file per entry point in dist/bundle/ (the program and its
+ * four kinds of worker), so that a run loads one file instead of ninety modules and their
+ * resolution. The files sit side by side, so that `new URL('./pass-worker.js',
+ * import.meta.url)` in the sources names the bundled worker, and at the depth of dist/cli/,
+ * so that '../../package.json' names ours. dist/bundle/package.json makes their .js
+ * CommonJS. vega and vega-lite stay outside (optional, loaded only for --plot). When esbuild
+ * is not installed, no bundle is made and bin/em-fit.js runs dist/cli/main.js.
+ */
+const BUNDLE_DIR = join(root, 'dist', 'bundle');
+const BUNDLE_MAIN = join(BUNDLE_DIR, 'em-fit.js');
+
+async function bundle() {
+  let esbuild;
+  try {
+    esbuild = createRequire(join(root, 'package.json'))('esbuild');
+  } catch {
+    say('esbuild is not installed: no bundle; bin/em-fit.js runs dist/cli/main.js');
+    return;
+  }
+  const dist = join(root, 'dist');
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  writeFileSync(join(BUNDLE_DIR, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  await esbuild.build({
+    entryPoints: {
+      'em-fit': join(dist, 'cli', 'main.js'),
+      'pass-worker': join(dist, 'em', 'pass-worker.js'),
+      'job-worker': join(dist, 'select', 'job-worker.js'),
+      'batch-worker': join(dist, 'cli', 'batch-worker.js'),
+      'read-worker': join(dist, 'io', 'read-worker.js'),
+    },
+    outdir: BUNDLE_DIR,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: ['vega', 'vega-lite'],
+    define: { 'import.meta.url': '__emFitModuleUrl' },
+    banner: { js: "const __emFitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    logLevel: 'warning',
+  });
+}
+
 let tsc = compiler();
 if (tsc === null) {
   if (!prepare) fail('the compiler is not installed: run npm ci first');
@@ -78,7 +122,20 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 const compile = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 if (compile.status !== 0) fail(`tsc failed (exit ${compile.status ?? compile.signal})`);
 
+await bundle();
+
 const man = spawnSync(process.execPath, [join(root, 'bin', 'em-fit.js'), 'man'], { cwd: root, encoding: 'utf8' });
 if (man.status !== 0) fail(`em-fit man failed (exit ${man.status ?? man.signal}): ${man.stderr}`);
 mkdirSync(join(root, 'dist'), { recursive: true });
 writeFileSync(join(root, 'dist', 'em-fit.1'), man.stdout);
+
+// The code cache: V8's compiled code for the functions a fit runs, made by one fit of the
+// bundled example (its search and text report), which bin/em-fit.js hands V8 with the bundle.
+if (existsSync(BUNDLE_MAIN)) {
+  const cache = spawnSync(process.execPath, [join(root, 'bin', 'em-fit.js'), join(root, 'fixtures', 'seed.csv'), '--var', 'Var', '--color', 'never'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, EM_FIT_WRITE_CODE_CACHE: '1' },
+  });
+  if (cache.status !== 0) fail(`the run that makes the code cache failed (exit ${cache.status ?? cache.signal}): ${cache.stderr}`);
+}

@@ -1,5 +1,8 @@
-/** A worker of readFileParallel: reads one stretch of a file and posts the result back. */
+/**
+ * A worker of readFileParallel: reads one stretch of a file and posts the result back. A
+ * failure is the worker's error event (an unhandled rejection ends a worker with it).
+ */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readStretch, type Stretch } from './parallel.js';
 
-parentPort?.postMessage(await readStretch(workerData as Stretch));
+void readStretch(workerData as Stretch).then((result) => parentPort?.postMessage(result));

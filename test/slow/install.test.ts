@@ -92,9 +92,14 @@ describe('the package tarball', () => {
     expect(files).toContain('bin/em-fit.js');
     expect(files).toContain('dist/cli/main.js');
     expect(files).toContain('dist/em-fit.1');
+    // The bundle the launcher runs, CommonJS by its package.json, and V8's code cache for it.
+    expect(files).toContain('dist/bundle/em-fit.js');
+    expect(files).toContain('dist/bundle/em-fit.js.cache');
+    expect(files).toContain('dist/bundle/package.json');
+    expect(files).toContain('bin/package.json');
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');
-    expect(files.filter((f) => !/^(bin\/em-fit\.js|dist\/.*\.js|dist\/em-fit\.1|LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
+    expect(files.filter((f) => !/^(bin\/em-fit\.js|bin\/package\.json|dist\/.*\.js|dist\/bundle\/em-fit\.js\.cache|dist\/bundle\/package\.json|dist\/em-fit\.1|LICENSE|README\.md|package\.json)$/.test(f))).toEqual([]);
   });
 
   it('installs globally with its manual page', () => {
