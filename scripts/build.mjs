@@ -101,6 +101,9 @@ async function bundle() {
     external: ['vega', 'vega-lite'],
     define: { 'import.meta.url': '__emFitModuleUrl' },
     banner: { js: "const __emFitModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    // Smaller to read and to check against the code cache; the names stay (no minifyIdentifiers) for stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
     logLevel: 'warning',
   });
 }

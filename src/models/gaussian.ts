@@ -10,7 +10,7 @@
  */
 import { type Data, type Family, type MixtureParams, HEADER, LOGLIK, RLOGR } from './family.js';
 import { LOG_2PI } from './exp.js';
-import { GENERATED_FROM_ROWS, kernel, loopKernel } from './gaussian-kernel.js';
+import { kernelFor, loopKernel } from './gaussian-kernel.js';
 
 export type VarianceModel = 'unequal' | 'equal';
 
@@ -189,8 +189,9 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     pass(data: Data, theta, stats, start, end) {
       const m = prepare(theta);
       compact.fill(0);
-      if (end - start < GENERATED_FROM_ROWS) loopKernel(m, data.x, data.w, start, end, packed, compact);
-      else kernel(m, data.w !== null)(data.x, data.w, start, end, packed, compact);
+      const generated = kernelFor(m, data.w !== null, end - start);
+      if (generated === null) loopKernel(m, data.x, data.w, start, end, packed, compact);
+      else generated(data.x, data.w, start, end, packed, compact);
       // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
       // Σ w Σ_j r_j log r_j = Σ_j (c_j N_j − h_j S2_j) − Σ w (top + log s).
       const loglik = compact[0] + compact[1];

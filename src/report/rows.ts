@@ -47,10 +47,12 @@ export function* rowBlocks(model: Model, x: Float64Array, limit = x.length / dim
   const k = model.theta.weight.length;
   // The density's responsibilities, also for a fit to coarsened data (as mclust gives them).
   const family = makeFamily(densitySpec(model.spec));
-  const r = new Float64Array(BLOCK * k);
-  const logDensity = new Float64Array(BLOCK);
-  for (let start = 0; start < limit; start += BLOCK) {
-    const end = Math.min(limit, start + BLOCK);
+  // Blocks of at most BLOCK rows, no larger than the data (a batch writes many small files).
+  const block = Math.max(1, Math.min(BLOCK, limit));
+  const r = new Float64Array(block * k);
+  const logDensity = new Float64Array(block);
+  for (let start = 0; start < limit; start += block) {
+    const end = Math.min(limit, start + block);
     family.posterior(x, model.theta, start, end, r, logDensity);
     yield { start, end, r, logDensity };
   }

@@ -163,10 +163,12 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
   const at = new Float64Array(K);
   const m = compact.x.length;
   if (!bounded) {
-    const r = new Float64Array(BLOCK * K);
-    const logDensity = new Float64Array(BLOCK);
-    for (let start = 0; start < m; start += BLOCK) {
-      const end = Math.min(m, start + BLOCK);
+    // Blocks of at most BLOCK values, no larger than the data (a search checks many fits of few values).
+    const block = Math.min(BLOCK, m);
+    const r = new Float64Array(block * K);
+    const logDensity = new Float64Array(block);
+    for (let start = 0; start < m; start += block) {
+      const end = Math.min(m, start + block);
       family.posterior(compact.x, theta, start, end, r, logDensity);
       for (let v = start; v < end; v++) {
         const wv = compact.w === null ? 1 : compact.w[v];

@@ -49,10 +49,12 @@ export function mvDegeneracies(spec: Extract<FamilySpec, { family: 'mvgaussian' 
   rows.forEach((r, v) => x.set(data.x.subarray(r.row * d, (r.row + 1) * d), v * d));
   const sums = new Float64Array(K);
   const squares = new Float64Array(K);
-  const r = new Float64Array(BLOCK * K);
-  const logDensity = new Float64Array(BLOCK);
-  for (let start = 0; start < m; start += BLOCK) {
-    const end = Math.min(m, start + BLOCK);
+  // Blocks of at most BLOCK rows, no larger than the data (a search checks many fits of few rows).
+  const block = Math.min(BLOCK, m);
+  const r = new Float64Array(block * K);
+  const logDensity = new Float64Array(block);
+  for (let start = 0; start < m; start += block) {
+    const end = Math.min(m, start + block);
     family.posterior(x, theta, start, end, r, logDensity);
     for (let v = start; v < end; v++) {
       for (let k = 0; k < K; k++) {

@@ -307,14 +307,24 @@ function* candidateStarts(
   }
 }
 
-/** The starts without repeats: k-means++ and Lloyd often reach the same partition. */
+/**
+ * The starts without repeats: k-means++ and Lloyd often reach the same partition. Two starts
+ * repeat when their parameters are equal numbers (−0 equal to 0), compared by their bytes.
+ */
 function distinct(starts: Iterable<Start>): Start[] {
   const seen = new Set<string>();
   const out: Start[] = [];
   for (const start of starts) {
-    const key = Object.values(start.theta as unknown as Record<string, Float64Array>)
-      .map((a) => a.join(','))
-      .join(';');
+    const arrays = Object.values(start.theta as unknown as Record<string, Float64Array>);
+    const values = new Float64Array(arrays.reduce((a, b) => a + b.length + 1, 0));
+    let at = 0;
+    for (const a of arrays) {
+      // Each array's length first, so that arrays of other lengths never give the same bytes.
+      values[at++] = a.length;
+      for (let i = 0; i < a.length; i++) values[at++] = a[i] + 0;
+    }
+    let key = '';
+    for (const unit of new Uint16Array(values.buffer)) key += String.fromCharCode(unit);
     if (seen.has(key)) continue;
     seen.add(key);
     out.push(start);

@@ -1,0 +1,52 @@
+/**
+ * The Gaussian pass's two kernels (gaussian-kernel.ts): the generated one, written out per
+ * number of components, and the loop kernel must give the same bits, since which one runs
+ * depends on the rows and on the passes made before (kernelFor), never on the numbers.
+ */
+import { describe, expect, it } from 'vitest';
+import { GENERATED_FROM_ROWS, kernel, kernelFor, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { mulberry32 } from '../../src/select/rng.js';
+
+function packedFor(m: number, random: () => number): Float64Array {
+  const packed = new Float64Array(3 * m);
+  for (let j = 0; j < m; j++) {
+    const variance = 0.01 + 4 * random();
+    packed[j] = 10 * random() - 5;
+    packed[m + j] = Math.log(1 / m) - 0.5 * (Math.log(2 * Math.PI) + Math.log(variance));
+    packed[2 * m + j] = 0.5 / variance;
+  }
+  return packed;
+}
+
+describe('the Gaussian kernels', () => {
+  for (const m of [1, 2, 3, 4, 5, 7]) {
+    for (const weighted of [false, true]) {
+      it(`give the same bits, generated and loop, for ${m} components ${weighted ? 'with' : 'without'} weights`, () => {
+        const random = mulberry32(100 + m);
+        const n = 5000;
+        // Values far out too, where every exp but the largest underflows.
+        const x = Float64Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 1e4 * (random() - 0.5) : 12 * random() - 6));
+        const w = weighted ? Float64Array.from({ length: n }, () => random() * 3) : null;
+        const packed = packedFor(m, random);
+        const a = new Float64Array(2 + 3 * m);
+        const b = new Float64Array(2 + 3 * m);
+        loopKernel(m, x, w, 17, n - 3, packed, a);
+        kernel(m, weighted)(x, w, 17, n - 3, packed, b);
+        expect(Array.from(b)).toEqual(Array.from(a));
+        expect(a.every(Number.isFinite)).toBe(true);
+      });
+    }
+  }
+
+  it('are generated for large passes at once, and for small ones once they have passed enough rows', () => {
+    // m = 9 without weights: a kernel no other test here builds.
+    expect(kernelFor(9, false, GENERATED_FROM_ROWS)).toBe(kernel(9, false));
+    expect(kernelFor(8, false, 200)).toBeNull();
+    let passes = 1;
+    while (kernelFor(8, false, 200) === null) passes++;
+    // The loop kernel passes fewer than 4 × GENERATED_FROM_ROWS rows (LOOP_ROWS_BEFORE_GENERATING),
+    // in passes of 200: the pass that reaches it is the generated kernel's.
+    expect(passes).toBe(Math.ceil((4 * GENERATED_FROM_ROWS) / 200) - 1);
+    expect(kernelFor(8, false, 200)).toBe(kernel(8, false));
+  });
+});
