@@ -64,7 +64,7 @@ function installDependencies() {
 /**
  * The bundle (issue 15: a lighter start): esbuild joins the compiled modules and the
  * dependencies into one CommonJS file per entry point in dist/bundle/ (the program and its
- * four kinds of worker), so that a run loads one file instead of ninety modules and their
+ * five kinds of worker), so that a run loads one file instead of ninety modules and their
  * resolution. The files sit side by side, so that `new URL('./pass-worker.js',
  * import.meta.url)` in the sources names the bundled worker, and at the depth of dist/cli/,
  * so that '../../package.json' names ours. dist/bundle/package.json makes their .js
@@ -92,6 +92,7 @@ async function bundle() {
       'job-worker': join(dist, 'select', 'job-worker.js'),
       'batch-worker': join(dist, 'cli', 'batch-worker.js'),
       'read-worker': join(dist, 'io', 'read-worker.js'),
+      'rows-worker': join(dist, 'report', 'rows-worker.js'),
     },
     outdir: BUNDLE_DIR,
     bundle: true,

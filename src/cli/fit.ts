@@ -648,7 +648,8 @@ async function runOne(
   if (request.saveModel !== undefined && !summaryOnly) writeModel(request.saveModel, modelFile(ctx, version), fitMoments(ctx.fit));
   if (request.plot !== undefined && !summaryOnly) await writePlot(request.plot, plotInput(ctx));
   const sink = new Sink(batch?.out ?? process.stdout);
-  if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, batch === null);
+  // A batch's files are written on its workers' own threads, one each.
+  if (request.format === 'json') await writeJson(summaryOnly ? { ...ctx, responsibilities: false } : ctx, sink, batch === null, batch === null ? threadCount(request, data.x.length / table.d) : 1);
   else if (request.format === 'csv' || request.format === 'ndjson') {
     if (!summaryOnly) {
       await writeCsv(ctx.rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });

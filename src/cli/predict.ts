@@ -119,7 +119,8 @@ async function score(
     await writePlot(request.plot, { fit: { labels, structure: model.structure, spec, theta, trace: [], floor }, data, varName: table.varName });
   }
   const sink = new Sink(process.stdout);
-  if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink);
+  // All the cores for formatting many rows (the writer decides from how many).
+  if (request.format === 'json') await writeJsonDocument(summary, request.responsibilities ? rows : null, sink, true, availableParallelism());
   else if (request.format === 'csv' || request.format === 'ndjson') {
     await writeCsv(rows, table.header, dataRecords(input.again(), options), sink, input.source, { format: request.format, id: table.idColumn });
     input.checkUnchanged('while the CSV report read its rows again');

@@ -42,16 +42,16 @@ export interface RowBlock {
   logDensity: Float64Array;
 }
 
-/** Responsibilities and log-densities of x under the model, a block of rows at a time. */
-export function* rowBlocks(model: Model, x: Float64Array, limit = x.length / dimensionOf(model.spec)): Generator<RowBlock> {
+/** Responsibilities and log-densities of rows [from, limit) of x under the model, a block of rows at a time. */
+export function* rowBlocks(model: Model, x: Float64Array, limit = x.length / dimensionOf(model.spec), from = 0): Generator<RowBlock> {
   const k = model.theta.weight.length;
   // The density's responsibilities, also for a fit to coarsened data (as mclust gives them).
   const family = makeFamily(densitySpec(model.spec));
   // Blocks of at most BLOCK rows, no larger than the data (a batch writes many small files).
-  const block = Math.max(1, Math.min(BLOCK, limit));
+  const block = Math.max(1, Math.min(BLOCK, limit - from));
   const r = new Float64Array(block * k);
   const logDensity = new Float64Array(block);
-  for (let start = 0; start < limit; start += block) {
+  for (let start = from; start < limit; start += block) {
     const end = Math.min(limit, start + block);
     family.posterior(x, model.theta, start, end, r, logDensity);
     yield { start, end, r, logDensity };

@@ -37,6 +37,37 @@ describe('threads', () => {
   });
 });
 
+describe('the JSON report of many rows', () => {
+  it('is the same bytes when a worker formats every other stretch of rows (--threads 2) as on one thread', () => {
+    // 300,000 rows of 3 components: above PARALLEL_FROM_VALUES, and 5 stretches, the last one short.
+    const outputs = ['1', '2'].map((t) => fit('--json', '--max-iter', '3', '--threads', t));
+    for (const o of outputs) expect(o.code, o.stderr).toBe(0);
+    expect(outputs[1].stdout).toBe(outputs[0].stdout);
+    const document = JSON.parse(outputs[0].stdout) as { responsibilities: number[][]; classification: string[]; row: number[] };
+    expect(document.responsibilities).toHaveLength(ROWS);
+    expect(document.classification).toHaveLength(ROWS);
+    // Each stretch's rows in order: the row numbers run 1..n, and each classification is its row's largest responsibility.
+    expect(document.row.every((r, i) => r === i + 1)).toBe(true);
+    for (const i of [0, 32_767, 32_768, 65_535, 65_536, 131_072, ROWS - 1]) {
+      const r = document.responsibilities[i];
+      expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      expect(document.classification[i]).toBe(String(r.indexOf(Math.max(...r)) + 1));
+    }
+  });
+
+  it('from predict (formatted on every core) gives the responsibilities of the fit written on one thread', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'em-fit-large-model-'));
+    const model = join(dir, 'model.json');
+    const saved = fit('--json', '--max-iter', '3', '--threads', '1', '--save-model', model);
+    expect(saved.code, saved.stderr).toBe(0);
+    const predicted = emFit(['predict', model, file, '--var', 'x', '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    const document = JSON.parse(predicted.stdout) as { responsibilities: number[][]; log_density: number[] };
+    expect(document.log_density).toHaveLength(ROWS);
+    expect(document.responsibilities).toEqual((JSON.parse(saved.stdout) as { responsibilities: number[][] }).responsibilities);
+  });
+});
+
 describe('a file over 4 MB with quotes', () => {
   it('is read by one reader after the threads give up, through the same open file', () => {
     const quoted = join(mkdtempSync(join(tmpdir(), 'em-fit-quoted-')), 'quoted.csv');
