@@ -25,7 +25,16 @@ if (existsSync(bundle)) {
   const module = { exports: {} };
   script.runInThisContext()(module.exports, Module.createRequire(bundle), module, bundle, dirname(bundle));
   // The build's one run that makes the cache (scripts/build.mjs), after the code has run.
-  if (process.env.EM_FIT_WRITE_CODE_CACHE === '1') process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
+  if (process.env.EM_FIT_WRITE_CODE_CACHE === '1') {
+    process.on('exit', () => {
+      try {
+        writeFileSync(cacheFile, script.createCachedData());
+      } catch (error) {
+        // An installed copy may be read-only: the program's outcome stands; the build checks for the file.
+        process.stderr.write(`em-fit: could not write the code cache ${cacheFile}: ${error.message}\n`);
+      }
+    });
+  }
   module.exports.run();
 } else {
   import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then((main) => main.run());

@@ -141,5 +141,5 @@ if (existsSync(BUNDLE_MAIN)) {
     encoding: 'utf8',
     env: { ...process.env, EM_FIT_WRITE_CODE_CACHE: '1' },
   });
-  if (cache.status !== 0) fail(`the run that makes the code cache failed (exit ${cache.status ?? cache.signal}): ${cache.stderr}`);
+  if (cache.status !== 0 || !existsSync(`${BUNDLE_MAIN}.cache`)) fail(`the run that makes the code cache failed (exit ${cache.status ?? cache.signal}): ${cache.stderr}`);
 }
