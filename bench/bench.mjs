@@ -15,8 +15,10 @@
  * Where R with data.table and mclust is installed, the same work runs in R in the same run,
  * taking turns with em-fit (bench/partition.R: fread; me() with unequal variances from the
  * partition for em-fit's number of iterations; fwrite or jsonlite), and em-fit's time is
- * printed as a share of R's. Python has no stand-in here unless numpy, pandas and
- * scikit-learn are installed (then say so: none was when this was written).
+ * printed as a share of R's. Where scikit-learn is installed (with numpy and pandas, for
+ * PYTHON, by default Debian's /usr/bin/python3), the fit from the partition also runs in
+ * Python (bench/sklearn-partition.py: pandas.read_csv, GaussianMixture from the partition's
+ * M-step at the matched tolerance), taking turns with em-fit: the issue's ratio to it.
  *
  * Then the default model search beside R's Mclust(x) (search-speed.mjs), the memory of
  * --by on 20,000 groups of 3 rows (groups.mjs), and 500 files of 200 rows in one call
@@ -35,7 +37,7 @@
  * read the load average printed before and after.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate.mjs';
@@ -50,7 +52,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = fileURLToPath(new URL('./data/', import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '1e5,1e6').split(',').map(Number);
 const reps = Number(process.env.BENCH_REPS ?? 5);
-const withSklearn = spawnSync('python3', ['-c', 'import numpy, pandas, sklearn'], { stdio: 'ignore' }).status === 0;
+/** The Python that has scikit-learn: Debian's (the PATH's pyenv Python here has none); PYTHON to choose another. */
+const python = process.env.PYTHON ?? '/usr/bin/python3';
+const withSklearn = spawnSync(python, ['-c', 'import numpy, pandas, sklearn'], { stdio: 'ignore' }).status === 0;
 const withR = process.env.BENCH_R !== '0' && spawnSync('Rscript', ['-e', 'quit(status = if (all(sapply(c("data.table", "mclust", "jsonlite"), requireNamespace, quietly = TRUE))) 0 else 1)'], { stdio: 'ignore' }).status === 0;
 
 /** Targets of the issue (15) for 1M rows, in seconds: end to end, and the JSON and CSV writes. */
@@ -81,6 +85,13 @@ function emFit(file, args) {
   }
 }
 
+/** scikit-learn doing the work of the 'fit' case (see sklearn-partition.py), as a Python process run by a user; its iterations and ℓ. */
+function inSklearn(file, perRow) {
+  const run = spawnSync(python, [`${root}bench/sklearn-partition.py`, file, '1e-8', String(perRow)], { encoding: 'utf8' });
+  if (run.status !== 0) return { error: `exit ${run.status}: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` };
+  return JSON.parse(run.stdout);
+}
+
 /** R doing the work of `mode` (see partition.R): its read, fit and write seconds, or the failure. */
 function inR(file, iterations, mode) {
   const run = spawnSync('Rscript', [`${root}bench/partition.R`, file, String(iterations), mode, out], { encoding: 'utf8' });
@@ -95,7 +106,7 @@ const medianOf = (results, key) => spread(results.map((r) => r[key])).median;
 
 mkdirSync(dataDir, { recursive: true });
 console.log(`em-fit benchmark on ${cpus()[0]?.model ?? 'unknown CPU'} (${availableParallelism()} cores), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}; load average ${load()}`);
-if (!withSklearn) console.log('scikit-learn (with numpy and pandas) not installed: the issue\'s ratio to scikit-learn cannot be measured in this run.');
+if (!withSklearn) console.log(`scikit-learn (with numpy and pandas) not installed for ${python}: the issue's ratio to scikit-learn cannot be measured in this run.`);
 console.log(`Median of ${reps} runs [min–max], wall seconds end to end; read, fit and write are the medians of --timings.${withR ? ' R: data.table + mclust, taking turns with em-fit.' : ' (R with data.table, mclust and jsonlite not found: no comparison.)'}`);
 console.log('rows  case           em-fit s             read    fit  write  RSS MB  B/row  target      R s                  R read   R fit R write  em-fit/R');
 for (const n of sizes) {
@@ -106,6 +117,8 @@ for (const n of sizes) {
     console.log(`${n.toExponential()}: em-fit failed: ${probe.error}`);
     continue;
   }
+  // The probe's report (--json --no-responsibilities): ℓ and n, for scikit-learn's matched tolerance.
+  Object.assign(probe, (({ loglik, n: rows }) => ({ loglik, n: rows }))(JSON.parse(readFileSync(out, 'utf8'))));
   const label = `${n.toExponential()} (${(statSync(file).size / 1e6).toFixed(0)} MB, ${probe.iterations} iterations)`;
   console.log(label);
   for (const c of CASES) {
@@ -124,6 +137,18 @@ for (const n of sizes) {
     if (c.name === 'fit' && n === 1e7) target = `≤ 5 s, ≤ 20 B/row: ${em.median <= 5 && perRow <= 20 ? 'yes' : 'no'}`;
     const rText = r ? `${range(r).padEnd(20)} ${s(medianOf(r.results, 'read')).padStart(6)} ${s(medianOf(r.results, 'fit')).padStart(7)} ${s(medianOf(r.results, 'write')).padStart(7)} ${s(em.median / r.median).padStart(9)}` : '';
     console.log(`      ${c.name.padEnd(14)} ${range(em).padEnd(20)} ${s(read).padStart(5)} ${s(fit).padStart(6)} ${s(write).padStart(6)} ${String(rss).padStart(7)} ${perRow.toFixed(0).padStart(6)}  ${target.padEnd(11)} ${rText}`);
+  }
+  // The issue's ratio: the fit from the partition end to end against scikit-learn's, taking turns (pandas.read_csv and sklearn's import included).
+  if (withSklearn) {
+    const fitArgs = CASES.find((c) => c.name === 'fit').args;
+    const [em, sk] = timed(reps, () => emFit(file, fitArgs), () => inSklearn(file, probe.loglik / probe.n));
+    const failed = [...em.results, ...sk.results].find((x) => x.error);
+    if (failed) console.log(`      scikit-learn   failed: ${failed.error}`);
+    else {
+      const last = sk.results.at(-1);
+      const ratio = em.median / sk.median;
+      console.log(`      scikit-learn   ${range(sk).padEnd(20)} ${s(medianOf(sk.results, 'read')).padStart(5)} ${s(medianOf(sk.results, 'fit')).padStart(6)}  (${last.iterations} iterations, ℓ ${last.loglik.toFixed(4)}; em-fit's fit ${range(em)})  em-fit / scikit-learn ${ratio.toFixed(2)}${n === 1e6 ? `  target ≤ 0.1: ${ratio <= 0.1 ? 'yes' : 'no'}` : ''}`);
+    }
   }
 }
 rmSync(out, { force: true });
