@@ -22,7 +22,9 @@
  * - the largest term's exp is skipped (it is 1), the others use exp.ts's table exp; logs use
  *   exp.ts's table log, about half the time of Math.log, and are taken in a loop of their
  *   own per block (logX, componentLog), where they overlap instead of stalling the row;
- * - statistics summed per block of rows first, which also keeps their rounding error small.
+ * - statistics summed per block of rows first, which also keeps their rounding error small;
+ *   many statistics (the Weibull's twelve a component) in a loop of their own per component
+ *   (statisticsLoop), where their sums stay in registers.
  *
  * Each family has two kernels from one spec: the generated one for m live components, and a
  * loop kernel over any m (per-component values in a scratch array) for small passes, which a
@@ -76,7 +78,7 @@ export interface KernelSpec {
    * packed are the kernel's own.
    */
   density(n: Names): string;
-  /** Values of `density` that `statistics` uses (kept per component between the two). */
+  /** Values of `density` that `statistics` uses (kept per component between the two, per row under statisticsLoop). */
   readonly carry: readonly string[];
   /** Number of statistics per component. */
   readonly statCount: number;
@@ -84,6 +86,15 @@ export interface KernelSpec {
   statistics(n: Names): string;
   /** Skip a component's statistics when w r = 0 (they would multiply 0 by an overflowed value). */
   readonly skipZero?: boolean;
+  /**
+   * Take the statistics in a loop of their own per component, after each block's rows, from
+   * v and the carried values kept per row (rows with v = 0 add nothing); there `statistics`
+   * sees v, the carried values, the parameters and logX, not xi. In the row loop the
+   * statistics' sums of every component are live at once, more than there are registers
+   * (the Weibull's 12 a component: 36 sums spilled to the stack and read back on every row);
+   * in a loop per component they stay in registers, for one store and one load per kept value.
+   */
+  readonly statisticsLoop?: boolean;
   /** Values the code refers to by name besides exp.ts's tables (KERNEL_TABLES) and Math. */
   readonly bindings?: Readonly<Record<string, unknown>>;
 }
@@ -93,8 +104,8 @@ export interface KernelSpec {
  *   out[0] += Σ w top,  out[1] += Σ w log s,  out[2] += Σ w g/s,  out[3 + t] += row sum t,
  *   out[3 + rowSums + s·m + j] += statistic s of live component j.
  */
-type Generated = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, logs: Float64Array) => void;
-type Loop = (m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, scratch: Float64Array, logs: Float64Array) => void;
+type Generated = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, logs: Float64Array, kept: Float64Array) => void;
+type Loop = (m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, scratch: Float64Array, logs: Float64Array, kept: Float64Array) => void;
 
 export const outLength = (spec: KernelSpec, m: number): number => 3 + spec.rowSums.length + spec.statCount * m;
 
@@ -117,10 +128,14 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
     spec.params.map((name, p) => (loop ? `const ${name}_p = packed[${p} * m + j];` : `const ${name}_p${j} = packed[${p * m + j}];`)).join('\n');
   const cl = spec.componentLog;
   const logAt = (j: number): string => (loop ? `${block} + (i - b) * m + j` : `${block} + (i - b) * ${m} + ${j}`);
+  // The statistics loop's values per block: v at kept[j·block + r], carried value c at kept[((1 + c)·m + j)·block + r], r = i − b.
+  const deferred = spec.statisticsLoop === true;
+  const keptAt = (c: number, j: number, r: string): string => (loop ? `(${c} * m + j) * block + ${r}` : `${(c * m + j) * blockSize(m)} + ${r}`);
+  const carryTo = (ci: number, j: number): string => (deferred ? `kept[${keptAt(1 + ci, j, 'i - b')}]` : `t[${2 + ci} * m + j]`);
   const density = (n: Names, j: number): string => `${loop ? params(j) : ''}
       ${cl === undefined ? '' : `const ${n.v(cl.name)} = logs[${logAt(j)}];`}
       ${spec.density(n)}
-      ${loop ? `t[j] = a_j;\n${spec.carry.map((c, ci) => `t[${2 + ci} * m + j] = ${n.v(c)};`).join('\n')}\nif (a_j > top) top = a_j;` : ''}`;
+      ${loop ? `t[j] = a_j;\n${spec.carry.map((c, ci) => `${carryTo(ci, j)} = ${n.v(c)};`).join('\n')}\nif (a_j > top) top = a_j;` : ''}`;
   const exp = (n: Names): string => `let ${n.v('e')} = 1, ${n.v('g')} = 0;
       if (${n.v('a')} !== top) {
         const ${n.v('gap')} = ${n.v('a')} - top;
@@ -128,6 +143,13 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
         if (${n.v('e')} > 0) ${n.v('g')} = ${n.v('e')} * ${n.v('gap')};
       }`;
   const stats = (n: Names, j: number): string => {
+    if (deferred) {
+      const keep = loop ? '' : spec.carry.map((c, ci) => `kept[${keptAt(1 + ci, j, 'i - b')}] = ${n.v(c)};`).join('\n');
+      return `{
+        kept[${keptAt(0, j, 'i - b')}] = ${loop ? 't[m + j]' : n.v('e')} * q;
+        ${keep}
+      }`;
+    }
     const inner = `${loop ? spec.carry.map((c, ci) => `const ${n.v(c)} = t[${2 + ci} * m + j];`).join('\n') : ''}
         ${spec.statistics(n)}`;
     return `{
@@ -167,6 +189,18 @@ function body(spec: KernelSpec, weighted: boolean, loop: boolean, m: number): st
 ${logPositiveSource('xi', 'lx_')}
 logs[i - b] = lx_;`}
     ${cl === undefined ? '' : loop ? `for (let j = 0; j < m; j++) ${componentLogs(names(0), 0)}` : each(componentLogs)}`;
+  const statisticsLoop = (n: Names, j: number): string => `{
+      ${loop ? params(j) : ''}
+      for (let r = 0; r < stop - b; r++) {
+        const ${n.v('v')} = kept[${keptAt(0, j, 'r')}];
+        if (${n.v('v')} !== 0) {
+          ${spec.logX === undefined ? '' : `const ${spec.logX} = logs[r];`}
+          ${spec.carry.map((c, ci) => `const ${n.v(c)} = kept[${keptAt(1 + ci, j, 'r')}];`).join('\n')}
+          ${spec.statistics(n)}
+        }
+      }
+    }`;
+  const zeroRow = deferred ? (loop ? `for (let j = 0; j < m; j++) kept[${keptAt(0, 0, 'i - b')}] = 0;` : each((_, j) => `kept[${keptAt(0, j, 'i - b')}] = 0;`, ' ')) : '';
   const range = (from: number, to: number): string => (loop ? `t.fill(0, ${from} * m, ${to} * m);` : '');
   const sums = (prefix: string): string => (loop ? '' : each((_, j) => `let ${Array.from({ length: S }, (_, s) => `$${prefix}${s}_${j} = 0`).join(', ')};`));
   const rows = spec.rowSums.map((_, r) => r);
@@ -183,7 +217,7 @@ for (let b = start; b < end; b += ${block}) {
     ${logs}
   }`}
   for (let i = b; i < stop; i++) {
-    ${weighted ? 'const wi = w[i];\n    if (wi === 0) continue;' : ''}
+    ${weighted ? `const wi = w[i];\n    if (wi === 0) {${zeroRow} continue;}` : ''}
     const xi = x[i];
     ${spec.logX === undefined ? '' : `const ${spec.logX} = logs[i - b];`}
     ${spec.row}
@@ -194,6 +228,7 @@ for (let b = start; b < end; b += ${block}) {
     g_ += g * q;
     ${spec.rowSums.map((e, r) => `row${r}_ += ${weighted ? `wi * (${e})` : e};`).join('\n    ')}
   }
+  ${deferred ? (loop ? `for (let j = 0; j < m; j++) ${statisticsLoop(names(0), 0)}` : each(statisticsLoop)) : ''}
   sumTop += top_;
   sumLogS += ${weighted ? 'logs_' : 'Math.log(prod_)'};
   sumG += g_;
@@ -223,6 +258,8 @@ const loops = new Map<string, Loop>();
 let scratch = new Float64Array(64);
 /** The loop of logs' output for one block of rows: log x_i, then a log per row and component. */
 let logs = new Float64Array(4096);
+/** The values kept per row and component for a statisticsLoop (v, then the carried values), one block of rows. */
+let kept = new Float64Array(4096);
 
 function compile<F>(spec: KernelSpec, name: string, args: string, source: string): F {
   const bound = { ...KERNEL_TABLES, blockSize, ...spec.bindings };
@@ -249,25 +286,26 @@ export function runKernel(
   out.fill(0, 0, outLength(spec, m));
   const weighted = w !== null;
   if (logs.length < blockSize(m) * (1 + m)) logs = new Float64Array(blockSize(m) * (1 + m));
+  if (spec.statisticsLoop === true && kept.length < blockSize(m) * m * (1 + spec.carry.length)) kept = new Float64Array(blockSize(m) * m * (1 + spec.carry.length));
   if (useGenerated) {
     const key = `${spec.name}:${m}:${weighted}`;
     let k = generated.get(key);
     if (k === undefined) {
-      k = compile<Generated>(spec, `${spec.name}Pass${m}${weighted ? 'w' : ''}`, 'x, w, start, end, packed, out, logs', kernelSource(spec, m, weighted));
+      k = compile<Generated>(spec, `${spec.name}Pass${m}${weighted ? 'w' : ''}`, 'x, w, start, end, packed, out, logs, kept', kernelSource(spec, m, weighted));
       generated.set(key, k);
     }
-    k(x, w, start, end, packed, out, logs);
+    k(x, w, start, end, packed, out, logs, kept);
     return;
   }
   const key = `${spec.name}:${weighted}`;
   let k = loops.get(key);
   if (k === undefined) {
-    k = compile<Loop>(spec, `${spec.name}Loop${weighted ? 'w' : ''}`, 'm, x, w, start, end, packed, out, t, logs', loopKernelSource(spec, weighted));
+    k = compile<Loop>(spec, `${spec.name}Loop${weighted ? 'w' : ''}`, 'm, x, w, start, end, packed, out, t, logs, kept', loopKernelSource(spec, weighted));
     loops.set(key, k);
   }
   const need = (2 + spec.carry.length + 2 * spec.statCount) * m;
   if (scratch.length < need) scratch = new Float64Array(need);
-  k(m, x, w, start, end, packed, out, scratch, logs);
+  k(m, x, w, start, end, packed, out, scratch, logs, kept);
 }
 
 /**
