@@ -30,7 +30,8 @@ import { expNonPositive, expNonPositiveSource, TWO_J, TWO_M } from './exp.js';
  */
 export type Kernel = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array) => void;
 
-const cache = new Map<string, Kernel>();
+/** The kernels built, by weighted (0, 1) and number of components. */
+const kernels: (Kernel | undefined)[][] = [[], []];
 
 /**
  * Rows from which a pass uses the kernel generated for its number of components; below, the
@@ -211,7 +212,7 @@ function loopWeighted(m: number, x: Float64Array, w: Float64Array, start: number
  * starts, a batch of files) pay for building the generated kernel, which is 30% faster at
  * 200 rows (4.6 against 6.6 µs a pass at K = 3, measured) and costs 0.6 ms once.
  */
-const loopRows = new Map<string, number>();
+const loopRows: number[][] = [[], []];
 
 /** Rows the loop kernel passes for m components before the generated one is built anyway. */
 const LOOP_ROWS_BEFORE_GENERATING = 4 * GENERATED_FROM_ROWS;
@@ -222,13 +223,14 @@ const LOOP_ROWS_BEFORE_GENERATING = 4 * GENERATED_FROM_ROWS;
  * with m components; else null (the loop kernel). Both give the same bits.
  */
 export function kernelFor(m: number, weighted: boolean, rows: number): Kernel | null {
-  if (rows >= GENERATED_FROM_ROWS) return kernel(m, weighted);
-  const key = `${m}:${weighted}`;
-  const built = cache.get(key);
+  // Looked up by index, not by a key built per pass (a search makes hundreds of passes a file).
+  const w = weighted ? 1 : 0;
+  const built = kernels[w][m];
   if (built !== undefined) return built;
-  const passed = (loopRows.get(key) ?? 0) + rows;
+  if (rows >= GENERATED_FROM_ROWS) return kernel(m, weighted);
+  const passed = (loopRows[w][m] ?? 0) + rows;
   if (passed < LOOP_ROWS_BEFORE_GENERATING) {
-    loopRows.set(key, passed);
+    loopRows[w][m] = passed;
     return null;
   }
   return kernel(m, weighted);
@@ -238,12 +240,12 @@ export function kernelFor(m: number, weighted: boolean, rows: number): Kernel | 
 export function kernel(m: number, weighted: boolean): Kernel {
   // Weights sum to 1, so at least one component is live; anything else is a bug upstream.
   if (!(m >= 1)) throw new RangeError(`internal error: an E-step over ${m} live components`);
-  const key = `${m}:${weighted}`;
-  let k = cache.get(key);
+  const w = weighted ? 1 : 0;
+  let k = kernels[w][m];
   if (k === undefined) {
     const make = new Function('TWO_J', 'TWO_M', `return function gaussianPass${m}${weighted ? 'w' : ''}(x, w, start, end, packed, out) {${kernelSource(m, weighted)}};`);
     k = make(TWO_J, TWO_M) as Kernel;
-    cache.set(key, k);
+    kernels[w][m] = k;
   }
   return k;
 }

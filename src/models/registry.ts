@@ -137,9 +137,29 @@ function componentFamily(spec: Exclude<FamilySpec, { family: 'gaussian' | 'gauss
  */
 export function makeFamily(spec: FamilySpec, data?: Data): Family<MixtureParams> {
   if (spec.family === 'gaussian-grouped') return groupedGaussianFamily(spec) as unknown as Family<MixtureParams>;
-  if (spec.family === 'gaussian') return gaussianFamily(spec) as unknown as Family<MixtureParams>;
+  if (spec.family === 'gaussian') return cachedGaussian(spec);
   if (spec.family === 'mvgaussian') return mvGaussianFamily(spec) as unknown as Family<MixtureParams>;
   return asFamily(componentFamily(spec), spec, data);
+}
+
+/**
+ * The Gaussian families made, by their options: a search makes one per fit, hundreds a file
+ * (of a batch's many small files, their allocation was an eighth of the run's). A Gaussian
+ * family keeps nothing from one call to the next (its arrays are scratch within a call), so
+ * one serves every fit of its options.
+ */
+const gaussians = new Map<string, Family<MixtureParams>>();
+const GAUSSIANS_KEPT = 64;
+
+function cachedGaussian(spec: Extract<FamilySpec, { family: 'gaussian' }>): Family<MixtureParams> {
+  const key = `${spec.k}:${spec.variance}:${spec.floor}:${spec.penalty?.strength ?? ''}:${spec.penalty?.scale ?? ''}`;
+  let family = gaussians.get(key);
+  if (family === undefined) {
+    if (gaussians.size >= GAUSSIANS_KEPT) gaussians.clear();
+    family = gaussianFamily(spec) as unknown as Family<MixtureParams>;
+    gaussians.set(key, family);
+  }
+  return family;
 }
 
 /**

@@ -144,7 +144,10 @@ export function* runSerially(jobs: readonly FitJob[], sets: readonly JobData[], 
         results.push(step.value);
         break;
       }
-      yield { ...step.value, context };
+      // Each iteration's progress is a new object: given its context in place (no copy per iteration).
+      const progress = step.value as Progress & { context: string };
+      progress.context = context;
+      yield progress;
     }
   }
   return results;

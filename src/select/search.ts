@@ -309,27 +309,29 @@ function* candidateStarts(
 
 /**
  * The starts without repeats: k-means++ and Lloyd often reach the same partition. Two starts
- * repeat when their parameters are equal numbers (−0 equal to 0), compared by their bytes.
+ * repeat when their parameters are equal numbers (−0 equal to 0), compared value by value
+ * with the starts kept so far (a few dozen: no key is built).
  */
 function distinct(starts: Iterable<Start>): Start[] {
-  const seen = new Set<string>();
   const out: Start[] = [];
+  const kept: Float64Array[][] = [];
   for (const start of starts) {
     const arrays = Object.values(start.theta as unknown as Record<string, Float64Array>);
-    const values = new Float64Array(arrays.reduce((a, b) => a + b.length + 1, 0));
-    let at = 0;
-    for (const a of arrays) {
-      // Each array's length first, so that arrays of other lengths never give the same bytes.
-      values[at++] = a.length;
-      for (let i = 0; i < a.length; i++) values[at++] = a[i] + 0;
-    }
-    let key = '';
-    for (const unit of new Uint16Array(values.buffer)) key += String.fromCharCode(unit);
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (kept.some((other) => sameValues(other, arrays))) continue;
+    kept.push(arrays);
     out.push(start);
   }
   return out;
+}
+
+/** True when the arrays hold the same numbers, array by array. */
+function sameValues(a: readonly Float64Array[], b: readonly Float64Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) {
+    if (a[j].length !== b[j].length) return false;
+    for (let i = 0; i < a[j].length; i++) if (a[j][i] !== b[j][i]) return false;
+  }
+  return true;
 }
 
 /**
@@ -453,7 +455,10 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     for (;;) {
       const step = fits.next();
       if (step.done) return step.value;
-      yield { ...step.value, done };
+      // The batch's own progress object, given the share done in place (no copy per iteration).
+      const progress = step.value as SearchProgress;
+      progress.done = done;
+      yield progress;
     }
   }
   const { maxIter, rtol, accel } = settings;
