@@ -155,16 +155,18 @@ export function* emSteps<P extends MixtureParams>(
   const K = family.k;
   let theta = family.create();
   let next = family.create();
-  const before = family.create();
-  const ahead = family.create();
   family.copy(theta0, theta);
   let stats = new Float64Array(family.statsLength);
   let nextStats = new Float64Array(family.statsLength);
-  const aheadStats = new Float64Array(family.statsLength);
   const floored = new Uint8Array(K);
-  const flooredEm = new Uint8Array(K);
   const floorCount = new Int32Array(K);
   const squarem = options.accel === 'squarem' ? new Squarem(family.paramsLength) : null;
+  // θ0, F(θ1), the candidate's statistics and F(θ1)'s floors: only SQUAREM's steps use them
+  // (a search's screening makes hundreds of short plain-EM runs a file, which need none).
+  const before = squarem === null ? null : family.create();
+  const ahead = squarem === null ? null : family.create();
+  const aheadStats = squarem === null ? null : new Float64Array(family.statsLength);
+  const flooredEm = squarem === null ? null : new Uint8Array(K);
 
   runner.run(theta, stats);
   let passes = 1;
@@ -179,15 +181,20 @@ export function* emSteps<P extends MixtureParams>(
     const previous = objective;
     objective = reached;
     trace.push({ iteration: ++t, loglik: nextStats[LOGLIK], objective, elbo, step });
-    [theta, next] = [next, theta];
-    [stats, nextStats] = [nextStats, stats];
+    // Swapped through temporaries (a destructured swap makes an array, each iteration).
+    const done = theta;
+    theta = next;
+    next = done;
+    const used = stats;
+    stats = nextStats;
+    nextStats = used;
     converged = Math.abs(objective - previous) <= options.rtol * Math.abs(previous);
   };
 
   let abandoned = false;
   while (t < options.maxIter && !converged && !abandoned) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
-    if (squarem) family.copy(theta, before);
+    if (before !== null) family.copy(theta, before);
     family.mStep(stats, theta, next, floored);
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)) (+ pen(θ(t))), from the statistics of q(t).
@@ -198,7 +205,7 @@ export function* emSteps<P extends MixtureParams>(
     advance(nextStats[LOGLIK] + penalty, elbo, 'em');
     yield { iteration: t, loglik: objective };
     if (!converged && options.abandon?.(theta)) abandoned = true;
-    if (squarem === null || converged || abandoned || t >= options.maxIter) continue;
+    if (squarem === null || before === null || ahead === null || aheadStats === null || flooredEm === null || converged || abandoned || t >= options.maxIter) continue;
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
     family.mStep(stats, theta, ahead, flooredEm);

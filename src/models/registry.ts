@@ -151,12 +151,12 @@ export function makeFamily(spec: FamilySpec, data?: Data): Family<MixtureParams>
 const gaussians = new Map<string, Family<MixtureParams>>();
 const GAUSSIANS_KEPT = 64;
 
-function cachedGaussian(spec: Extract<FamilySpec, { family: 'gaussian' }>): Family<MixtureParams> {
-  const key = `${spec.k}:${spec.variance}:${spec.floor}:${spec.penalty?.strength ?? ''}:${spec.penalty?.scale ?? ''}`;
+function cachedGaussian(options: GaussianOptions): Family<MixtureParams> {
+  const key = `${options.k}:${options.variance}:${options.floor}:${options.penalty?.strength ?? ''}:${options.penalty?.scale ?? ''}`;
   let family = gaussians.get(key);
   if (family === undefined) {
     if (gaussians.size >= GAUSSIANS_KEPT) gaussians.clear();
-    family = gaussianFamily(spec) as unknown as Family<MixtureParams>;
+    family = gaussianFamily({ k: options.k, variance: options.variance, floor: options.floor, penalty: options.penalty }) as unknown as Family<MixtureParams>;
     gaussians.set(key, family);
   }
   return family;
@@ -342,7 +342,7 @@ export function startFromPartition(spec: FamilySpec, data: Data, codes: Int32Arr
   if (spec.family === 'mvgaussian') return mvStartFromPartition(spec, data, codes);
   if (spec.family === 'gaussian' || spec.family === 'gaussian-grouped') {
     // The Gaussian M-step on its statistics (the grouped fit starts from the density's).
-    const family = gaussianFamily({ k: spec.k, variance: spec.variance, floor: spec.floor, penalty: spec.penalty });
+    const family = cachedGaussian(spec) as unknown as Family<GaussianMixture>;
     // Centre each label's sums at its first value: the shifted-data algorithm, exact enough
     // for the variance even when the data sit far from zero.
     const centre = family.create();

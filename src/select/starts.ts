@@ -297,9 +297,16 @@ class MinHeap {
     return top;
   }
 
+  // With temporaries: destructured swaps made arrays here (an eighth of a small search's garbage).
   private swap(i: number, j: number): void {
-    [this.costs[i], this.costs[j]] = [this.costs[j], this.costs[i]];
-    [this.items[i], this.items[j]] = [this.items[j], this.items[i]];
-    [this.stamps[i], this.stamps[j]] = [this.stamps[j], this.stamps[i]];
+    const cost = this.costs[i];
+    this.costs[i] = this.costs[j];
+    this.costs[j] = cost;
+    const item = this.items[i];
+    this.items[i] = this.items[j];
+    this.items[j] = item;
+    const stamp = this.stamps[i];
+    this.stamps[i] = this.stamps[j];
+    this.stamps[j] = stamp;
   }
 }
