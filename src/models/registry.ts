@@ -148,17 +148,21 @@ export function makeFamily(spec: FamilySpec, data?: Data): Family<MixtureParams>
  * family keeps nothing from one call to the next (its arrays are scratch within a call), so
  * one serves every fit of its options.
  */
-const gaussians = new Map<string, Family<MixtureParams>>();
+const gaussians: { options: GaussianOptions; family: Family<MixtureParams> }[] = [];
 const GAUSSIANS_KEPT = 64;
 
 function cachedGaussian(options: GaussianOptions): Family<MixtureParams> {
-  const key = `${options.k}:${options.variance}:${options.floor}:${options.penalty?.strength ?? ''}:${options.penalty?.scale ?? ''}`;
-  let family = gaussians.get(key);
-  if (family === undefined) {
-    if (gaussians.size >= GAUSSIANS_KEPT) gaussians.clear();
-    family = gaussianFamily({ k: options.k, variance: options.variance, floor: options.floor, penalty: options.penalty }) as unknown as Family<MixtureParams>;
-    gaussians.set(key, family);
+  // Found by comparing the options' numbers (a key made of their text cost more than the lookup saves).
+  const penalty = options.penalty ?? null;
+  for (const kept of gaussians) {
+    const o = kept.options;
+    const p = o.penalty ?? null;
+    if (o.k === options.k && o.variance === options.variance && o.floor === options.floor && (p === penalty || (p !== null && penalty !== null && p.strength === penalty.strength && p.scale === penalty.scale))) return kept.family;
   }
+  if (gaussians.length >= GAUSSIANS_KEPT) gaussians.length = 0;
+  const own = { k: options.k, variance: options.variance, floor: options.floor, penalty };
+  const family = gaussianFamily(own) as unknown as Family<MixtureParams>;
+  gaussians.push({ options: own, family });
   return family;
 }
 
