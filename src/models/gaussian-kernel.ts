@@ -208,14 +208,17 @@ function loopWeighted(m: number, x: Float64Array, w: Float64Array, start: number
 }
 
 /**
- * Rows passed by the loop kernel so far, per kernel: small data passed many times (a search's
- * starts, a batch of files) pay for building the generated kernel, which is 30% faster at
- * 200 rows (4.6 against 6.6 µs a pass at K = 3, measured) and costs 0.6 ms once.
+ * Rows passed by the loop kernel so far, per kernel: small data passed very many times (a
+ * batch of files) pay for building the generated kernel, which is 30% faster at 200 rows
+ * (4.6 against 6.6 µs a pass at K = 3, measured) once V8 has optimised it. Building is
+ * cheap (0.6 ms), but a new kernel runs slowly until optimised, tens of ms of a search: with
+ * a threshold of 65,536 rows, the default search on 5,000 rows, which builds one per K up to
+ * 9, took 0.9 s instead of 0.5 s. So only after 1M rows of passes with that K.
  */
 const loopRows: number[][] = [[], []];
 
 /** Rows the loop kernel passes for m components before the generated one is built anyway. */
-const LOOP_ROWS_BEFORE_GENERATING = 4 * GENERATED_FROM_ROWS;
+export const LOOP_ROWS_BEFORE_GENERATING = 64 * GENERATED_FROM_ROWS;
 
 /**
  * The kernel to pass `rows` rows with: the generated one from GENERATED_FROM_ROWS rows, or

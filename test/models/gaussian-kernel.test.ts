@@ -4,7 +4,7 @@
  * depends on the rows and on the passes made before (kernelFor), never on the numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { GENERATED_FROM_ROWS, kernel, kernelFor, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { GENERATED_FROM_ROWS, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
 import { mulberry32 } from '../../src/select/rng.js';
 
 function packedFor(m: number, random: () => number): Float64Array {
@@ -44,9 +44,10 @@ describe('the Gaussian kernels', () => {
     expect(kernelFor(8, false, 200)).toBeNull();
     let passes = 1;
     while (kernelFor(8, false, 200) === null) passes++;
-    // The loop kernel passes fewer than 4 × GENERATED_FROM_ROWS rows (LOOP_ROWS_BEFORE_GENERATING),
-    // in passes of 200: the pass that reaches it is the generated kernel's.
-    expect(passes).toBe(Math.ceil((4 * GENERATED_FROM_ROWS) / 200) - 1);
+    // The loop kernel passes fewer than LOOP_ROWS_BEFORE_GENERATING rows, in passes of 200:
+    // the pass that reaches it is the generated kernel's.
+    expect(LOOP_ROWS_BEFORE_GENERATING).toBeGreaterThan(GENERATED_FROM_ROWS);
+    expect(passes).toBe(Math.ceil(LOOP_ROWS_BEFORE_GENERATING / 200) - 1);
     expect(kernelFor(8, false, 200)).toBe(kernel(8, false));
   });
 });
