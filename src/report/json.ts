@@ -296,10 +296,9 @@ class StretchWorker {
         waiting.reject(exitCode === null ? new Error(message) : new EmFitError(message, exitCode as ExitCode));
       } else waiting.resolve(reply);
     });
-    this.worker.on('error', (error) => {
-      for (const w of this.waiting.values()) w.reject(error);
-      this.waiting.clear();
-    });
+    this.worker.on('error', (error) => this.failAll(error));
+    // A worker that ends with stretches unanswered (it never does unless killed) must not leave the report waiting.
+    this.worker.on('exit', (code) => this.failAll(new Error(`the worker formatting the JSON report's rows stopped (exit code ${code})`)));
   }
 
   format(request: Omit<StretchRequest, 'id'>): Promise<Exclude<StretchReply, { error: unknown }>> {
@@ -309,6 +308,11 @@ class StretchWorker {
     reply.catch(() => {});
     this.worker.postMessage({ ...request, id }, [request.x.buffer as ArrayBuffer]);
     return reply;
+  }
+
+  private failAll(error: unknown): void {
+    for (const w of this.waiting.values()) w.reject(error);
+    this.waiting.clear();
   }
 
   close(): void {
