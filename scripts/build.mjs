@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * Builds dist/ (`npm run build`, and npm's `prepare` step): a clean compile of src/ by tsc,
- * then the manual page dist/em-fit.1, written by the built CLI (`em-fit man`) from the same
- * option definitions as --help.
+ * the bundle that bin/em-fit.js runs (dist/bundle/, by esbuild, see bundle() below), the
+ * manual page dist/em-fit.1, written by the built CLI (`em-fit man`) from the same option
+ * definitions as --help, and last the bundle's code cache, made by one fit of the example.
  *
  * `node scripts/build.mjs --prepare` is npm's `prepare` step, which npm runs after
  * `npm install` and `npm ci` in a clone, before `npm pack`, and also for `npm link` and
@@ -10,8 +11,8 @@
  * it, so in a fresh clone neither the compiler nor the program's own dependencies are there
  * (the error of issue 14: `sh: 1: tsc: not found`). So when the compiler is missing and
  * dist/ is not built, --prepare first installs the locked dependencies in the clone
- * (`npm ci --include=dev`, its scripts skipped: none of the dependencies has any, and ours
- * is this one). When dist/ is built already and the compiler is missing (`npm ci
+ * (`npm ci --include=dev`, its scripts skipped: ours is this one, and esbuild's postinstall
+ * only checks the binary that its platform package brings). When dist/ is built already and the compiler is missing (`npm ci
  * --omit=dev` after a build), the build is kept as it is.
  */
 import { spawnSync } from 'node:child_process';
