@@ -121,4 +121,11 @@ export interface Family<P extends MixtureParams> {
     r: Float64Array,
     logDensity: Float64Array,
   ): void;
+
+  /**
+   * Optionally, Σ_i w_i log max_k r_ik over rows [start, end) in one pass of the family's
+   * kernel (mclust's ICL adds it to BIC): the same number as from `posterior`, to rounding,
+   * for a fraction of the work.
+   */
+  mapLoglik?(data: Data, theta: P, start: number, end: number): number;
 }

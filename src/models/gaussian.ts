@@ -116,6 +116,14 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     return m;
   }
 
+  /** The kernel's sums over rows [start, end) into `compact`, for the m live components that prepare packed. */
+  function kernelSums(data: Data, m: number, start: number, end: number): void {
+    compact.fill(0);
+    const generated = kernelFor(m, data.w !== null, end - start);
+    if (generated === null) loopKernel(m, data.x, data.w, start, end, packed, compact);
+    else generated(data.x, data.w, start, end, packed, compact);
+  }
+
   /** Log-likelihood of the complete data contributed by component k under θ, from stats at `at`. */
   function componentLogJoint(stats: Float64Array, at: GaussianMixture, theta: GaussianMixture, k: number): number {
     const n = stats[offN + k];
@@ -188,10 +196,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     /** The fused E-step of gaussian-kernel.ts over the live components. */
     pass(data: Data, theta, stats, start, end) {
       const m = prepare(theta);
-      compact.fill(0);
-      const generated = kernelFor(m, data.w !== null, end - start);
-      if (generated === null) loopKernel(m, data.x, data.w, start, end, packed, compact);
-      else generated(data.x, data.w, start, end, packed, compact);
+      kernelSums(data, m, start, end);
       // compact[0] = Σ w top, compact[1] = Σ w log s: ℓ = Σ w (top + log s), and
       // Σ w Σ_j r_j log r_j = Σ_j (c_j N_j − h_j S2_j) − Σ w (top + log s).
       const loglik = compact[0] + compact[1];
@@ -272,6 +277,15 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     },
 
     componentWeight: (stats, k) => stats[offN + k],
+
+    /**
+     * With r_i,max = e^{top − top}/s_i = 1/s_i (see gaussian-kernel.ts), Σ w log max_k r_ik =
+     * −Σ w log s, which the kernel sums: one pass without the responsibilities.
+     */
+    mapLoglik(data, theta, start, end) {
+      kernelSums(data, prepare(theta), start, end);
+      return -compact[1];
+    },
 
     posterior(x, theta, start, end, r, logDensity) {
       const m = prepare(theta);

@@ -205,11 +205,12 @@ export async function writeJsonDocument(head: Record<string, unknown>, rows: Row
   const { classes, densities } = await responsibilityText(rows, sink, pretty, threads);
   sink.push(`${n > 0 ? `${nl}${indent}` : ''}]`);
   const labels = rows.labels.map((l) => JSON.stringify(l));
-  await writeArray('classification', n, (i) => labels[classes[i]], sink, nl, indent, comma, labels.every((l) => /^[\x00-\x7f]*$/.test(l)));
+  const ascii = labels.every((l) => /^[\x00-\x7f]*$/.test(l));
+  await writeArray('classification', n, ascii ? (out, i) => out.latin1(labels[classes[i]]) : (out, i) => out.text(labels[classes[i]]), sink, nl, indent, comma);
   // The data row of each row, as CSV output's `row` numbers it: the key to join the arrays back to the input.
   const number = recordNumbers(rows);
-  await writeArray('row', n, (i) => String(number(i)), sink, nl, indent, comma, true);
-  if (densities !== null) await writeArray('log_density', n, (i) => numberText(densities[i]), sink, nl, indent, comma, true);
+  await writeArray('row', n, (out, i) => out.integer(number(i)), sink, nl, indent, comma);
+  if (densities !== null) await writeArray('log_density', n, (out, i) => out.latin1(numberText(densities[i])), sink, nl, indent, comma);
   sink.push(`${nl}}\n`);
   await sink.flush();
 }
@@ -219,9 +220,10 @@ const LINE = 32;
 
 /**
  * Writes `, "name": [...]`, LINE values per line when pretty, as bytes, a block of lines at
- * a time; `ascii` values (numbers, ASCII labels) are copied byte for character.
+ * a time; `put` writes value i (a number's text byte for character, an integer's digits,
+ * a label as UTF-8).
  */
-async function writeArray(name: string, n: number, value: (i: number) => string, sink: Sink, nl: string, indent: string, comma: string, ascii: boolean): Promise<void> {
+async function writeArray(name: string, n: number, put: (out: ByteText, i: number) => void, sink: Sink, nl: string, indent: string, comma: string): Promise<void> {
   const close = n > 0 ? `${nl}${indent}` : '';
   const first = `${nl}${indent}${indent}`;
   const next = `,${first}`;
@@ -229,8 +231,7 @@ async function writeArray(name: string, n: number, value: (i: number) => string,
   const out = new ByteText();
   for (let i = 0; i < n; i++) {
     out.latin1(i % LINE !== 0 ? comma : i === 0 ? first : next);
-    if (ascii) out.latin1(value(i));
-    else out.text(value(i));
+    put(out, i);
     if (out.length >= 1 << 16 && sink.pushBytes(out.take())) await sink.flush();
   }
   sink.pushBytes(out.take());

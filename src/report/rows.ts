@@ -80,6 +80,9 @@ export function argmax(r: Float64Array, offset: number, k: number): number {
  */
 export function mapLoglik(model: Model, x: Float64Array, w: Float64Array | null): number {
   const k = model.theta.weight.length;
+  // The density's responsibilities (also for a fit to coarsened data), from its kernel when it has one.
+  const family = makeFamily(densitySpec(model.spec));
+  if (family.mapLoglik !== undefined) return family.mapLoglik({ x, w }, model.theta, 0, x.length / dimensionOf(model.spec));
   let sum = 0;
   for (const block of rowBlocks(model, x)) {
     for (let i = block.start; i < block.end; i++) {

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GENERATED_FROM_ROWS, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { gaussianFamily } from '../../src/models/gaussian.js';
 import { mulberry32 } from '../../src/select/rng.js';
 
 function packedFor(m: number, random: () => number): Float64Array {
@@ -50,4 +51,27 @@ describe('the Gaussian kernels', () => {
     expect(passes).toBe(Math.ceil(LOOP_ROWS_BEFORE_GENERATING / 200) - 1);
     expect(kernelFor(8, false, 200)).toBe(kernel(8, false));
   });
+});
+
+describe("the Gaussian family's mapLoglik", () => {
+  // Σ w log max_k r_ik computed row by row from the densities (Math.exp, Math.log), beside the
+  // family's one pass of its kernel (−Σ w log s): the same number to rounding.
+  for (const weighted of [false, true]) {
+    it(`equals the row-by-row sum ${weighted ? 'with' : 'without'} weights, with a vanished component`, () => {
+      const random = mulberry32(weighted ? 7 : 8);
+      const n = 20_000;
+      const x = Float64Array.from({ length: n }, () => 12 * random() - 6);
+      const w = weighted ? Float64Array.from({ length: n }, () => 2 * random()) : null;
+      const theta = { weight: Float64Array.of(0.5, 0, 0.3, 0.2), mean: Float64Array.of(-2, 0, 1, 3), variance: Float64Array.of(1, 1, 0.5, 2) };
+      const family = gaussianFamily({ k: 4, variance: 'unequal', floor: 1e-8 });
+      let expected = 0;
+      for (let i = 0; i < n; i++) {
+        const a = [0, 2, 3].map((k) => Math.log(theta.weight[k]) - 0.5 * Math.log(2 * Math.PI * theta.variance[k]) - (x[i] - theta.mean[k]) ** 2 / (2 * theta.variance[k]));
+        const top = Math.max(...a);
+        expected += (w === null ? 1 : w[i]) * -Math.log(a.reduce((s, v) => s + Math.exp(v - top), 0));
+      }
+      const got = family.mapLoglik?.({ x, w }, theta, 0, n) ?? NaN;
+      expect(Math.abs(got - expected)).toBeLessThan(1e-11 * Math.abs(expected));
+    });
+  }
 });
