@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The launcher. It runs the bundle (dist/bundle/em-fit.js, one CommonJS file made by
 // scripts/build.mjs) with V8's code cache beside it, which spares a run most of its parsing
-// and compiling; without a bundle, the compiled modules in dist/ (see README, "Building").
+// and compiling; without a bundle, the compiled modules in dist/ (README, Performance: "Start-up").
 // This directory's package.json makes this file CommonJS, so that node loads it without the
 // module loader's own start.
 'use strict';
