@@ -282,3 +282,14 @@ export function naiveFamilyEm(fam: NaiveFamily, x: number[], w: number[], start:
 
 /** One-hot responsibilities of labels 0..K−1. */
 export const oneHot = (labels: number[], K: number): number[][] => labels.map((l) => Array.from({ length: K }, (_, k) => (k === l ? 1 : 0)));
+
+/** The naive family of each case of family-fixtures.ts, by the case's name. */
+export const naiveByCase: Record<string, NaiveFamily> = {
+  poisson: naivePoisson,
+  exponential: naiveExponential,
+  lognormal: naiveLognormal(),
+  gamma: naiveGamma,
+  weibull: naiveWeibull,
+  t: naiveT('each'),
+  't shared': naiveT('shared'),
+};

@@ -20,14 +20,9 @@ import type { Data, MixtureParams } from '../../src/models/family.js';
 import { FAMILY_NAMES, type FamilySpec, familySpec, makeFamily, startFromPartition } from '../../src/models/registry.js';
 import { cases as familyCases, dataOf, RESOLUTION } from '../helpers/family-fixtures.js';
 import {
+  naiveByCase,
   type NaiveFamily,
-  naiveExponential,
   naiveFamilyEm,
-  naiveGamma,
-  naiveLognormal,
-  naivePoisson,
-  naiveT,
-  naiveWeibull,
   oneHot,
   type Params,
 } from '../helpers/naive-families.js';
@@ -68,15 +63,6 @@ interface Conformance {
   naiveStart?: (x: number[], labels: number[], K: number) => Params;
 }
 
-const naiveOf: Record<string, NaiveFamily> = {
-  poisson: naivePoisson,
-  exponential: naiveExponential,
-  lognormal: naiveLognormal(),
-  gamma: naiveGamma,
-  weibull: naiveWeibull,
-  t: naiveT('each'),
-  't shared': naiveT('shared'),
-};
 
 /** The t's start from a partition: u = 1, each part's mean and standard deviation, ν = 10. */
 function tStart(x: number[], labels: number[], K: number): Params {
@@ -94,7 +80,7 @@ const suite: Conformance[] = [
     spec: (k) => familySpec({ family: 'gaussian', variance: 'unequal' }, k, { floor: RESOLUTION ** 2 / 12, resolution: RESOLUTION, largest: 96 }),
     naive: naiveGaussian,
   },
-  ...familyCases.map((c) => ({ name: c.name, x: c.x, labels: c.labels, spec: c.spec, naive: naiveOf[c.name], ...(c.name.startsWith('t') ? { naiveStart: tStart } : {}) })),
+  ...familyCases.map((c) => ({ name: c.name, x: c.x, labels: c.labels, spec: c.spec, naive: naiveByCase[c.name], ...(c.name.startsWith('t') ? { naiveStart: tStart } : {}) })),
 ];
 
 const rel = (a: number, b: number): number => (a === b ? 0 : Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b)));

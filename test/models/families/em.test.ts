@@ -9,33 +9,18 @@ import { describe, expect, it } from 'vitest';
 import { type Case, cases, dataOf } from '../../helpers/family-fixtures.js';
 import { fitFromPartition, plain } from '../../helpers/family-run.js';
 import {
-  type NaiveFamily,
-  naiveExponential,
+  naiveByCase,
   naiveFamilyEm,
-  naiveGamma,
-  naiveLognormal,
-  naivePoisson,
-  naiveT,
-  naiveWeibull,
   oneHot,
   type Params,
 } from '../../helpers/naive-families.js';
 
-const naive: Record<string, NaiveFamily> = {
-  poisson: naivePoisson,
-  exponential: naiveExponential,
-  lognormal: naiveLognormal(),
-  gamma: naiveGamma,
-  weibull: naiveWeibull,
-  t: naiveT('each'),
-  't shared': naiveT('shared'),
-};
 
 /** The plain start: the M-step on the one-hot partition; for t, u = 1: mean, standard deviation and ν = 10. */
 function naiveStart(c: Case, K: number): Params {
   const w = c.x.map(() => 1);
   const tau = oneHot(c.labels, K);
-  if (!c.name.startsWith('t')) return naive[c.name].mstep(c.x, w, tau, {});
+  if (!c.name.startsWith('t')) return naiveByCase[c.name].mstep(c.x, w, tau, {});
   const n = Array.from({ length: K }, (_, k) => c.labels.filter((l) => l === k).length);
   const location = n.map((nk, k) => c.x.filter((_, i) => c.labels[i] === k).reduce((a, v) => a + v, 0) / nk);
   const scale = n.map((nk, k) => Math.sqrt(c.x.filter((_, i) => c.labels[i] === k).reduce((a, v) => a + (v - location[k]) ** 2, 0) / nk));
@@ -53,7 +38,7 @@ describe.each(cases)('$name family in the EM loop', (c) => {
     const fit = fitFromPartition(c.spec(2), data, labels, { maxIter: iterations, rtol: 0 });
     const start = naiveStart(c, 2);
     for (const [name, values] of Object.entries(plain(fit.start))) values.forEach((v, k) => expect(rel(v, start[name][k])).toBeLessThan(1e-12));
-    const run = naiveFamilyEm(naive[c.name], c.x, c.x.map(() => 1), start, iterations);
+    const run = naiveFamilyEm(naiveByCase[c.name], c.x, c.x.map(() => 1), start, iterations);
     expect(fit.trace.length).toBe(iterations + 1);
     fit.trace.forEach((entry, t) => {
       expect(rel(entry.loglik, run.logliks[t])).toBeLessThan(1e-12);

@@ -18,27 +18,13 @@ import { anchors, cases, dataOf } from '../../helpers/family-fixtures.js';
 import { plain } from '../../helpers/family-run.js';
 import {
   lnGamma,
-  naiveExponential,
-  naiveGamma,
-  naiveLognormal,
-  naivePoisson,
+  naiveByCase,
   naivePosterior,
-  naiveT,
   naiveWeibull,
-  type NaiveFamily,
   type Params,
   psi,
 } from '../../helpers/naive-families.js';
 
-const naive: Record<string, NaiveFamily> = {
-  poisson: naivePoisson,
-  exponential: naiveExponential,
-  lognormal: naiveLognormal(),
-  gamma: naiveGamma,
-  weibull: naiveWeibull,
-  t: naiveT('each'),
-  't shared': naiveT('shared'),
-};
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.abs(b);
 
@@ -124,8 +110,8 @@ describe.each(cases)('$name M-step', (c) => {
         : undefined;
     family.mStep(stats.slice(), at, next, bounded, expand);
     expect([...bounded]).toEqual([0, 0]);
-    const tau = naivePosterior(naive[c.name], c.x, plain(at));
-    const direct = naive[c.name].mstep(
+    const tau = naivePosterior(naiveByCase[c.name], c.x, plain(at));
+    const direct = naiveByCase[c.name].mstep(
       c.x,
       c.x.map(() => 1),
       tau,
