@@ -87,7 +87,7 @@ function emFit(file, args) {
 
 /** scikit-learn doing the work of the 'fit' case (see sklearn-partition.py), as a Python process run by a user; its iterations and ℓ. */
 function inSklearn(file, perRow) {
-  const run = spawnSync(python, [`${root}bench/sklearn-partition.py`, file, '1e-8', String(perRow)], { encoding: 'utf8' });
+  const run = spawnSync(python, [`${root}bench/sklearn-partition.py`, file, '1e-8', String(perRow), 'start', 'x'], { encoding: 'utf8' });
   if (run.status !== 0) return { error: `exit ${run.status}: ${run.stderr.trim().split('\n').slice(-2).join(' ')}` };
   return JSON.parse(run.stdout);
 }

@@ -1,7 +1,7 @@
 /**
  * The multivariate benchmark (issue 13): 1M rows × 5 columns, K = 3, VVV from a partition
  * column (mv-generate.mjs), em-fit end to end against scikit-learn's GaussianMixture
- * (covariance_type 'full') from the same start at a matched tolerance (sklearn-mv.py), and
+ * (covariance_type 'full') from the same start at a matched tolerance (sklearn-partition.py), and
  * em-fit's cost per pass against d (the first d columns of the same file).
  *
  * Each tool is timed end to end as a process (reading the CSV included): wall-clock seconds,
@@ -46,7 +46,8 @@ export async function benchMultivariate() {
   console.log('tool          wall s   cpu s   read s    fit s  iters  log-likelihood');
   console.log(`em-fit      ${ours.wall.toFixed(2).padStart(8)} ${ours.cpu.toFixed(2).padStart(7)} ${Number(timing?.[1]).toFixed(2).padStart(8)} ${Number(timing?.[2]).toFixed(2).padStart(8)} ${String(fit.iterations).padStart(6)}  ${fit.loglik.toFixed(4)}`);
   const python = process.env.PYTHON ?? '/usr/bin/python3';
-  const theirs = timed(python, ['bench/sklearn-mv.py', file, String(D), String(RTOL), String(fit.loglik / fit.n)]);
+  const columns = Array.from({ length: D }, (_, j) => `x${j + 1}`);
+  const theirs = timed(python, ['bench/sklearn-partition.py', file, String(RTOL), String(fit.loglik / fit.n), 'start', ...columns]);
   if (theirs.status !== 0) {
     console.log(`scikit-learn failed or is missing (${python}): ${theirs.stderr.trim().split('\n').slice(-2).join(' ')}`);
   } else {
