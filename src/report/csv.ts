@@ -94,13 +94,17 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
   let row = 0;
   /** The start of an NDJSON line: the row's number and, with --id, the id's text. */
   const begin = (idText: string | null): void => {
-    out.latin1(`{"row":${record + 1}`);
+    out.latin1('{"row":');
+    out.integer(record + 1);
     if (idText !== null) out.text(`,"id":${JSON.stringify(idText)}`);
   };
   /** The rest of the line, after the input's columns: the record's number, then its row's numbers, or empty cells. */
   const rest = (): void => {
     const index = record++;
-    if (csv && id === null) out.latin1(`,${index + 1}`);
+    if (csv && id === null) {
+      out.byte(COMMA);
+      out.integer(index + 1);
+    }
     if (skip < rows.skippedRecords.length && rows.skippedRecords[skip] === index) {
       skip++;
       out.latin1(empty);
