@@ -110,11 +110,12 @@ class Squarem {
    * Writes the proposal from the free coordinates of θ0, θ1, θ2 into u0 and returns it, or
    * returns null when α = −1 (the proposal would be θ2, which plain EM reaches anyway).
    */
-  propose(free0: (out: Float64Array) => void, free1: (out: Float64Array) => void, free2: (out: Float64Array) => void): Float64Array | null {
+  propose<P extends MixtureParams>(family: Pick<Family<P>, 'toFree'>, theta0: P, theta1: P, theta2: P): Float64Array | null {
     const { u0, u1, u2 } = this;
-    free0(u0);
-    free1(u1);
-    free2(u2);
+    // Straight into the scheme's arrays (closures made per step were garbage in every SQUAREM iteration).
+    family.toFree(theta0, u0);
+    family.toFree(theta1, u1);
+    family.toFree(theta2, u2);
     let rr = 0;
     let vv = 0;
     for (let j = 0; j < u0.length; j++) {
@@ -144,6 +145,12 @@ class Squarem {
   rejected(): void {
     this.stepMax = Math.max(1, this.stepMax / 4);
   }
+}
+
+/** True when a component held at a bound in `candidate` was not held in `em` (SQUAREM's step is then refused). */
+function newlyFloored(candidate: Uint8Array, em: Uint8Array): boolean {
+  for (let k = 0; k < candidate.length; k++) if (candidate[k] > em[k]) return true;
+  return false;
 }
 
 export function* emSteps<P extends MixtureParams>(
@@ -209,11 +216,7 @@ export function* emSteps<P extends MixtureParams>(
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
     family.mStep(stats, theta, ahead, flooredEm);
-    const proposal = squarem.propose(
-      (out) => family.toFree(before, out),
-      (out) => family.toFree(theta, out),
-      (out) => family.toFree(ahead, out),
-    );
+    const proposal = squarem.propose(family, before, theta, ahead);
     if (proposal === null) continue;
     // θ' itself may have a lower ℓ than θ1; its EM step θ'' = F(θ') is the candidate.
     family.fromFree(proposal, ahead);
@@ -223,7 +226,7 @@ export function* emSteps<P extends MixtureParams>(
     passes += 2;
     const candidatePenalty = family.penalty(next);
     const reached = nextStats[LOGLIK] + candidatePenalty;
-    if (!(reached >= objective) || floored.some((f, k) => f > flooredEm[k])) {
+    if (!(reached >= objective) || newlyFloored(floored, flooredEm)) {
       rejected++;
       squarem.rejected();
       continue;
