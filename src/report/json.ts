@@ -22,7 +22,7 @@ import { iclMclust } from '../select/criteria.js';
 import { numberText } from './format.js';
 import { responsibilityLines, type RowStretch } from './row-text.js';
 import { mapLoglik, recordNumbers, type RowSet, rowsIn } from './rows.js';
-import type { StretchReply, StretchRequest } from './rows-worker.js';
+import type { StretchLines, StretchReply, StretchRequest } from './rows-worker.js';
 
 /** The document kind and version of a fit's JSON report (schemas/fit.schema.json). */
 export const FIT_FORMAT = 'em-fit.fit/2';
@@ -269,7 +269,7 @@ async function responsibilityText(rows: RowSet, sink: Sink, pretty: boolean, thr
     for (let start = 0; start < n; start += STRETCH_ROWS + WORKER_STRETCH_ROWS) {
       const end = Math.min(n, start + STRETCH_ROWS + WORKER_STRETCH_ROWS);
       const mid = helper === null ? end : Math.min(end, start + STRETCH_ROWS);
-      const ahead = helper !== null && mid < end ? helper.format({ model, x: rows.x.slice(mid * d, end * d), rows: end - mid, firstRow: mid, pretty, withDensities: densities !== null }) : null;
+      const ahead = helper !== null && mid < end ? helper.format({ model, x: rows.x.slice(mid * d, end * d), firstRow: mid, pretty, withDensities: densities !== null }) : null;
       const mine = responsibilityLines(model, rows.x, start, mid, 0, pretty, densities !== null, out);
       classes.set(mine.classes, start);
       if (densities !== null && mine.densities !== null) densities.set(mine.densities, start);
@@ -290,7 +290,7 @@ async function responsibilityText(rows: RowSet, sink: Sink, pretty: boolean, thr
 /** The worker of responsibilityText: a stretch of rows sent, its lines' bytes, classes and log-densities back. */
 class StretchWorker {
   private readonly worker = new Worker(new URL('./rows-worker.js', import.meta.url));
-  private readonly waiting = new Map<number, { resolve: (reply: Exclude<StretchReply, { error: unknown }>) => void; reject: (error: unknown) => void }>();
+  private readonly waiting = new Map<number, { resolve: (reply: StretchLines) => void; reject: (error: unknown) => void }>();
   private next = 0;
 
   constructor() {
@@ -308,9 +308,9 @@ class StretchWorker {
     this.worker.on('exit', (code) => this.failAll(new Error(`the worker formatting the JSON report's rows stopped (exit code ${code})`)));
   }
 
-  format(request: Omit<StretchRequest, 'id'>): Promise<Exclude<StretchReply, { error: unknown }>> {
+  format(request: Omit<StretchRequest, 'id'>): Promise<StretchLines> {
     const id = this.next++;
-    const reply = new Promise<Exclude<StretchReply, { error: unknown }>>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    const reply = new Promise<StretchLines>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
     // Not awaited when this thread's own stretch fails first: that failure is the one reported.
     reply.catch(() => {});
     this.worker.postMessage({ ...request, id }, [request.x.buffer as ArrayBuffer]);

@@ -8,6 +8,7 @@
 import { parentPort } from 'node:worker_threads';
 import { EmFitError } from '../errors.js';
 import { ByteText } from '../io/sink.js';
+import { dimensionOf } from '../models/registry.js';
 import { responsibilityLines } from './row-text.js';
 import type { Model } from './rows.js';
 
@@ -16,21 +17,27 @@ export interface StretchRequest {
   model: Model;
   /** The stretch's rows (rows × d, row-major). */
   x: Float64Array;
-  rows: number;
   /** The document's number of the stretch's first row. */
   firstRow: number;
   pretty: boolean;
   withDensities: boolean;
 }
 
-export type StretchReply =
-  | { id: number; bytes: Uint8Array; classes: Int32Array; densities: Float64Array | null }
-  | { id: number; error: { message: string; exitCode: number | null } };
+/** A stretch's lines as bytes, with their rows' classes and log-densities. */
+export interface StretchLines {
+  id: number;
+  bytes: Uint8Array;
+  classes: Int32Array;
+  densities: Float64Array | null;
+}
+
+export type StretchReply = StretchLines | { id: number; error: { message: string; exitCode: number | null } };
 
 parentPort?.on('message', (request: StretchRequest) => {
   try {
     const out = new ByteText(1 << 20);
-    const { classes, densities } = responsibilityLines(request.model, request.x, 0, request.rows, request.firstRow, request.pretty, request.withDensities, out);
+    const rows = request.x.length / dimensionOf(request.model.spec);
+    const { classes, densities } = responsibilityLines(request.model, request.x, 0, rows, request.firstRow, request.pretty, request.withDensities, out);
     // The bytes' buffer is theirs alone (ByteText allocates at least 1 MB, never from Buffer's shared pool): moved, not copied.
     const bytes = out.take();
     const reply: StretchReply = { id: request.id, bytes, classes, densities };
