@@ -164,9 +164,15 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
     }
   }
 
+  // The M-step's and expectedLogJoint's scratch, kept between iterations (they run every one).
+  const weight = new Float64Array(K);
+  const scatter = new Float64Array(K * dd);
+  const scatterOne = new Float64Array(dd);
+  const inverseOne = new Float64Array(dd);
+
   function mStepFrom(stats: Float64Array, at: MvGaussianMixture, next: MvGaussianMixture, floored: Uint8Array, previous: Float64Array | null): void {
-    const weight = new Float64Array(K);
-    const scatter = new Float64Array(K * dd);
+    weight.fill(0);
+    scatter.fill(0);
     let total = 0;
     for (let k = 0; k < K; k++) total += stats[offN(k)];
     for (let k = 0; k < K; k++) {
@@ -387,8 +393,8 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
     mStepFrom,
 
     expectedLogJoint(stats, at, theta) {
-      const scatter = new Float64Array(dd);
-      const inverse = new Float64Array(dd);
+      const scatter = scatterOne;
+      const inverse = inverseOne;
       let sum = 0;
       for (let k = 0; k < K; k++) {
         const n = stats[offN(k)];
