@@ -25,6 +25,9 @@ const LN2_HI = 0.6931471803691238 / STEPS;
 const LN2_LO = 1.9082149292705877e-10 / STEPS;
 const ROUND = 6755399441055744; // 1.5 · 2^52
 
+/** The method's constants, for a kernel written in another language (gaussian-wasm.ts). */
+export const TANG = { STEPS, MIN_EXPONENT, INV_LN2, LN2_HI, LN2_LO, ROUND } as const;
+
 export function expNonPositive(v: number): number {
   // NaN is returned as v itself: a NaN constant here would make V8 box every result as a
   // heap number (measured: 30 times the garbage collections of a search, and 25% slower).

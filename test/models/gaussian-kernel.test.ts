@@ -4,7 +4,8 @@
  * depends on the rows and on the passes made before (kernelFor), never on the numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { GENERATED_FROM_ROWS, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { blockSize, GENERATED_FROM_ROWS, javascriptKernel, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { MAX_COMPONENTS, wasmKernel } from '../../src/models/gaussian-wasm.js';
 import { gaussianFamily } from '../../src/models/gaussian.js';
 import { mulberry32 } from '../../src/select/rng.js';
 
@@ -38,6 +39,36 @@ describe('the Gaussian kernels', () => {
       });
     }
   }
+
+  // The WebAssembly kernel (gaussian-wasm.ts) against the generated JavaScript one: two rows
+  // at a time in SIMD lanes, its sums added row by row, so the same bits. The ranges cross
+  // its pieces of about 65,536 rows, start and end off the pairs and blocks, and hold one row;
+  // m = 2 has blocks of an odd number of rows (865).
+  describe('in WebAssembly', () => {
+    it('are built on this machine (else the comparisons below would compare JavaScript with itself)', () => {
+      expect(wasmKernel(3, blockSize(3))).not.toBeNull();
+      expect(kernel(3, false)).toBe(wasmKernel(3, blockSize(3)));
+      expect(kernel(3, true)).toBe(javascriptKernel(3, true));
+      expect(wasmKernel(MAX_COMPONENTS + 1, blockSize(MAX_COMPONENTS + 1))).toBeNull();
+    });
+    const random = mulberry32(7);
+    const n = 150_000;
+    const x = Float64Array.from({ length: n }, (_, i) => (i % 101 === 0 ? 1e4 * (random() - 0.5) : 12 * random() - 6));
+    for (const m of [1, 2, 3, 4, 5, 7, 9, 12, 20, MAX_COMPONENTS]) {
+      it(`give the JavaScript kernel's bits for ${m} components`, () => {
+        const packed = packedFor(m, mulberry32(200 + m));
+        const wasm = wasmKernel(m, blockSize(m));
+        expect(wasm).not.toBeNull();
+        for (const [start, end] of [[0, n], [1, n - 1], [17, 70_001], [65_000, 140_000], [5, 6], [8, 8 + 2 * blockSize(m) + 1]]) {
+          const a = new Float64Array(2 + 3 * m).fill(0.25);
+          const b = new Float64Array(2 + 3 * m).fill(0.25);
+          javascriptKernel(m, false)(x, null, start, end, packed, a);
+          wasm!(x, null, start, end, packed, b);
+          expect(Array.from(b), `rows ${start}..${end}`).toEqual(Array.from(a));
+        }
+      });
+    }
+  });
 
   it('are generated for large passes at once, and for small ones once they have passed enough rows', () => {
     // m = 10 and 11 without weights: kernels no other test here builds.

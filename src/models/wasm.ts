@@ -1,0 +1,318 @@
+/**
+ * A small WebAssembly assembler: enough to write one function with numeric locals, loops and
+ * 128-bit SIMD, that imports a memory and some functions. Used to generate the Gaussian
+ * E-step kernel (gaussian-wasm.ts) at run time for each number of components, as the
+ * JavaScript kernel is generated from source text (gaussian-kernel.ts), without a compiler
+ * or a .wasm file in the package.
+ *
+ * Encodings from the WebAssembly core specification 2.0 (binary format, §5) and its SIMD
+ * instructions (§5.4.8, the 0xFD prefix); each emitting method names its instruction.
+ */
+
+/** Value types (§5.3.1). */
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+export type ValueType = typeof I32 | typeof I64 | typeof F64 | typeof V128;
+
+/** Unsigned LEB128 of a non-negative integer below 2^32. */
+function unsigned(value: number, out: number[]): void {
+  let v = value >>> 0;
+  do {
+    const byte = v & 0x7f;
+    v >>>= 7;
+    out.push(v === 0 ? byte : byte | 0x80);
+  } while (v !== 0);
+}
+
+/** Signed LEB128 of an integer. */
+function signed(value: bigint, out: number[]): void {
+  let v = value;
+  for (;;) {
+    const byte = Number(v & 0x7fn);
+    v >>= 7n;
+    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return;
+  }
+}
+
+const utf8 = (text: string, out: number[]): void => {
+  const bytes = new TextEncoder().encode(text);
+  unsigned(bytes.length, out);
+  out.push(...bytes);
+};
+
+/** The body of one function, written instruction by instruction in stack order. */
+export class Code {
+  readonly bytes: number[] = [];
+  private readonly locals: ValueType[] = [];
+
+  /** @param params the function's parameters, which are its first locals. */
+  constructor(private readonly params: readonly ValueType[]) {}
+
+  /** Declares a local of type `type`; returns its index. */
+  local(type: ValueType): number {
+    this.locals.push(type);
+    return this.params.length + this.locals.length - 1;
+  }
+
+  /** The locals' declarations (§5.5.13: runs of one type). */
+  localDeclarations(): number[] {
+    const runs: [number, ValueType][] = [];
+    for (const type of this.locals) {
+      const last = runs[runs.length - 1];
+      if (last !== undefined && last[1] === type) last[0]++;
+      else runs.push([1, type]);
+    }
+    const out: number[] = [];
+    unsigned(runs.length, out);
+    for (const [count, type] of runs) {
+      unsigned(count, out);
+      out.push(type);
+    }
+    return out;
+  }
+
+  private op(...bytes: number[]): this {
+    this.bytes.push(...bytes);
+    return this;
+  }
+
+  get(local: number): this {
+    this.op(0x20);
+    unsigned(local, this.bytes);
+    return this;
+  }
+
+  set(local: number): this {
+    this.op(0x21);
+    unsigned(local, this.bytes);
+    return this;
+  }
+
+  i32(value: number): this {
+    this.op(0x41);
+    signed(BigInt(value), this.bytes);
+    return this;
+  }
+
+  i64(value: bigint): this {
+    this.op(0x42);
+    signed(value, this.bytes);
+    return this;
+  }
+
+  f64(value: number): this {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return this.op(0x44, ...bytes);
+  }
+
+  /** block, loop (empty block type), end, br, br_if: labels are relative depths. */
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, depth);
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, depth);
+  }
+  call(index: number): this {
+    return this.op(0x10, index);
+  }
+  select(): this {
+    return this.op(0x1b);
+  }
+
+  /** Scalar instructions without immediates, by name. */
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Shl(): this {
+    return this.op(0x74);
+  }
+  i32And(): this {
+    return this.op(0x71);
+  }
+  i32LtS(): this {
+    return this.op(0x48);
+  }
+  i32GeS(): this {
+    return this.op(0x4e);
+  }
+  i32WrapI64(): this {
+    return this.op(0xa7);
+  }
+  f64Add(): this {
+    return this.op(0xa0);
+  }
+  f64Mul(): this {
+    return this.op(0xa2);
+  }
+
+  /** f64.load and f64.store with alignment 2^3 and a constant offset (§5.4.6). */
+  f64Load(offset: number): this {
+    return this.memory(0x2b, 3, offset);
+  }
+  f64Store(offset: number): this {
+    return this.memory(0x39, 3, offset);
+  }
+
+  private memory(opcode: number, align: number, offset: number): this {
+    this.op(opcode, align);
+    unsigned(offset, this.bytes);
+    return this;
+  }
+
+  /** A SIMD instruction: the 0xFD prefix, its opcode, then any immediates (§5.4.8). */
+  private simd(opcode: number, ...immediates: number[]): this {
+    this.op(0xfd);
+    unsigned(opcode, this.bytes);
+    return this.op(...immediates);
+  }
+
+  private simdMemory(opcode: number, align: number, offset: number, ...lane: number[]): this {
+    this.simd(opcode, align);
+    unsigned(offset, this.bytes);
+    return this.op(...lane);
+  }
+
+  v128Load(offset: number): this {
+    return this.simdMemory(0x00, 4, offset);
+  }
+  v128Load64Splat(offset: number): this {
+    return this.simdMemory(0x0a, 3, offset);
+  }
+  v128Load64Zero(offset: number): this {
+    return this.simdMemory(0x5d, 3, offset);
+  }
+  /** v128.load64_lane: [address, vector] → the vector with lane `lane` loaded from memory. */
+  v128Load64Lane(offset: number, lane: number): this {
+    return this.simdMemory(0x57, 3, offset, lane);
+  }
+  v128And(): this {
+    return this.simd(0x4e);
+  }
+  f64x2Splat(): this {
+    return this.simd(0x14);
+  }
+  i64x2Splat(): this {
+    return this.simd(0x12);
+  }
+  f64x2ExtractLane(lane: number): this {
+    return this.simd(0x21, lane);
+  }
+  i64x2ExtractLane(lane: number): this {
+    return this.simd(0x1d, lane);
+  }
+  f64x2Ge(): this {
+    return this.simd(0x4c);
+  }
+  f64x2Add(): this {
+    return this.simd(0xf0);
+  }
+  f64x2Sub(): this {
+    return this.simd(0xf1);
+  }
+  f64x2Mul(): this {
+    return this.simd(0xf2);
+  }
+  f64x2Div(): this {
+    return this.simd(0xf3);
+  }
+  f64x2Max(): this {
+    return this.simd(0xf5);
+  }
+  /** f64x2.pmax: per lane, a < b ? b : a (§4.3.2, fpmax). */
+  f64x2Pmax(): this {
+    return this.simd(0xf7);
+  }
+  i64x2Add(): this {
+    return this.simd(0xce);
+  }
+  i64x2Sub(): this {
+    return this.simd(0xd1);
+  }
+  i64x2Shl(): this {
+    return this.simd(0xcb);
+  }
+  i64x2ShrS(): this {
+    return this.simd(0xcc);
+  }
+}
+
+/** A function type: parameters and results. */
+export interface Signature {
+  params: readonly ValueType[];
+  results: readonly ValueType[];
+}
+
+/**
+ * A module of one exported function `name` with `code`, importing a memory env.memory of at
+ * least `pages` pages and the functions env.<import name> in order (function indices 0, 1, …).
+ */
+export function moduleBytes(name: string, signature: Signature, code: Code, imports: readonly [string, Signature][], pages: number): Uint8Array {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const section = (id: number, body: number[]): void => {
+    out.push(id);
+    unsigned(body.length, out);
+    out.push(...body);
+  };
+  const type = (s: Signature, into: number[]): void => {
+    into.push(0x60);
+    unsigned(s.params.length, into);
+    into.push(...s.params);
+    unsigned(s.results.length, into);
+    into.push(...s.results);
+  };
+  const types: number[] = [];
+  unsigned(imports.length + 1, types);
+  for (const [, s] of imports) type(s, types);
+  type(signature, types);
+  section(1, types);
+
+  const importSection: number[] = [];
+  unsigned(imports.length + 1, importSection);
+  utf8('env', importSection);
+  utf8('memory', importSection);
+  importSection.push(0x02, 0x00);
+  unsigned(pages, importSection);
+  imports.forEach(([field], i) => {
+    utf8('env', importSection);
+    utf8(field, importSection);
+    importSection.push(0x00);
+    unsigned(i, importSection);
+  });
+  section(2, importSection);
+
+  const functions: number[] = [];
+  unsigned(1, functions);
+  unsigned(imports.length, functions);
+  section(3, functions);
+
+  const exports: number[] = [];
+  unsigned(1, exports);
+  utf8(name, exports);
+  exports.push(0x00);
+  unsigned(imports.length, exports);
+  section(7, exports);
+
+  const body = [...code.localDeclarations(), ...code.bytes, 0x0b];
+  const codeSection: number[] = [];
+  unsigned(1, codeSection);
+  unsigned(body.length, codeSection);
+  codeSection.push(...body);
+  section(10, codeSection);
+  return Uint8Array.from(out);
+}
