@@ -389,19 +389,21 @@ export async function fitData(
   if (model !== null && modelColumns !== d) {
     throw usageError(`--init-model ${request.initModel} is a model of ${modelColumns === 1 ? 'one column' : `${modelColumns} columns`} (${model.column}), which cannot start a fit of ${d === 1 ? 'one' : d} (--var ${request.var})`);
   }
-  const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
-  const notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
   const n = rowCount(data);
   const threads = searching ? (pools.jobs?.threads ?? searchThreads(request, n)) : (pools.passes?.threads ?? threadCount(request, n));
-  if (!quietCost) {
-    const work = workEstimate(request, n, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
-    if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`], about(request.file));
-  }
+  // The pools first: their threads start up (tens of ms) while this one plans the fit.
   const ownJobs = searching && pools.jobs == null && threads > 1 ? JobPool.create(threads) : null;
   const ownPasses = !searching && pools.passes == null && threads > 1 ? PassPool.create(data, threads) : null;
   const passes = pools.passes ?? ownPasses ?? undefined;
   let outcome: Outcome;
+  let notes: Outcome['notes'];
   try {
+    const how = plan(request, data, decimals, model !== null ? 'model' : labels !== null ? 'partition' : 'search', model, rowOf);
+    notes = sampleSizeNotes(total, data.w !== null, candidateModels(request, labels, model, how));
+    if (!quietCost) {
+      const work = workEstimate(request, n, model?.components.length ?? labels?.names.length ?? null, threads, how.structures.length);
+      if (work.seconds > LONG_SECONDS) warn(request, [`this fit of ${n} rows may take ${duration(work.seconds)} or so: ${work.what}`], about(request.file));
+    }
     if (model !== null) outcome = await fromModel(request, model, data, how, passes);
     else if (labels !== null) outcome = await fromPartition(request, labels, data, how, passes);
     else outcome = await search(request, data, how, pools.jobs ?? ownJobs);
