@@ -14,14 +14,15 @@
  * JavaScript kernel adds them, so the sums round alike. Per block of rows, Σ log s is
  * log Π s with JavaScript's Math.log (imported), as there.
  *
- * Memory: one WebAssembly memory per thread (about 600 KB): the table 2^(j/256), the packed
- * parameters, the running sums, and room for 65,536 rows, into which each pass copies its
- * rows (a copy of 8 bytes a row, about 1/20 of the pass) piece by piece; pieces are whole
+ * Memory: one WebAssembly memory per thread (about 1.1 MB): the table 2^(j/256), the packed
+ * parameters, the running sums, and room for 65,536 rows and their weights, into which each
+ * pass copies its rows (8 bytes a row, about 1/20 of the pass) piece by piece; pieces are whole
  * blocks, so the blocks, and the order of every sum, are those of one JavaScript call.
  *
- * Only the unweighted pass is here (a weighted pass takes log s per row); without WebAssembly
- * SIMD, for more than MAX_COMPONENTS components, or with EM_FIT_WASM=0 in the environment
- * (to compare the two), gaussian-kernel.ts uses its JavaScript kernels.
+ * With weights, Σ w log s takes Math.log per row, as the JavaScript kernel does, and a row of
+ * weight 0 adds zeros instead of being skipped (the same sums). Without WebAssembly SIMD,
+ * for more than MAX_COMPONENTS components, or with EM_FIT_WASM=0 in the environment (to
+ * compare the two), gaussian-kernel.ts uses its JavaScript kernels.
  */
 import { TANG, TWO_J } from './exp.js';
 import type { Kernel } from './gaussian-kernel.js';
@@ -50,7 +51,8 @@ const PACKED = 8 * TANG.STEPS;
 const SUMS = PACKED + 8 * 3 * MAX_COMPONENTS;
 const ROWS = PAGE;
 const CAPACITY = 1 << 16;
-const PAGES = ROWS / PAGE + (8 * CAPACITY) / PAGE;
+const WEIGHTS = ROWS + 8 * CAPACITY;
+const PAGES = (WEIGHTS + 8 * CAPACITY) / PAGE;
 /** The bits of the rounding constant 1.5 · 2^52: t − ROUND as integers is the n of t = n + ROUND. */
 const ROUND_BITS = new BigInt64Array(new Float64Array([TANG.ROUND]).buffer)[0];
 
@@ -59,15 +61,16 @@ const ROUND_BITS = new BigInt64Array(new Float64Array([TANG.ROUND]).buffer)[0];
  * SUMS (Σ top, Σ log s, N_j, S1_j, S2_j, as the JavaScript kernel's `out`), for m
  * components in blocks of `block` rows.
  */
-function passCode(m: number, block: number): Code {
+function passCode(m: number, block: number, weighted: boolean): Code {
   const c = new Code([I32]);
   const rows = 0;
   const [b, stop, i] = [c.local(I32), c.local(I32), c.local(I32)];
+  // product: the block's Π s (unweighted) or its Σ w log s (weighted).
   const [sumTop, sumLogS, blockTop, product] = [c.local(F64), c.local(F64), c.local(F64), c.local(F64)];
   const perComponent = (type: typeof F64 | typeof V128): number[] => Array.from({ length: m }, () => c.local(type));
   const [n, s1, s2, bn, bs1, bs2] = [perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64)];
   const [mu, cj, h, d, a, e] = [perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128)];
-  const [x, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd] = Array.from({ length: 14 }, () => c.local(V128));
+  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd] = Array.from({ length: 15 }, () => c.local(V128));
   const splat = (value: number): Code => c.f64(value).f64x2Splat();
   const sums: [number[], number][] = [
     [n, 2],
@@ -128,7 +131,10 @@ function passCode(m: number, block: number): Code {
     c.get(e[0]);
     for (let j = 1; j < m; j++) c.get(e[j]).f64x2Add();
     c.set(s);
-    splat(1).get(s).f64x2Div().set(q);
+    // q = w/s with weights (a row of weight 0 adds zeros: the same sums as skipping it), else 1/s.
+    if (weighted) c.get(wv);
+    else splat(1);
+    c.get(s).f64x2Div().set(q);
     const add = (local: number, vector: number, op: 'add' | 'mul'): void => {
       c.get(local);
       for (let lane = 0; lane < lanes; lane++) {
@@ -146,29 +152,41 @@ function passCode(m: number, block: number): Code {
       add(bs1[j], rd, 'add');
       add(bs2[j], rdd, 'add');
     }
-    add(blockTop, top, 'add');
-    add(product, s, 'mul');
+    if (weighted) {
+      c.get(wv).get(top).f64x2Mul().set(v);
+      add(blockTop, v, 'add');
+      c.get(product);
+      for (let lane = 0; lane < lanes; lane++) c.get(wv).f64x2ExtractLane(lane).get(s).f64x2ExtractLane(lane).call(0).f64Mul().f64Add();
+      c.set(product);
+    } else {
+      add(blockTop, top, 'add');
+      add(product, s, 'mul');
+    }
   };
 
   c.i32(0).set(b);
   c.block().loop();
   c.get(b).get(rows).i32GeS().brIf(1);
   c.get(rows).get(b).i32(block).i32Add().get(rows).get(b).i32(block).i32Add().i32LtS().select().set(stop);
-  c.f64(0).set(blockTop).f64(1).set(product);
+  c.f64(0).set(blockTop).f64(weighted ? 0 : 1).set(product);
   for (const locals of [bn, bs1, bs2]) for (let j = 0; j < m; j++) c.f64(0).set(locals[j]);
   c.get(b).set(i);
   c.block().loop();
   c.get(i).i32(1).i32Add().get(stop).i32GeS().brIf(1);
   c.get(i).i32(3).i32Shl().v128Load(ROWS).set(x);
+  if (weighted) c.get(i).i32(3).i32Shl().v128Load(WEIGHTS).set(wv);
   row(2);
   c.get(i).i32(2).i32Add().set(i).br(0);
   c.end().end();
   c.get(i).get(stop).i32LtS().if();
   c.get(i).i32(3).i32Shl().v128Load64Zero(ROWS).set(x);
+  if (weighted) c.get(i).i32(3).i32Shl().v128Load64Zero(WEIGHTS).set(wv);
   row(1);
   c.end();
   c.get(sumTop).get(blockTop).f64Add().set(sumTop);
-  c.get(sumLogS).get(product).call(0).f64Add().set(sumLogS);
+  c.get(sumLogS).get(product);
+  if (!weighted) c.call(0);
+  c.f64Add().set(sumLogS);
   const blockSums: [number[], number[]][] = [
     [n, bn],
     [s1, bs1],
@@ -185,9 +203,9 @@ function passCode(m: number, block: number): Code {
 }
 
 /** This thread's memory and views of it, made on first use. */
-let memory: { f64: Float64Array; packed: Float64Array; sums: Float64Array; rows: Float64Array; instance: WebAssembly.Memory } | null = null;
-/** The kernels built, by number of components; null where WebAssembly could not build one. */
-const kernels: (Kernel | null)[] = [];
+let memory: { packed: Float64Array; sums: Float64Array; rows: Float64Array; weights: Float64Array; instance: WebAssembly.Memory } | null = null;
+/** The kernels built, by weighted (0, 1) and number of components; null where WebAssembly could not build one. */
+const kernels: (Kernel | null)[][] = [[], []];
 /** Off by EM_FIT_WASM=0 (read once per thread: worker threads inherit the environment). */
 const enabled = typeof WebAssembly === 'object' && process.env.EM_FIT_WASM !== '0';
 
@@ -198,39 +216,40 @@ function threadMemory(): NonNullable<typeof memory> {
     f64.set(TWO_J, 0);
     memory = {
       instance,
-      f64,
       packed: f64.subarray(PACKED / 8, SUMS / 8),
       sums: f64.subarray(SUMS / 8, SUMS / 8 + 2 + 3 * MAX_COMPONENTS),
       rows: f64.subarray(ROWS / 8, ROWS / 8 + CAPACITY),
+      weights: f64.subarray(WEIGHTS / 8, WEIGHTS / 8 + CAPACITY),
     };
   }
   return memory;
 }
 
 /**
- * The unweighted kernel for m live components in blocks of `block` rows (gaussian-kernel.ts's
- * blockSize), with the JavaScript kernel's signature and bits; null where there is none (see
- * the header), and then the caller uses the JavaScript kernel.
+ * The kernel for m live components in blocks of `block` rows (gaussian-kernel.ts's
+ * blockSize), with or without weights, with the JavaScript kernel's signature and bits; null
+ * where there is none (see the header), and then the caller uses the JavaScript kernel.
  */
-export function wasmKernel(m: number, block: number): Kernel | null {
+export function wasmKernel(m: number, block: number, weighted: boolean): Kernel | null {
   if (!enabled || !(m >= 1 && m <= MAX_COMPONENTS)) return null;
-  const built = kernels[m];
+  const built = kernels[weighted ? 1 : 0][m];
   if (built !== undefined) return built;
   let kernel: Kernel | null = null;
   try {
-    const bytes = moduleBytes('pass', { params: [I32], results: [] }, passCode(m, block), [['log', { params: [F64], results: [F64] }]], PAGES);
+    const bytes = moduleBytes('pass', { params: [I32], results: [] }, passCode(m, block, weighted), [['log', { params: [F64], results: [F64] }]], PAGES);
     const mem = threadMemory();
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: mem.instance, log: Math.log } });
     const pass = instance.exports.pass as (rows: number) => void;
     const piece = block * Math.floor(CAPACITY / block);
-    const { packed: packedAt, sums, rows } = mem;
+    const { packed: packedAt, sums, rows, weights } = mem;
     const length = 2 + 3 * m;
-    kernel = (x, _w, start, end, packed, out) => {
+    kernel = (x, w, start, end, packed, out) => {
       for (let j = 0; j < 3 * m; j++) packedAt[j] = packed[j];
       sums.fill(0, 0, length);
       for (let p = start; p < end; p += piece) {
         const q = Math.min(end, p + piece);
         rows.set(x.subarray(p, q));
+        if (w !== null) weights.set(w.subarray(p, q));
         pass(q - p);
       }
       for (let j = 0; j < length; j++) out[j] += sums[j];
@@ -239,6 +258,6 @@ export function wasmKernel(m: number, block: number): Kernel | null {
     // No SIMD in this WebAssembly (or none at all): the JavaScript kernels, which give the same bits.
     kernel = null;
   }
-  kernels[m] = kernel;
+  kernels[weighted ? 1 : 0][m] = kernel;
   return kernel;
 }

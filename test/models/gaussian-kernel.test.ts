@@ -46,27 +46,33 @@ describe('the Gaussian kernels', () => {
   // m = 2 has blocks of an odd number of rows (865).
   describe('in WebAssembly', () => {
     it('are built on this machine (else the comparisons below would compare JavaScript with itself)', () => {
-      expect(wasmKernel(3, blockSize(3))).not.toBeNull();
-      expect(kernel(3, false)).toBe(wasmKernel(3, blockSize(3)));
-      expect(kernel(3, true)).toBe(javascriptKernel(3, true));
-      expect(wasmKernel(MAX_COMPONENTS + 1, blockSize(MAX_COMPONENTS + 1))).toBeNull();
+      for (const weighted of [false, true]) {
+        expect(wasmKernel(3, blockSize(3), weighted)).not.toBeNull();
+        expect(kernel(3, weighted)).toBe(wasmKernel(3, blockSize(3), weighted));
+      }
+      expect(wasmKernel(MAX_COMPONENTS + 1, blockSize(MAX_COMPONENTS + 1), false)).toBeNull();
     });
     const random = mulberry32(7);
     const n = 150_000;
     const x = Float64Array.from({ length: n }, (_, i) => (i % 101 === 0 ? 1e4 * (random() - 0.5) : 12 * random() - 6));
+    // Weights with zeros (rows the JavaScript kernel skips) and fractions.
+    const w = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : i % 7 === 0 ? 2.5 * random() : 1));
     for (const m of [1, 2, 3, 4, 5, 7, 9, 12, 20, MAX_COMPONENTS]) {
-      it(`give the JavaScript kernel's bits for ${m} components`, () => {
-        const packed = packedFor(m, mulberry32(200 + m));
-        const wasm = wasmKernel(m, blockSize(m));
-        expect(wasm).not.toBeNull();
-        for (const [start, end] of [[0, n], [1, n - 1], [17, 70_001], [65_000, 140_000], [5, 6], [8, 8 + 2 * blockSize(m) + 1]]) {
-          const a = new Float64Array(2 + 3 * m).fill(0.25);
-          const b = new Float64Array(2 + 3 * m).fill(0.25);
-          javascriptKernel(m, false)(x, null, start, end, packed, a);
-          wasm!(x, null, start, end, packed, b);
-          expect(Array.from(b), `rows ${start}..${end}`).toEqual(Array.from(a));
-        }
-      });
+      for (const weighted of [false, true]) {
+        it(`give the JavaScript kernel's bits for ${m} components ${weighted ? 'with' : 'without'} weights`, () => {
+          const packed = packedFor(m, mulberry32(200 + m));
+          const wasm = wasmKernel(m, blockSize(m), weighted);
+          expect(wasm).not.toBeNull();
+          const weights = weighted ? w : null;
+          for (const [start, end] of [[0, n], [1, n - 1], [17, 70_001], [65_000, 140_000], [5, 6], [8, 8 + 2 * blockSize(m) + 1]]) {
+            const a = new Float64Array(2 + 3 * m).fill(0.25);
+            const b = new Float64Array(2 + 3 * m).fill(0.25);
+            javascriptKernel(m, weighted)(x, weights, start, end, packed, a);
+            wasm!(x, weights, start, end, packed, b);
+            expect(Array.from(b), `rows ${start}..${end}`).toEqual(Array.from(a));
+          }
+        });
+      }
     }
   });
 
