@@ -4,7 +4,7 @@
  * depends on the rows and on the passes made before (kernelFor), never on the numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { blockSize, GENERATED_FROM_ROWS, javascriptKernel, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
+import { blockSize, GENERATED_FROM_ROWS, javascriptKernel, javascriptKernelFor, kernel, kernelFor, LOOP_ROWS_BEFORE_GENERATING, loopKernel } from '../../src/models/gaussian-kernel.js';
 import { MAX_COMPONENTS, wasmKernel } from '../../src/models/gaussian-wasm.js';
 import { gaussianFamily } from '../../src/models/gaussian.js';
 import { mulberry32 } from '../../src/select/rng.js';
@@ -76,17 +76,21 @@ describe('the Gaussian kernels', () => {
     }
   });
 
-  it('are generated for large passes at once, and for small ones once they have passed enough rows', () => {
+  it('are WebAssembly for passes of any size where it can be built', () => {
+    for (const rows of [1, 200, GENERATED_FROM_ROWS]) expect(kernelFor(6, false, rows)).toBe(wasmKernel(6, blockSize(6), false));
+  });
+
+  it('without WebAssembly, are generated for large passes at once, and for small ones once they have passed enough rows', () => {
     // m = 10 and 11 without weights: kernels no other test here builds.
-    expect(kernelFor(10, false, GENERATED_FROM_ROWS)).toBe(kernel(10, false));
-    expect(kernelFor(11, false, 200)).toBeNull();
+    expect(javascriptKernelFor(10, false, GENERATED_FROM_ROWS)).toBe(javascriptKernel(10, false));
+    expect(javascriptKernelFor(11, false, 200)).toBeNull();
     let passes = 1;
-    while (kernelFor(11, false, 200) === null) passes++;
+    while (javascriptKernelFor(11, false, 200) === null) passes++;
     // The loop kernel passes fewer than LOOP_ROWS_BEFORE_GENERATING rows, in passes of 200:
     // the pass that reaches it is the generated kernel's.
     expect(LOOP_ROWS_BEFORE_GENERATING).toBeGreaterThan(GENERATED_FROM_ROWS);
     expect(passes).toBe(Math.ceil(LOOP_ROWS_BEFORE_GENERATING / 200) - 1);
-    expect(kernelFor(11, false, 200)).toBe(kernel(11, false));
+    expect(javascriptKernelFor(11, false, 200)).toBe(javascriptKernel(11, false));
   });
 });
 
