@@ -1,12 +1,14 @@
 /**
- * Cost of one pass per million rows for each family and for the Gaussian, K = 3, one thread,
- * on a million seeded rows. Used by test/models/families/cost.test.ts.
+ * Cost of one pass per million rows for each family and for the Gaussian (its pass, by the
+ * WebAssembly kernel, and its generated JavaScript kernel alone), K = 3, one thread, on a
+ * million seeded rows. Used by test/models/families/cost.test.ts.
  *
  * The machine is shared, so its load changes while we measure: the passes are interleaved,
  * one of each family per round (in an order that rotates from round to round), after a
  * warm-up of two rounds, and each family's cost is the median over the rounds. A burst of
  * load then lands on every family alike instead of on whichever was being timed.
  */
+import { javascriptKernel } from '../../src/models/gaussian-kernel.js';
 import { gaussianFamily } from '../../src/models/gaussian.js';
 import type { ComponentFamily, MixtureParams } from '../../src/models/families/component.js';
 import { exponentialFamily } from '../../src/models/families/exponential.js';
@@ -39,6 +41,16 @@ function passes(n: number): Timed[] {
   const gaussian = gaussianFamily({ k: 3, variance: 'unequal', floor: 1e-8 });
   const g = { weight, mean: Float64Array.of(2, 5, 8), variance: Float64Array.of(1, 2, 3) };
   const timed: Timed[] = [{ name: 'gaussian', length: gaussian.statsLength, pass: (s) => gaussian.pass(data, g, s, 0, n) }];
+  // The Gaussian's pass by its generated JavaScript kernel, as it runs without WebAssembly
+  // (gaussian.pass uses the WebAssembly one): the same language as the families' kernels.
+  const packed = new Float64Array(9);
+  for (let j = 0; j < 3; j++) {
+    packed[j] = g.mean[j];
+    packed[3 + j] = Math.log(weight[j]) - 0.5 * Math.log(2 * Math.PI * g.variance[j]);
+    packed[6 + j] = 0.5 / g.variance[j];
+  }
+  const javascript = javascriptKernel(3, false);
+  timed.push({ name: 'gaussian-js', length: 11, pass: (s) => javascript(positive, null, 0, n, packed, s) });
   const add = <P extends MixtureParams>(name: string, family: ComponentFamily<P>, theta: P, x = positive): void => {
     timed.push({ name, length: family.statsLength, pass: (s) => family.pass({ x, w: null }, theta, s, 0, n) });
   };
