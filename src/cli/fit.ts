@@ -106,7 +106,10 @@ function plan(request: FitRequest, data: Data, decimals: number | readonly numbe
   const d = data.d ?? 1;
   if (d > 1) return multivariatePlan(request, data, decimals as readonly number[], start, model);
   decimals = decimals as number;
-  const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals) : { value: request.resolution, source: 'user' };
+  // The degeneracy check's sample (of a fit from a partition or a model): its distinct values
+  // are the resolution's sample too (the same rows, sorted alike), sorted once for both.
+  const check = start === 'search' ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) };
+  const resolution: Resolution = request.resolution === undefined ? recordingResolution(data.x, data.w, decimals, check?.compact.x) : { value: request.resolution, source: 'user' };
   const largest = maxAbs(data.x);
   const floor = varianceFloor(resolution, largest, request.minVariance);
   // 'auto': degenerate fits rejected in a search, where starts are many and spikes are found;
@@ -118,7 +121,7 @@ function plan(request: FitRequest, data: Data, decimals: number | readonly numbe
     largest,
     guard,
     penalty: guard === 'penalty' ? defaultPenalty(data, floor.floor) : null,
-    check: start === 'search' ? undefined : { compact: compress(sampleRows(data)), perWeight: observationsPerWeight(data.x.length, totalWeight(data)) },
+    check,
     structures: structures(request, data, start, model, rowOf),
   };
 }

@@ -227,13 +227,13 @@ export const fromDecimals = (decimals: number): Resolution => ({ value: Number.i
  * The recording resolution of a column whose values were written with at most `decimals`
  * decimal places (see ParsedNumber; −Infinity when unknown): a lattice in the values when
  * there is one, else 10^−decimals, never below the spacing of doubles at the data.
+ * `values` is distinctSample(x, w), when the caller has it already.
  */
-export function recordingResolution(x: Float64Array, w: Float64Array | null, decimals: number): Resolution {
+export function recordingResolution(x: Float64Array, w: Float64Array | null, decimals: number, values = distinctSample(x, w)): Resolution {
   const machine = ulp(largestMagnitude(x, w));
   const written = fromDecimals(decimals);
   const base: Resolution = written.value >= machine ? written : { value: machine, source: 'machine' };
   const noise = 16 * machine;
-  const values = distinctSample(x, w);
   const found = detectLattice(values, base.value, noise);
   if (found === null) return base;
   const lattice = simplestLattice(values, found, base.value + noise);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { VarianceModel } from '../../src/models/gaussian.js';
 import type { FamilySpec } from '../../src/models/registry.js';
 import { compress, degeneracies, observationsPerWeight, sampleRows } from '../../src/select/degenerate.js';
+import { distinctSample } from '../../src/models/resolution.js';
+import { mulberry32 } from '../../src/select/rng.js';
 
 /** The spec of a two-component Gaussian mixture with this variance model and floor. */
 const gaussian = (variance: VarianceModel, floor: number): FamilySpec => ({ family: 'gaussian', k: 2, variance, floor });
@@ -80,5 +82,19 @@ describe('tight clusters of a few points', () => {
     const many = compress({ x: Float64Array.from([...Array.from({ length: 50 }, (_, i) => i / 10), ...Array.from({ length: 20 }, (_, i) => 10 + i * 1e-5)]), w: null });
     const theta = { weight: Float64Array.of(50 / 70, 20 / 70), mean: Float64Array.of(2.45, 10.0001), variance: Float64Array.of(2.1, 4e-9) };
     expect(degeneracies(gaussian('unequal', 1e-20), theta, many, 70, 1, 1e-15)).toEqual([]);
+  });
+});
+
+describe('the degeneracy check\'s sample', () => {
+  // fit.ts takes the resolution's sorted distinct values from the check's sample: the same rows, the same values.
+  it('holds the distinct values of the resolution\'s sample', () => {
+    const random = mulberry32(12);
+    for (const n of [10, 1000, 250_001]) {
+      const x = Float64Array.from({ length: n }, () => Math.round(100 * random()) / 10);
+      const w = Float64Array.from({ length: n }, (_, i) => (i % 9 === 0 ? 0 : 1 + (i % 3)));
+      for (const weights of [null, w]) {
+        expect(Array.from(compress(sampleRows({ x, w: weights })).x)).toEqual(Array.from(distinctSample(x, weights)));
+      }
+    }
   });
 });
