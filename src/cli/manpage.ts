@@ -99,6 +99,9 @@ When set, colour even off a terminal (\\fB\\-\\-color auto\\fR); 0 or false: no 
 .TP
 .B EM_FIT_DEBUG
 When set, an internal error also prints its stack trace.
+.TP
+.B EM_FIT_WASM
+0: the Gaussian's passes by its JavaScript kernels instead of WebAssembly (the same numbers, more slowly).
 .SH "EXIT STATUS"
 ${roff(text.exitCodes.replace(/\n/g, ' '))}
 .SH EXAMPLES
