@@ -3,16 +3,17 @@
  * at a time, the same operations in the same order per row, so the same bits as the
  * JavaScript kernels (test/models/gaussian-kernel.test.ts compares them).
  *
- * Why: on the benchmark's million rows (K = 3) the JavaScript kernel takes 24 ms a pass, the
- * same pass here 14 ms (measured on this project's 2-core machine, one thread). The rows
+ * Why: on the benchmark's million rows (K = 3) the JavaScript kernel takes 24–27 ms a pass,
+ * the same pass here 12 ms (measured on this project's 2-core machine, one thread). The rows
  * are evaluated in the two lanes of f64x2 vectors: d, a = c − h·d², the largest a, Tang's exp
  * of a − top (exp.ts; every term, the largest too, whose exp(0) is exactly 1 as the
  * JavaScript kernel's skipped one: no branch on which component is largest, which the
  * JavaScript kernel mispredicts on mixed data), s, 1/s and the responsibilities. The table
- * lookup 2^(j/256) is a load per lane, 2^m is built from its bits. The sums are then added
- * lane 0 first, lane 1 second, into scalar accumulators: row i before row i + 1, as the
- * JavaScript kernel adds them, so the sums round alike. Per block of rows, Σ log s is
- * log Π s with JavaScript's Math.log (imported), as there.
+ * lookup 2^(j/256) is a load per lane, 2^m is built from its bits. The sums stay in vectors
+ * too, the block's even rows in lane 0 and its odd rows in lane 1, added (even + odd) into
+ * the totals at the end of the block; the JavaScript kernels sum in that order (see
+ * gaussian-kernel.ts), so the sums round alike. Per block of rows, Σ log s is
+ * log(Π_even s · Π_odd s) with JavaScript's Math.log (imported), as there.
  *
  * Memory: one WebAssembly memory per thread (about 1.1 MB): the table 2^(j/256), the packed
  * parameters, the running sums, and room for 65,536 rows and their weights, into which each
@@ -65,12 +66,13 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   const c = new Code([I32]);
   const rows = 0;
   const [b, stop, i] = [c.local(I32), c.local(I32), c.local(I32)];
-  // product: the block's Π s (unweighted) or its Σ w log s (weighted).
-  const [sumTop, sumLogS, blockTop, product] = [c.local(F64), c.local(F64), c.local(F64), c.local(F64)];
+  // The block's sums of its even rows (lane 0) and odd rows (lane 1): Σ w top, N_j, S1_j, S2_j,
+  // and Π s (product, unweighted); with weights, Σ w log s in logEven and logOdd.
+  const [sumTop, sumLogS, logEven, logOdd] = [c.local(F64), c.local(F64), c.local(F64), c.local(F64)];
   const perComponent = (type: typeof F64 | typeof V128): number[] => Array.from({ length: m }, () => c.local(type));
-  const [n, s1, s2, bn, bs1, bs2] = [perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64), perComponent(F64)];
-  const [mu, cj, h, d, a, e] = [perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128), perComponent(V128)];
-  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd] = Array.from({ length: 15 }, () => c.local(V128));
+  const [n, s1, s2] = [perComponent(F64), perComponent(F64), perComponent(F64)];
+  const [bn, bs1, bs2, mu, cj, h, d, a, e] = Array.from({ length: 9 }, () => perComponent(V128));
+  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd, blockTop, product, lane0] = Array.from({ length: 18 }, () => c.local(V128));
   const splat = (value: number): Code => c.f64(value).f64x2Splat();
   const sums: [number[], number][] = [
     [n, 2],
@@ -135,41 +137,45 @@ function passCode(m: number, block: number, weighted: boolean): Code {
     if (weighted) c.get(wv);
     else splat(1);
     c.get(s).f64x2Div().set(q);
-    const add = (local: number, vector: number, op: 'add' | 'mul'): void => {
-      c.get(local);
-      for (let lane = 0; lane < lanes; lane++) {
-        c.get(vector).f64x2ExtractLane(lane);
-        if (op === 'add') c.f64Add();
-        else c.f64Mul();
-      }
-      c.set(local);
+    // Adds a vector into the block's sums; of one row (lanes = 1), its lane 0 alone (lane 1 is
+    // of no row). With weights, lane 1 there has weight 0 and adds zeros.
+    const add = (sums: number, vector: number): void => {
+      c.get(sums).get(vector);
+      if (lanes === 1 && !weighted) c.get(lane0).v128And();
+      c.f64x2Add().set(sums);
     };
     for (let j = 0; j < m; j++) {
       c.get(e[j]).get(q).f64x2Mul().set(rj);
       c.get(rj).get(d[j]).f64x2Mul().set(rd);
       c.get(rd).get(d[j]).f64x2Mul().set(rdd);
-      add(bn[j], rj, 'add');
-      add(bs1[j], rd, 'add');
-      add(bs2[j], rdd, 'add');
+      add(bn[j], rj);
+      add(bs1[j], rd);
+      add(bs2[j], rdd);
     }
     if (weighted) {
       c.get(wv).get(top).f64x2Mul().set(v);
-      add(blockTop, v, 'add');
-      c.get(product);
-      for (let lane = 0; lane < lanes; lane++) c.get(wv).f64x2ExtractLane(lane).get(s).f64x2ExtractLane(lane).call(0).f64Mul().f64Add();
-      c.set(product);
+      add(blockTop, v);
+      const logs = [logEven, logOdd];
+      for (let lane = 0; lane < lanes; lane++) c.get(logs[lane]).get(wv).f64x2ExtractLane(lane).get(s).f64x2ExtractLane(lane).call(0).f64Mul().f64Add().set(logs[lane]);
     } else {
-      add(blockTop, top, 'add');
-      add(product, s, 'mul');
+      add(blockTop, top);
+      c.get(product).get(s);
+      if (lanes === 1) {
+        splat(1).get(lane0).v128Bitselect();
+      }
+      c.f64x2Mul().set(product);
     }
   };
 
+  c.i64(-1n).i64x2Splat().i64(0n).i64x2ReplaceLane(1).set(lane0);
   c.i32(0).set(b);
   c.block().loop();
   c.get(b).get(rows).i32GeS().brIf(1);
   c.get(rows).get(b).i32(block).i32Add().get(rows).get(b).i32(block).i32Add().i32LtS().select().set(stop);
-  c.f64(0).set(blockTop).f64(weighted ? 0 : 1).set(product);
-  for (const locals of [bn, bs1, bs2]) for (let j = 0; j < m; j++) c.f64(0).set(locals[j]);
+  splat(0).set(blockTop);
+  splat(1).set(product);
+  c.f64(0).set(logEven).f64(0).set(logOdd);
+  for (const locals of [bn, bs1, bs2]) for (let j = 0; j < m; j++) splat(0).set(locals[j]);
   c.get(b).set(i);
   c.block().loop();
   c.get(i).i32(1).i32Add().get(stop).i32GeS().brIf(1);
@@ -183,16 +189,25 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   if (weighted) c.get(i).i32(3).i32Shl().v128Load64Zero(WEIGHTS).set(wv);
   row(1);
   c.end();
-  c.get(sumTop).get(blockTop).f64Add().set(sumTop);
-  c.get(sumLogS).get(product);
-  if (!weighted) c.call(0);
+  // total += (even + odd), as the JavaScript kernel; Σ log s = log(Π_even s · Π_odd s).
+  const lanesAdded = (vector: number): Code => c.get(vector).f64x2ExtractLane(0).get(vector).f64x2ExtractLane(1).f64Add();
+  c.get(sumTop);
+  lanesAdded(blockTop).f64Add().set(sumTop);
+  c.get(sumLogS);
+  if (weighted) c.get(logEven).get(logOdd).f64Add();
+  else c.get(product).f64x2ExtractLane(0).get(product).f64x2ExtractLane(1).f64Mul().call(0);
   c.f64Add().set(sumLogS);
   const blockSums: [number[], number[]][] = [
     [n, bn],
     [s1, bs1],
     [s2, bs2],
   ];
-  for (const [total, part] of blockSums) for (let j = 0; j < m; j++) c.get(total[j]).get(part[j]).f64Add().set(total[j]);
+  for (const [total, part] of blockSums) {
+    for (let j = 0; j < m; j++) {
+      c.get(total[j]);
+      lanesAdded(part[j]).f64Add().set(total[j]);
+    }
+  }
   c.get(b).i32(block).i32Add().set(b).br(0);
   c.end().end();
 

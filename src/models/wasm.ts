@@ -204,6 +204,13 @@ export class Code {
   v128And(): this {
     return this.simd(0x4e);
   }
+  /** v128.bitselect: [a, b, mask] → (a & mask) | (b & ~mask). */
+  v128Bitselect(): this {
+    return this.simd(0x52);
+  }
+  i64x2ReplaceLane(lane: number): this {
+    return this.simd(0x1e, lane);
+  }
   f64x2Splat(): this {
     return this.simd(0x14);
   }
