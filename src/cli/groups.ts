@@ -26,6 +26,7 @@ import { duration, LONG_SECONDS } from './limits.js';
 import type { FitRequest } from './options.js';
 import { checkOutputs, groupPaths, type Output, type ReadFile } from './outputs.js';
 import { writePlot } from './plot.js';
+import type { Codes } from '../models/family.js';
 
 /** Seconds one picture takes to render and write (vega in Node), for the warning about many groups. */
 const SECONDS_PER_PICTURE = 0.1;
@@ -35,7 +36,7 @@ const SECONDS_PER_GROUP = 5e-4;
 const YIELD_MS = 50;
 
 /** The rows of each group, in order: a counting sort of the group codes (rows of group g are order[start[g] .. start[g + 1])). */
-function rowsByGroup(codes: Int32Array, groups: number): { order: Int32Array; start: Int32Array } {
+function rowsByGroup(codes: Codes, groups: number): { order: Int32Array; start: Int32Array } {
   const start = new Int32Array(groups + 1);
   for (let i = 0; i < codes.length; i++) start[codes[i] + 1]++;
   for (let g = 0; g < groups; g++) start[g + 1] += start[g];

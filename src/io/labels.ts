@@ -5,6 +5,7 @@
  * ordered by their text.
  */
 import { parseDecimal, type ParsedNumber } from './number.js';
+import type { Codes } from '../models/family.js';
 
 /**
  * Returns the order of `names`: order[j] is the index into `names` of the j-th component.
@@ -29,7 +30,7 @@ export function labelOrder(names: readonly string[]): number[] {
  * Renumbers label codes given in first-appearance order so that code j is the j-th label in
  * `labelOrder`. Returns the sorted names; `codes` is rewritten in place.
  */
-export function sortLabels(names: readonly string[], codes: Int32Array): string[] {
+export function sortLabels(names: readonly string[], codes: Codes): string[] {
   const order = labelOrder(names);
   const rank = new Int32Array(names.length);
   order.forEach((original, position) => {

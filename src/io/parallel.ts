@@ -244,12 +244,13 @@ export async function readFileParallel(fd: number, size: number, options: ReadOp
  * ones and kept both (10M rows: 150 MB more at the peak).
  */
 function inShared(part: TablePart, region: Columns): TablePart {
-  const view = <T extends Float64Array | Int32Array>(column: T | null): T | null => (column === null ? null : (column.subarray(region.base, region.base + part.rows) as T));
+  const view = <T extends Float64Array | Int32Array | Uint8Array>(column: T | null): T | null => (column === null ? null : (column.subarray(region.base, region.base + part.rows) as T));
   return {
     ...part,
     values: region.values.subarray(region.base * part.columnDecimals.length, (region.base + part.rows) * part.columnDecimals.length),
     weights: part.weights === null ? null : view(region.weights),
-    labelCodes: part.labelCodes === null ? null : view(region.labelCodes),
+    // Codes the stretch widened to four bytes (its 257th label) are in columns of their own.
+    labelCodes: part.labelCodes === null || region.labelCodes === null || part.labelCodes.BYTES_PER_ELEMENT !== region.labelCodes.BYTES_PER_ELEMENT ? part.labelCodes : view(region.labelCodes),
     groupCodes: part.groupCodes === null ? null : view(region.groupCodes),
   };
 }

@@ -9,6 +9,7 @@
  * parallel.ts), and mergeParts joins their parts into one Table as if one had read it all.
  */
 import { inputError } from '../errors.js';
+import type { Codes } from '../models/family.js';
 import { plural, quote } from '../text.js';
 import type { Encoding } from './decode.js';
 import { missingColumn, numberHint } from './hints.js';
@@ -50,7 +51,7 @@ export interface ReadOptions {
 /** A column of labels: codes[i] indexes names, which are in order of first appearance. */
 export interface LabelColumn {
   name: string;
-  codes: Int32Array;
+  codes: Codes;
   names: string[];
 }
 
@@ -177,6 +178,16 @@ export const sharedFloat64 = (length: number): Float64Array => new Float64Array(
 /** An Int32Array in shared memory: label codes read on a worker thread come back without a copy. */
 const sharedInt32 = (length: number): Int32Array => new Int32Array(new SharedArrayBuffer(length * Int32Array.BYTES_PER_ELEMENT));
 
+/**
+ * Labels that one byte a row can code: a label column's codes (Codes) take one byte a row
+ * while it has at most this many labels (a partition's few: 10M rows take 10 MB instead of
+ * 40), four from its 257th label on (the reader then widens what it has read, see
+ * TableBuilder.widenLabels). Group codes (--by, whose groups may be many) take four.
+ */
+const BYTE_LABELS = 256;
+
+const sharedUint8 = (length: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(length));
+
 const int32 = (n: number): Int32Array => new Int32Array(n);
 
 /** Grows a typed array by doubling. */
@@ -195,7 +206,7 @@ export interface Columns {
   /** d values a row, row-major: row i's at [i·d, (i+1)·d). */
   values: Float64Array;
   weights: Float64Array | null;
-  labelCodes: Int32Array | null;
+  labelCodes: Codes | null;
   groupCodes: Int32Array | null;
   base: number;
   capacity: number;
@@ -207,7 +218,7 @@ export function sharedColumns(options: Pick<ReadOptions, 'columns'>, capacity: n
   return {
     values: sharedFloat64(capacity * (vars?.length ?? 1)),
     weights: weight === undefined ? null : sharedFloat64(capacity),
-    labelCodes: init === undefined ? null : sharedInt32(capacity),
+    labelCodes: init === undefined ? null : sharedUint8(capacity),
     groupCodes: by === undefined ? null : sharedInt32(capacity),
     base: 0,
     capacity,
@@ -273,7 +284,7 @@ export interface TablePart {
   records: number;
   values: Float64Array;
   weights: Float64Array | null;
-  labelCodes: Int32Array | null;
+  labelCodes: Codes | null;
   labelNames: string[];
   groupCodes: Int32Array | null;
   groupNames: string[];
@@ -352,7 +363,8 @@ export class TableBuilder implements RecordSink {
     const n = this.n;
     const wanted = this.expect === null ? 2 * old.capacity : Math.max(this.expect(n), Math.ceil(1.25 * old.capacity));
     const cols = sharedColumns(this.options, Math.max(wanted, n + FIRST_ROWS));
-    const rows = (a: Float64Array | Int32Array | null): Float64Array | Int32Array => (a as Float64Array).subarray(old.base, old.base + n);
+    if (old.labelCodes instanceof Int32Array) cols.labelCodes = sharedInt32(cols.capacity);
+    const rows = (a: Float64Array | Codes | null): Float64Array | Codes => (a as Float64Array).subarray(old.base, old.base + n);
     cols.values.set(old.values.subarray(old.base * this.d, (old.base + n) * this.d));
     cols.weights?.set(rows(old.weights));
     cols.labelCodes?.set(rows(old.labelCodes));
@@ -460,7 +472,10 @@ export class TableBuilder implements RecordSink {
       values[at + j] = this.row[j];
       if (this.rowDecimals[j] > this.columnDecimals[j]) this.columnDecimals[j] = this.rowDecimals[j];
     }
-    if (labelCodes !== null) labelCodes[base + n] = label;
+    if (labelCodes !== null) {
+      if (label >= BYTE_LABELS && labelCodes instanceof Uint8Array) this.widenLabels()[base + n] = label;
+      else labelCodes[base + n] = label;
+    }
     if (groupCodes !== null) groupCodes[base + n] = group;
     if (weights !== null) weights[base + n] = weight;
     this.n = n + 1;
@@ -477,6 +492,19 @@ export class TableBuilder implements RecordSink {
     this.skippedZero[this.nSkipped] = zero;
     this.skipped[this.nSkipped++] = record;
     if (labelText !== null && this.cols.labelCodes !== null) this.skippedLabels.add(labelText);
+  }
+
+  /**
+   * The label codes read so far moved to four bytes a row, at the column's 257th label: into
+   * columns of their own, at the same rows (a region's rows below its base are never written,
+   * and unwritten pages of shared memory cost nothing). Returns them.
+   */
+  private widenLabels(): Int32Array {
+    const { labelCodes, base, capacity } = this.cols;
+    const wide = sharedInt32(base + capacity);
+    wide.set((labelCodes as Uint8Array).subarray(base, base + this.n), base);
+    this.cols = { ...this.cols, labelCodes: wide };
+    return wide;
   }
 
   part(): TablePart {
@@ -503,23 +531,23 @@ export class TableBuilder implements RecordSink {
 
 /**
  * The parts' rows of one column one after another, each code passed through its part's
- * `remaps` when given. In place when the parts are views of one shared column, each
- * starting at or after where its rows go (the regions of parallel.ts): the rows move down
- * in order, and none is overwritten before it has moved. Else into a new column.
+ * `remaps` when given, into a column of `size`-byte elements made by `wrap`. In place when
+ * the parts are views of one shared column of that type, each starting at or after where its
+ * rows go (the regions of parallel.ts): the rows move down in order, and none is overwritten
+ * before it has moved. Else into a new column.
  */
-function joined<T extends Float64Array | Int32Array>(views: T[], n: number, wrap: (buffer: ArrayBufferLike, length?: number) => T, remaps: Int32Array[] | null = null): T {
+function joined<T extends Float64Array | Codes>(views: (Float64Array | Codes)[], n: number, size: number, wrap: (buffer: ArrayBufferLike, length?: number) => T, remaps: Int32Array[] | null = null): T {
   const buffer = views[0].buffer;
-  const size = views[0].BYTES_PER_ELEMENT;
   let at = 0;
   let inPlace = buffer instanceof SharedArrayBuffer;
   for (const v of views) {
-    inPlace &&= v.buffer === buffer && v.byteOffset / size >= at;
+    inPlace &&= v.buffer === buffer && v.BYTES_PER_ELEMENT === size && v.byteOffset / size >= at;
     at += v.length;
   }
   const whole = inPlace ? wrap(buffer) : wrap(new SharedArrayBuffer(n * size), n);
   at = 0;
   views.forEach((v, p) => {
-    const start = v.byteOffset / size;
+    const start = v.byteOffset / v.BYTES_PER_ELEMENT;
     const remap = remaps?.[p];
     if (remap !== undefined) {
       const source = inPlace ? whole : v;
@@ -534,13 +562,16 @@ function joined<T extends Float64Array | Int32Array>(views: T[], n: number, wrap
 
 /**
  * Codes of the parts renumbered into one interner, in order: the parts' first appearances
- * in file order. One part's codes are that already, and are kept as they are.
+ * in file order. One part's codes are that already, and are kept as they are. One byte a
+ * row while every part has one and the labels are at most 256 (BYTE_LABELS), else four.
  */
-function merged(codes: (Int32Array | null)[], names: string[][], total: number): { codes: Int32Array; names: string[]; remaps: Int32Array[] } {
+function merged(codes: (Codes | null)[], names: string[][], total: number): { codes: Codes; names: string[]; remaps: Int32Array[] } {
   const all = new Interner();
   const remaps = names.map((local) => Int32Array.from(local, (name) => all.code(name)));
-  const views = codes as Int32Array[];
-  const out = views.length === 1 ? views[0] : joined(views, total, (b, length) => new Int32Array(b, 0, length), remaps);
+  const views = codes as Codes[];
+  if (views.length === 1) return { codes: views[0], names: all.names, remaps };
+  const bytes = all.names.length <= BYTE_LABELS && views.every((v) => v instanceof Uint8Array);
+  const out = bytes ? joined(views, total, 1, (b, length) => new Uint8Array(b, 0, length), remaps) : joined(views, total, 4, (b, length) => new Int32Array(b, 0, length), remaps);
   return { codes: out, names: all.names, remaps };
 }
 
@@ -560,7 +591,7 @@ export function mergeParts(parts: TablePart[], layout: Layout | null, options: R
   const concat = (pick: (p: TablePart) => Float64Array | null, width = 1): Float64Array | null => {
     if (pick(parts[0]) === null) return null;
     if (parts.length === 1) return pick(parts[0]);
-    return joined(parts.map(pick) as Float64Array[], n * width, (b, length) => new Float64Array(b, 0, length));
+    return joined(parts.map(pick) as Float64Array[], n * width, 8, (b, length) => new Float64Array(b, 0, length));
   };
   const { header, columns: cols } = layout;
   const labels = options.columns.init !== undefined ? merged(parts.map((p) => p.labelCodes), parts.map((p) => p.labelNames), n) : null;

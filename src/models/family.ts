@@ -15,6 +15,12 @@ import type { FamilySpec } from './registry.js';
  * so that a row's values are adjacent for the E-step. d = 1 is the one-column case every
  * univariate family fits, where x is simply the column.
  */
+/**
+ * A partition's labels as codes 0..K−1, one per row: one byte a row as the reader keeps a
+ * column of at most 256 labels, or four.
+ */
+export type Codes = Uint8Array | Int32Array;
+
 export interface Data {
   /** x, shape (n, d), row-major. */
   readonly x: Float64Array;
@@ -85,7 +91,7 @@ export interface Family<P extends MixtureParams> {
    * The statistics of a hard partition (r_ik = 1 when label_i = k, else 0) centred at `at`,
    * added into `stats`; the M-step on them gives the partition's own parameters.
    */
-  partitionStats(data: Data, labels: Int32Array, at: P, stats: Float64Array): void;
+  partitionStats(data: Data, labels: Codes, at: P, stats: Float64Array): void;
 
   /**
    * M-step: the parameters that maximise E_q[log p(x, z | θ)] for the q of the pass that

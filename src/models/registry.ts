@@ -8,7 +8,7 @@
  * The families beyond the Gaussian (src/models/families) implement ComponentFamily; they
  * become the EM loop's Family through `asFamily` below, which is all the loop needs.
  */
-import type { Data, Family, MixtureParams } from './family.js';
+import type { Codes, Data, Family, MixtureParams } from './family.js';
 import { LOG_2PI } from './exp.js';
 import { type ComponentFamily, type DomainProblem, type FamilyName, type Moments, checkSupport } from './families/component.js';
 import { exponentialFamily, type ExponentialOptions, rateBound } from './families/exponential.js';
@@ -341,7 +341,7 @@ export const dimensionOf = (spec: FamilySpec): number => (spec.family === 'mvgau
  * of positive weight): the M-step on it, so that a partition's starting ℓ is that M-step's;
  * floored[k] = 1 where a bound holds component k.
  */
-export function startFromPartition(spec: FamilySpec, data: Data, codes: Int32Array): { theta: MixtureParams; floored: Uint8Array } {
+export function startFromPartition(spec: FamilySpec, data: Data, codes: Codes): { theta: MixtureParams; floored: Uint8Array } {
   const floored = new Uint8Array(spec.k);
   if (spec.family === 'mvgaussian') return mvStartFromPartition(spec, data, codes);
   if (spec.family === 'gaussian' || spec.family === 'gaussian-grouped') {

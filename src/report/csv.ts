@@ -10,7 +10,7 @@ import { inputError } from '../errors.js';
 import type { DataRecords } from '../io/csv.js';
 import { fieldText, fieldTexts, type RecordSink } from '../io/scan.js';
 import { ByteText, type Sink } from '../io/sink.js';
-import type { Family, MixtureParams } from '../models/family.js';
+import type { Codes, Family, MixtureParams } from '../models/family.js';
 import type { StandardErrors } from '../models/gaussian-se.js';
 import { densitySpec, familyName, makeFamily } from '../models/registry.js';
 import type { Fit } from '../select/fit.js';
@@ -214,7 +214,7 @@ export class GroupsCsv {
   private readonly csv: boolean;
 
   constructor(
-    private readonly codes: Int32Array,
+    private readonly codes: Codes,
     private readonly groupNames: readonly string[],
     private readonly values: Float64Array,
     private readonly skippedRecords: Int32Array,

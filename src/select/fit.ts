@@ -7,7 +7,7 @@ import type { PassPool } from '../em/pool.js';
 import { type Acceleration, emSteps, type EmOptions, type EmRun, type Progress, type StopReason, type TraceEntry } from '../em/em.js';
 import { fitError } from '../errors.js';
 import type { VarianceFloor } from '../models/floor.js';
-import { type Data, type Family, LOGLIK, type MixtureParams, rowCount } from '../models/family.js';
+import { type Codes, type Data, type Family, LOGLIK, type MixtureParams, rowCount } from '../models/family.js';
 import type { GaussianMixture, VariancePenalty } from '../models/gaussian.js';
 import type { Coarsening } from '../models/gaussian-grouped.js';
 import { boundNamesOf, densitySpec, describe, type FamilySpec, familyName, familySpec, makeFamily, startFromPartition, type Structure } from '../models/registry.js';
@@ -169,7 +169,7 @@ export function checkFittable(data: Data, k: number): void {
  * (floored[k] = 1 where a bound holds component k). A label whose rows all have weight 0
  * cannot start a component: an error naming it.
  */
-export function partitionStart(data: Data, codes: Int32Array, labels: readonly string[], spec: FamilySpec): { theta: MixtureParams; floored: Uint8Array } {
+export function partitionStart(data: Data, codes: Codes, labels: readonly string[], spec: FamilySpec): { theta: MixtureParams; floored: Uint8Array } {
   const k = labels.length;
   const mass = new Float64Array(k);
   for (let i = 0; i < codes.length; i++) mass[codes[i]] += data.w === null ? 1 : data.w[i];

@@ -7,8 +7,10 @@ import { createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, statS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readTable } from '../../dist/io/csv.js';
+import { Readable } from 'node:stream';
+import { readRecords, readTable } from '../../dist/io/csv.js';
 import { readFileParallel } from '../../dist/io/parallel.js';
+import { mergeParts } from '../../dist/io/table.js';
 import type { ReadOptions } from '../../src/io/csv.js';
 import { mulberry32 } from '../helpers/mixture.js';
 
@@ -55,6 +57,50 @@ describe('readFileParallel', () => {
     expect(parallel).not.toBeNull();
     expect(parallel).toEqual(serial);
     expect(serial.skippedRecords.length).toBeGreaterThan(100);
+  });
+
+  // Label codes take one byte a row up to 256 labels, four beyond (table.ts, BYTE_LABELS):
+  // 300 labels, all in every stretch (the stretches widen their own codes) or new ones only
+  // in the last third (each stretch has fewer than 257, the file more: the merge widens).
+  it.each([
+    ['in every stretch', (i: number) => i % 300],
+    ['in some stretches', (i: number) => (i < 30_000 ? i % 200 : 200 + (i % 100))],
+  ])('codes 300 labels %s as one reader, in four bytes, by first appearance', async (_, labelOf) => {
+    const path = join(dir, `labels-${labelOf(45_000)}.csv`);
+    writeFileSync(path, ['x,label', ...Array.from({ length: 60_000 }, (_, i) => `${i % 97},L${labelOf(i)}`)].join('\n') + '\n');
+    const opts = options({ columns: { var: 'x', init: 'label' } });
+    const { serial, parallel } = await both(path, opts, 3);
+    expect(parallel).toEqual(serial);
+    const labels = parallel!.labels!;
+    expect(labels.codes).toBeInstanceOf(Int32Array);
+    // Codes by first appearance, counted here apart from the reader.
+    const firsts = new Map<string, number>();
+    for (let i = 0; i < 60_000; i++) if (!firsts.has(`L${labelOf(i)}`)) firsts.set(`L${labelOf(i)}`, firsts.size);
+    expect(labels.names).toEqual([...firsts.keys()]);
+    expect(Array.from(labels.codes).every((c, i) => c === firsts.get(`L${labelOf(i)}`))).toBe(true);
+  });
+
+  it('widens the codes in the merge when the stretches have 256 labels or fewer each and more together', async () => {
+    // Two parts read apart, 200 labels each, 100 of them shared: 300 in the file.
+    const opts = options({ columns: { var: 'x', init: 'label' } });
+    const text = (from: number, rows: number): string => Array.from({ length: rows }, (_, i) => `${i % 89},L${from + (i % 200)}\n`).join('');
+    const first = await readRecords(Readable.from(['x,label\n' + text(0, 5000)]), opts);
+    const second = await readRecords(Readable.from([text(100, 5000)]), opts, first.layout);
+    expect(first.part.labelCodes).toBeInstanceOf(Uint8Array);
+    expect(second.part.labelCodes).toBeInstanceOf(Uint8Array);
+    const table = mergeParts([first.part, second.part], first.layout, opts);
+    const whole = await readTable(Readable.from(['x,label\n' + text(0, 5000) + text(100, 5000)]), opts);
+    expect(table.labels!.codes).toBeInstanceOf(Int32Array);
+    expect(table.labels!.names).toHaveLength(300);
+    expect(table).toEqual(whole);
+  });
+
+  it('keeps the codes of at most 256 labels in one byte a row', async () => {
+    const path = write('few-labels.csv', 40_000);
+    const { serial, parallel } = await both(path, options(), 3);
+    expect(parallel).toEqual(serial);
+    expect(parallel!.labels!.codes).toBeInstanceOf(Uint8Array);
+    expect(parallel!.groups!.codes).toBeInstanceOf(Int32Array);
   });
 
   it('with CRLF and without a header', async () => {

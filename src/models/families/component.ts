@@ -12,7 +12,7 @@
  * `stats`, so that chunks of rows evaluated apart (and in any thread) add up to the pass
  * over all rows.
  */
-import type { Data, MixtureParams } from '../family.js';
+import type { Codes, Data, MixtureParams } from '../family.js';
 
 export { type Data, HEADER, LOGLIK, RLOGR, type MixtureParams } from '../family.js';
 
@@ -61,7 +61,7 @@ export interface ComponentFamily<P extends MixtureParams> {
   /** The fused pass over rows [start, end) at θ, added into stats. No allocation. */
   pass(data: Data, theta: P, stats: Float64Array, start: number, end: number): void;
   /** The statistics of the hard partition labels (0..K−1), centred at `at`, added into stats. */
-  partitionStats(data: Data, labels: Int32Array, at: P, stats: Float64Array): void;
+  partitionStats(data: Data, labels: Codes, at: P, stats: Float64Array): void;
   /**
    * M-step: θ that maximises E_q[log p(x, z | θ)] for the q of the pass that made `stats` at
    * `at`, into `next`, within the family's bounds; bounded[k] gets the bits of the bounds
@@ -80,7 +80,7 @@ export interface ComponentFamily<P extends MixtureParams> {
   /** The first row outside the family's support, or null. */
   checkDomain(x: Float64Array): DomainProblem | null;
   /** The M-step on the hard partition `labels` (0..K−1): the start of a fit from a partition. */
-  start(data: Data, labels: Int32Array, bounded?: Uint8Array): P;
+  start(data: Data, labels: Codes, bounded?: Uint8Array): P;
   moments(theta: P, k: number): Moments;
   /** θ_k under R's names, for the JSON report. */
   parameters(theta: P, k: number): Record<string, number>;
@@ -176,7 +176,7 @@ export function weightsLogJoint(stats: Float64Array, offN: number, weight: Float
 }
 
 /** Checks that the labels of a partition are in 0..K−1 and that each component has weight. */
-export function checkPartition(data: Data, labels: Int32Array, K: number): void {
+export function checkPartition(data: Data, labels: Codes, K: number): void {
   if (labels.length !== data.x.length) throw new RangeError(`partition of ${labels.length} labels for ${data.x.length} rows`);
   const mass = new Float64Array(K);
   for (let i = 0; i < labels.length; i++) {

@@ -19,7 +19,7 @@
  * small correction because μ_k is close to μ'_k), π'_k = N_k / n, and Σ'_k from the covariance
  * model's M-step (covariance.ts) on (N_k, W_k), started from the current Σ_k.
  */
-import { type Data, type Family, HEADER, LOGLIK, type MixtureParams, RLOGR, rowCount } from '../family.js';
+import { type Codes, type Data, type Family, HEADER, LOGLIK, type MixtureParams, RLOGR, rowCount } from '../family.js';
 import { LOG_2PI } from '../exp.js';
 import { covarianceMStep } from './covariance.js';
 import { cholesky, choleskyInverse, choleskyLogDet } from './linalg.js';
@@ -432,7 +432,7 @@ export function mvGaussianFamily(options: MvGaussianOptions): Family<MvGaussianM
  * weight): the M-step on the partition's statistics, centred at each label's first row, with
  * the iterated covariance models started from scratch. floored[k] = 1 where the floor binds.
  */
-export function mvStartFromPartition(options: MvGaussianOptions, data: Data, codes: Int32Array): { theta: MvGaussianMixture; floored: Uint8Array } {
+export function mvStartFromPartition(options: MvGaussianOptions, data: Data, codes: Codes): { theta: MvGaussianMixture; floored: Uint8Array } {
   const { k: K, d } = options;
   const family = mvGaussianFamily(options);
   const centre = family.create();
