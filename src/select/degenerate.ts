@@ -185,7 +185,8 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
     }
   }
   const found: Degeneracy[] = [];
-  const gap = bounded ? 0 : spacing(compact);
+  // The median gap (a sort of the values' gaps) only for a component of fewer than FEW_POINTS observations.
+  let gap = -1;
   for (let k = 0; k < K; k++) {
     const worth = theta.weight[k] * totalWeight * perWeight;
     if (worth < MIN_OBSERVATIONS) {
@@ -196,7 +197,10 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
     const sd = spread(description, theta, k);
     if ((n[k] * n[k]) / squares[k] < MIN_VALUES) found.push({ component: k, kind: 'single-value', value: (n[k] * n[k]) / squares[k], at: at[k] });
     else if (sd < resolution / SQRT_2PI) found.push({ component: k, kind: 'narrow', value: sd });
-    else if (worth < FEW_POINTS && sd < gap / SQRT_2PI) found.push({ component: k, kind: 'tight', value: sd, spacing: gap });
+    else if (worth < FEW_POINTS) {
+      if (gap < 0) gap = spacing(compact);
+      if (sd < gap / SQRT_2PI) found.push({ component: k, kind: 'tight', value: sd, spacing: gap });
+    }
   }
   return found;
 }
