@@ -125,3 +125,19 @@ describe('em-fit on the seed data', () => {
     expect(csv.stdout.trim().split('\n')).toHaveLength(11);
   });
 });
+
+describe('the Gaussian kernels end to end', () => {
+  // The WebAssembly kernel and the JavaScript ones give the same bits (gaussian-kernel.test.ts),
+  // so EM_FIT_WASM=0 changes nothing a user sees: a model search (many K, small passes) and
+  // a fit from a partition, with weights, compared byte for byte.
+  it.each([
+    ['a model search', [fixture('faithful.csv'), '--var', 'waiting', '--k', '1:4']],
+    ['a weighted fit from a partition', [seed, '--var', 'Var', '--init', 'partition1', '--weight', 'partition2']],
+  ])('give the same output without WebAssembly: %s', (_, args) => {
+    const wasm = emFit([...args, '--json']);
+    const javascript = emFit([...args, '--json'], { env: { EM_FIT_WASM: '0' } });
+    expect(wasm.code).toBe(0);
+    expect(javascript.stdout).toBe(wasm.stdout);
+  });
+});
+
