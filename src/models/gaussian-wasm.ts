@@ -72,7 +72,7 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   const perComponent = (type: typeof F64 | typeof V128): number[] => Array.from({ length: m }, () => c.local(type));
   const [n, s1, s2] = [perComponent(F64), perComponent(F64), perComponent(F64)];
   const [bn, bs1, bs2, mu, cj, h, d, a, e] = Array.from({ length: 9 }, () => perComponent(V128));
-  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd, blockTop, product, lane0] = Array.from({ length: 18 }, () => c.local(V128));
+  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd, blockTop, product, lane0, infiniteTop] = Array.from({ length: 19 }, () => c.local(V128));
   const splat = (value: number): Code => c.f64(value).f64x2Splat();
   const sums: [number[], number][] = [
     [n, 2],
@@ -98,6 +98,12 @@ function passCode(m: number, block: number, weighted: boolean): Code {
     c.get(a[0]);
     for (let j = 1; j < m; j++) c.get(a[j]).f64x2Max();
     c.set(top);
+    // 1 in a row whose every a_j is −∞ (its density underflows for every component), else 0:
+    // there v = −∞ − (−∞) is NaN, and the JavaScript kernel, which skips the exp of a_j = top,
+    // takes every e_j as 1 (s = m).
+    c.get(top);
+    splat(-Infinity).f64x2Eq();
+    splat(1).v128And().set(infiniteTop);
     for (let j = 0; j < m; j++) {
       if (m === 1) {
         splat(1).set(e[j]);
@@ -127,8 +133,9 @@ function passCode(m: number, block: number, weighted: boolean): Code {
       splat(0.5).get(r);
       splat(1 / 6).get(r);
       splat(1 / 24).f64x2Mul().f64x2Add().f64x2Mul().f64x2Add().f64x2Mul().f64x2Add().f64x2Mul().f64x2Add();
-      c.f64x2Mul().get(v);
-      splat(-708).f64x2Ge().v128And().set(e[j]);
+      // Where v < −708 (or is NaN): 0, or 1 in a row whose top is −∞ (see infiniteTop).
+      c.f64x2Mul().get(infiniteTop).get(v);
+      splat(-708).f64x2Ge().v128Bitselect().set(e[j]);
     }
     c.get(e[0]);
     for (let j = 1; j < m; j++) c.get(e[j]).f64x2Add();

@@ -226,6 +226,9 @@ export class Code {
   f64x2Ge(): this {
     return this.simd(0x4c);
   }
+  f64x2Eq(): this {
+    return this.simd(0x47);
+  }
   f64x2Add(): this {
     return this.simd(0xf0);
   }

@@ -55,6 +55,24 @@ describe('the Gaussian kernels', () => {
     const random = mulberry32(7);
     const n = 150_000;
     const x = Float64Array.from({ length: n }, (_, i) => (i % 101 === 0 ? 1e4 * (random() - 0.5) : 12 * random() - 6));
+    it('give the JavaScript kernel\'s numbers where every density underflows (each a_j = −∞)', () => {
+      // h = 1e300: rows 1e5 and more from every mean have h·d² = ∞ for every component, where the
+      // JavaScript kernel takes the top term as 1 (s = m) and Σ top is −∞.
+      const m = 3;
+      const packed = Float64Array.of(0, 1, 2, -1, -1, -1, 1e300, 1e300, 1e300);
+      const x = Float64Array.of(0.5, 1e5, 2, 1e6, -1e5, 1.5, 3e5, 1, 0.25);
+      const w = Float64Array.of(1, 2, 0, 1, 0.5, 1, 3, 1, 1);
+      for (const weights of [null, w]) {
+        const a = new Float64Array(2 + 3 * m);
+        const b = new Float64Array(2 + 3 * m);
+        javascriptKernel(m, weights !== null)(x, weights, 0, x.length, packed, a);
+        wasmKernel(m, blockSize(m), weights !== null)!(x, weights, 0, x.length, packed, b);
+        expect(a[0]).toBe(-Infinity);
+        expect(a.slice(1).every(Number.isFinite)).toBe(true);
+        expect(Array.from(b)).toEqual(Array.from(a));
+      }
+    });
+
     // Weights with zeros (rows the JavaScript kernel skips) and fractions.
     const w = Float64Array.from({ length: n }, (_, i) => (i % 13 === 0 ? 0 : i % 7 === 0 ? 2.5 * random() : 1));
     for (const m of [1, 2, 3, 4, 5, 7, 9, 12, 20, MAX_COMPONENTS]) {
