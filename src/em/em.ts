@@ -60,6 +60,8 @@ export interface EmRun<P> {
   objective: number;
   /** Σ_i w_i Σ_k r_ik log r_ik of the posterior at the final θ (minus its entropy). */
   rlogr: number;
+  /** The statistics of the pass at the final θ. */
+  stats: Float64Array;
   iterations: number;
   converged: boolean;
   stopReason: StopReason;
@@ -240,6 +242,7 @@ export function* emSteps<P extends MixtureParams>(
     loglik: stats[LOGLIK],
     objective,
     rlogr: stats[RLOGR],
+    stats,
     iterations: t,
     converged,
     stopReason: converged ? 'converged' : abandoned ? 'abandoned' : 'max_iter',

@@ -134,4 +134,10 @@ export interface Family<P extends MixtureParams> {
    * for a fraction of the work.
    */
   mapLoglik?(data: Data, theta: P, start: number, end: number): number;
+
+  /**
+   * Optionally, the same Σ_i w_i log max_k r_ik from the statistics of a pass at θ (`pass`
+   * sums it among them): a fit's last pass then gives it without another pass over the rows.
+   */
+  mapFromStats?(stats: Float64Array): number;
 }

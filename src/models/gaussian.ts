@@ -89,6 +89,8 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
   const offN = HEADER;
   const offS1 = HEADER + K;
   const offS2 = HEADER + 2 * K;
+  // Σ w log s, which mapFromStats turns into Σ w log max_k r_ik.
+  const offMap = HEADER + 3 * K;
 
   // Scratch for one pass, compacted to the components with π_k > 0: a component of weight 0
   // has log π_k = −∞ and must get r_ik = 0 at every row, including rows far from all others.
@@ -139,7 +141,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
     name: 'gaussian',
     spec: { family: 'gaussian', k: K, variance: model, floor, penalty },
     k: K,
-    statsLength: HEADER + 3 * K,
+    statsLength: HEADER + 3 * K + 1,
     nParams: model === 'equal' ? 2 * K : 3 * K - 1,
 
     create: () => ({
@@ -212,6 +214,7 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
       }
       stats[LOGLIK] += loglik;
       stats[RLOGR] += sumRA - loglik;
+      stats[offMap] += compact[1];
     },
 
     partitionStats(data, labels, at, stats) {
@@ -286,6 +289,8 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
       kernelSums(data, prepare(theta), start, end);
       return -compact[1];
     },
+
+    mapFromStats: (stats) => -stats[offMap],
 
     posterior(x, theta, start, end, r, logDensity) {
       const m = prepare(theta);

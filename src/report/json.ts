@@ -61,7 +61,7 @@ export function fitSummary(ctx: ReportContext): Record<string, unknown> {
     bic: finite(fit.bic, 'bic'),
     aic: finite(fit.aic, 'aic'),
     icl: finite(fit.icl, 'icl'),
-    icl_mclust: finite(iclMclust(fit.bic, mapLoglik(fit, ctx.rows.x, ctx.weights)), 'icl_mclust'),
+    icl_mclust: finite(iclMclust(fit.bic, fit.mapLoglik ?? mapLoglik(fit, ctx.rows.x, ctx.weights)), 'icl_mclust'),
     entropy: finite(fit.entropy, 'entropy'),
     resolution: finite(fit.floor.resolution, 'resolution'),
     resolution_source: fit.floor.resolutionSource,

@@ -83,6 +83,11 @@ export interface Fit<P extends MixtureParams = MixtureParams> {
   bic: number;
   aic: number;
   icl: number;
+  /**
+   * Σ w log max_k r_ik of the fit's data at θ (mclust's ICL adds it to BIC), where the fit's
+   * last pass gave it (the Gaussian's); else the report takes it by a pass of its own.
+   */
+  mapLoglik?: number;
   /** Entropy of the responsibilities at the final θ. */
   entropy: number;
   converged: boolean;
@@ -205,7 +210,10 @@ export function* fitFrom(
   }
   // A grouped fit also reports the density's ℓ at its θ, the number mclust would give.
   const density = spec.family === 'gaussian-grouped' ? onePass(makeFamily(densitySpec(spec)), data, run.theta, pool)[LOGLIK] : run.loglik;
-  return summarize(data, run, labels, settings, spec, family.nParams, initialFloored, density);
+  const fit = summarize(data, run, labels, settings, spec, family.nParams, initialFloored, density);
+  // The Gaussian's, from its last pass (a grouped fit's last pass is of the coarsened likelihood).
+  if (spec.family === 'gaussian' && family.mapFromStats !== undefined) fit.mapLoglik = family.mapFromStats(run.stats);
+  return fit;
 }
 
 /** The spec a fit runs: its structure's, with the Gaussian's penalty and coarsening when set. */

@@ -134,6 +134,11 @@ describe("the Gaussian family's mapLoglik", () => {
       }
       const got = family.mapLoglik?.({ x, w }, theta, 0, n) ?? NaN;
       expect(Math.abs(got - expected)).toBeLessThan(1e-11 * Math.abs(expected));
+      // A fit's last pass gives the same term from its statistics (select/fit.ts), summed over two chunks.
+      const stats = new Float64Array(family.statsLength);
+      family.pass({ x, w }, theta, stats, 0, 12_345);
+      family.pass({ x, w }, theta, stats, 12_345, n);
+      expect(Math.abs((family.mapFromStats?.(stats) ?? NaN) - expected)).toBeLessThan(1e-11 * Math.abs(expected));
     });
   }
 });
