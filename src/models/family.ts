@@ -11,16 +11,16 @@
 import type { FamilySpec } from './registry.js';
 
 /**
- * The observations as the core sees them: n rows × d columns, row-major (x_ij at x[i·d + j]),
- * so that a row's values are adjacent for the E-step. d = 1 is the one-column case every
- * univariate family fits, where x is simply the column.
- */
-/**
  * A partition's labels as codes 0..K−1, one per row: one byte a row as the reader keeps a
  * column of at most 256 labels, or four.
  */
 export type Codes = Uint8Array | Int32Array;
 
+/**
+ * The observations as the core sees them: n rows × d columns, row-major (x_ij at x[i·d + j]),
+ * so that a row's values are adjacent for the E-step. d = 1 is the one-column case every
+ * univariate family fits, where x is simply the column.
+ */
 export interface Data {
   /** x, shape (n, d), row-major. */
   readonly x: Float64Array;
