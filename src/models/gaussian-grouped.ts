@@ -163,6 +163,10 @@ export function groupedGaussianFamily(options: GroupedOptions): Family<GroupedMi
     statsLength: inner.statsLength + 2,
     nParams: inner.nParams + (heaped ? 1 : 0),
     paramsLength: inner.paramsLength + 1,
+    // Not the density's: this pass sums the coarsened likelihood, and none of it is Σ w log s
+    // of the density's responsibilities (the reports take those from the Gaussian's kernel).
+    mapLoglik: undefined,
+    mapFromStats: undefined,
 
     create: () => ({ ...inner.create(), heap: new Float64Array(1) }),
     copy(from, to) {

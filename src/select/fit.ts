@@ -211,8 +211,8 @@ export function* fitFrom(
   // A grouped fit also reports the density's ℓ at its θ, the number mclust would give.
   const density = spec.family === 'gaussian-grouped' ? onePass(makeFamily(densitySpec(spec)), data, run.theta, pool)[LOGLIK] : run.loglik;
   const fit = summarize(data, run, labels, settings, spec, family.nParams, initialFloored, density);
-  // The Gaussian's, from its last pass (a grouped fit's last pass is of the coarsened likelihood).
-  if (spec.family === 'gaussian' && family.mapFromStats !== undefined) fit.mapLoglik = family.mapFromStats(run.stats);
+  // From the last pass, where the family's statistics hold it (the Gaussian's).
+  if (family.mapFromStats !== undefined) fit.mapLoglik = family.mapFromStats(run.stats);
   return fit;
 }
 

@@ -8,6 +8,7 @@ import { maxAbs, varianceFloor } from '../../src/models/floor.js';
 import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { fromDecimals } from '../../src/models/resolution.js';
 import { noteText } from '../../src/report/notes.js';
+import { mapLoglik } from '../../src/report/rows.js';
 import { checkFittable, checkScale, type Fit, fitFrom } from '../../src/select/fit.js';
 import { naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { fitPartition } from '../helpers/seed.js';
@@ -81,6 +82,20 @@ describe('components ordered by mean', () => {
     expect(asIs.theta.heap[0]).toBeGreaterThan(0);
     expect(asIs.theta.heap[0]).toBeLessThan(1);
     expect([...ordered.theta.heap]).toEqual([...asIs.theta.heap]);
+    // Its passes sum the coarsened likelihood: the reports take the density's MAP term by a pass of their own.
+    expect(asIs.mapLoglik).toBeUndefined();
+  });
+});
+
+describe("a fit's MAP term (mclust's ICL)", () => {
+  it('comes from the last pass of a Gaussian fit, equal to a pass of its own at the fit', () => {
+    const x = Float64Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? 0 : 5) + Math.sin(i));
+    const theta0 = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(-1, 6), variance: Float64Array.of(1, 1) };
+    const settings = { maxIter: 100, rtol: 1e-10, structure: { family: 'gaussian', variance: 'unequal' } as const, floor: varianceFloor(fromDecimals(2), maxAbs(x)), largest: maxAbs(x) };
+    const fit = drain(fitFrom({ x, w: null }, theta0, ['a', 'b'], settings, new Uint8Array(2))) as Fit<GaussianMixture>;
+    const separate = mapLoglik(fit, x, null);
+    expect(separate).toBeLessThan(0);
+    expect(fit.mapLoglik).toBeCloseTo(separate, 12);
   });
 });
 
