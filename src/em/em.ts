@@ -96,23 +96,33 @@ export interface Progress {
  * shrinks 4× when a proposal is rejected: θ' is kept only if ℓ(θ') ≥ ℓ(θ1), so the trace
  * never goes down. The next EM step, F(θ'), is the scheme's stabilisation step.
  */
-class Squarem {
+class Squarem<P extends MixtureParams> {
   private stepMax = 1;
   private readonly u0: Float64Array;
   private readonly u1: Float64Array;
   private readonly u2: Float64Array;
+  /** θ0 of the step, F(θ1) (then θ' and the candidate's start), its statistics, and F(θ1)'s floors. */
+  readonly before: P;
+  readonly ahead: P;
+  readonly aheadStats: Float64Array;
+  readonly flooredEm: Uint8Array;
 
-  constructor(length: number) {
+  constructor(family: Family<P>) {
+    const length = family.paramsLength;
     this.u0 = new Float64Array(length);
     this.u1 = new Float64Array(length);
     this.u2 = new Float64Array(length);
+    this.before = family.create();
+    this.ahead = family.create();
+    this.aheadStats = new Float64Array(family.statsLength);
+    this.flooredEm = new Uint8Array(family.k);
   }
 
   /**
    * Writes the proposal from the free coordinates of θ0, θ1, θ2 into u0 and returns it, or
    * returns null when α = −1 (the proposal would be θ2, which plain EM reaches anyway).
    */
-  propose<P extends MixtureParams>(family: Pick<Family<P>, 'toFree'>, theta0: P, theta1: P, theta2: P): Float64Array | null {
+  propose(family: Pick<Family<P>, 'toFree'>, theta0: P, theta1: P, theta2: P): Float64Array | null {
     const { u0, u1, u2 } = this;
     // Straight into the scheme's arrays (closures made per step were garbage in every SQUAREM iteration).
     family.toFree(theta0, u0);
@@ -169,13 +179,8 @@ export function* emSteps<P extends MixtureParams>(
   let nextStats = new Float64Array(family.statsLength);
   const floored = new Uint8Array(K);
   const floorCount = new Int32Array(K);
-  const squarem = options.accel === 'squarem' ? new Squarem(family.paramsLength) : null;
-  // θ0, F(θ1), the candidate's statistics and F(θ1)'s floors: only SQUAREM's steps use them
-  // (a search's screening makes hundreds of short plain-EM runs a file, which need none).
-  const before = squarem === null ? null : family.create();
-  const ahead = squarem === null ? null : family.create();
-  const aheadStats = squarem === null ? null : new Float64Array(family.statsLength);
-  const flooredEm = squarem === null ? null : new Uint8Array(K);
+  // Made only for SQUAREM, with its arrays (a search's screening makes hundreds of short plain-EM runs a file, which need none).
+  const squarem = options.accel === 'squarem' ? new Squarem(family) : null;
 
   runner.run(theta, stats);
   let passes = 1;
@@ -203,7 +208,7 @@ export function* emSteps<P extends MixtureParams>(
   let abandoned = false;
   while (t < options.maxIter && !converged && !abandoned) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
-    if (before !== null) family.copy(theta, before);
+    if (squarem !== null) family.copy(theta, squarem.before);
     family.mStep(stats, theta, next, floored);
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)) (+ pen(θ(t))), from the statistics of q(t).
@@ -214,7 +219,8 @@ export function* emSteps<P extends MixtureParams>(
     advance(nextStats[LOGLIK] + penalty, elbo, 'em');
     yield { iteration: t, loglik: objective };
     if (!converged && options.abandon?.(theta)) abandoned = true;
-    if (squarem === null || before === null || ahead === null || aheadStats === null || flooredEm === null || converged || abandoned || t >= options.maxIter) continue;
+    if (squarem === null || converged || abandoned || t >= options.maxIter) continue;
+    const { before, ahead, aheadStats, flooredEm } = squarem;
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
     family.mStep(stats, theta, ahead, flooredEm);
