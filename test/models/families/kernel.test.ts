@@ -38,21 +38,11 @@ describe.each(specs.map((spec) => ({ name: spec.name, spec })))('$name kernel', 
 /**
  * The kernels shift each row's log-sum-exp by a maximum taken without branches, whose rounding
  * grows with |a_j|; a block with a row beyond about 1e10 is taken again from the exact maximum
- * (kernel.ts, SHIFT_LOW). A family of a_j = c_j − h_j x (any spec will do: the shift is
- * kernel.ts's) with rows at x = 1e300, where the rough maximum is off by about 1e284, against
- * the responsibilities of a direct log-sum-exp from Math.max, Math.exp and Math.log.
+ * (kernel.ts, SHIFT_LOW). The exponential family's kernel (a_j = c_j − λ_j x; any spec will do:
+ * the shift is kernel.ts's) with rows at x = 1e300, where the rough maximum is off by about
+ * 1e284, against the responsibilities of a direct log-sum-exp from Math.max, Math.exp and
+ * Math.log (its first statistic, Σ w r_ij).
  */
-const LINEAR: KernelSpec = {
-  name: 'testLinear',
-  params: ['c', 'h'],
-  row: '',
-  rowSums: [],
-  density: (n) => `const ${n.v('a')} = ${n.p('c')} - ${n.p('h')} * xi;`,
-  carry: [],
-  statCount: 1,
-  statistics: (n) => n.add(0, n.v('v')),
-};
-
 describe('rows far out', () => {
   it.each([2, 3, 5])('give the responsibilities of a direct log-sum-exp, and the same bits from both kernels, m = %i', (m) => {
     const random = mulberry32(41 + m);
@@ -63,10 +53,10 @@ describe('rows far out', () => {
     const w = Float64Array.from({ length: n }, (_, i) => 1 + (i % 3));
     const packed = Float64Array.from({ length: 2 * m }, (_, k) => (k < m ? random() : 0.2 + random()));
     for (const weights of [null, w]) {
-      const generated = new Float64Array(outLength(LINEAR, m));
-      const loop = new Float64Array(outLength(LINEAR, m));
-      runKernel(LINEAR, m, x, weights, 100, n, packed, generated, true);
-      runKernel(LINEAR, m, x, weights, 100, n, packed, loop, false);
+      const generated = new Float64Array(outLength(EXPONENTIAL_KERNEL, m));
+      const loop = new Float64Array(outLength(EXPONENTIAL_KERNEL, m));
+      runKernel(EXPONENTIAL_KERNEL, m, x, weights, 100, n, packed, generated, true);
+      runKernel(EXPONENTIAL_KERNEL, m, x, weights, 100, n, packed, loop, false);
       expect([...loop]).toEqual([...generated]);
       const counts = new Float64Array(m);
       for (let i = 100; i < n; i++) {
