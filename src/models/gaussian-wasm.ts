@@ -54,6 +54,8 @@ const ROWS = PAGE;
 const CAPACITY = 1 << 16;
 const WEIGHTS = ROWS + 8 * CAPACITY;
 const PAGES = (WEIGHTS + 8 * CAPACITY) / PAGE;
+/** Rows below which a pass copies its rows by a loop rather than by TypedArray.set of a subarray. */
+const SMALL_COPY = 4096;
 /** The bits of the rounding constant 1.5 · 2^52: t − ROUND as integers is the n of t = n + ROUND. */
 const ROUND_BITS = new BigInt64Array(new Float64Array([TANG.ROUND]).buffer)[0];
 
@@ -270,8 +272,15 @@ export function wasmKernel(m: number, block: number, weighted: boolean): Kernel 
       sums.fill(0, 0, length);
       for (let p = start; p < end; p += piece) {
         const q = Math.min(end, p + piece);
-        rows.set(x.subarray(p, q));
-        if (w !== null) weights.set(w.subarray(p, q));
+        if (q - p < SMALL_COPY) {
+          // A few rows (a model search's passes over small data, hundreds a file): copied by a
+          // loop, where subarray would make an object per pass.
+          for (let i = p; i < q; i++) rows[i - p] = x[i];
+          if (w !== null) for (let i = p; i < q; i++) weights[i - p] = w[i];
+        } else {
+          rows.set(x.subarray(p, q));
+          if (w !== null) weights.set(w.subarray(p, q));
+        }
         pass(q - p);
       }
       for (let j = 0; j < length; j++) out[j] += sums[j];
