@@ -192,8 +192,10 @@ function asFamily(cf: ComponentFamily<MixtureParams>, spec: FamilySpec, data?: D
     paramsLength: cf.freeLength,
     create: () => cf.create(),
     copy: (from, to) => cf.copy(from, to),
-    toVector: (theta, out) => cf.toFree(theta, out),
-    fromVector: (v, theta) => cf.fromFree(v, theta),
+    // θ itself, not its free coordinates: exp(log a) is not always a, and worker threads
+    // evaluating their chunks at a θ rounded so made a fit depend on the number of threads.
+    toVector: (theta, out) => cf.toVector(theta, out),
+    fromVector: (v, theta) => cf.fromVector(v, theta),
     toFree: (theta, out) => cf.toFree(theta, out),
     fromFree: (u, theta) => cf.fromFree(u, theta),
     pass: (d, theta, stats, start, end) => cf.pass(d, theta, stats, start, end),

@@ -19,8 +19,9 @@ beforeAll(() => {
   x = sampleMixture(ROWS, [0.5, 0.3, 0.2], mean, [1, 1.5, 2], 11).x;
   const labels = roughPartition(x, mean, 0.1, 12);
   file = join(mkdtempSync(join(tmpdir(), 'em-fit-large-')), 'large.csv');
-  // With the id column the file is over 4 MB, so that more than one thread reads it too.
-  writeFileSync(file, `id,x,start\n${x.map((v, i) => `${i + 1},${v},${labels[i]}`).join('\n')}\n`);
+  // With the id column the file is over 4 MB, so that more than one thread reads it too; p is
+  // a positive column for the families of positive data.
+  writeFileSync(file, `id,x,start,p\n${x.map((v, i) => `${i + 1},${v},${labels[i]},${Math.abs(v) + 0.5}`).join('\n')}\n`);
 });
 
 const fit = (...extra: string[]) => emFit([file, '--var', 'x', '--init', 'start', ...extra]);
@@ -34,6 +35,17 @@ describe('threads', () => {
       expect(outputs[1].stdout).toBe(outputs[0].stdout);
       expect(outputs[2].stdout).toBe(outputs[0].stdout);
     }
+  });
+
+  it.each([
+    ['t', 'x'],
+    ['weibull', 'p'],
+    ['gamma', 'p'],
+  ])("give byte-identical output for 1 and 2 threads with the %s family (θ passed to the threads exactly)", (family, column) => {
+    // The threads once received θ as log-parameters and exp'd them back, a last bit off.
+    const outputs = ['1', '2'].map((t) => emFit([file, '--var', column, '--init', 'start', '--family', family, '--max-iter', '15', '--json', '--no-responsibilities', '--threads', t, '-q']));
+    for (const o of outputs) expect(o.code, o.stderr).toBe(0);
+    expect(outputs[1].stdout).toBe(outputs[0].stdout);
   });
 });
 

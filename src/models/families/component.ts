@@ -73,6 +73,12 @@ export interface ComponentFamily<P extends MixtureParams> {
   expectedLogJoint(stats: Float64Array, at: P, theta: P): number;
   /** N_k = Σ_i w_i r_ik. */
   componentWeight(stats: Float64Array, k: number): number;
+  /**
+   * θ as it is (π, then each parameter's array; length freeLength), to share with worker
+   * threads: read back by fromVector to the last bit, so a pass on any thread sees the same θ.
+   */
+  toVector(theta: P, out: Float64Array): void;
+  fromVector(v: Float64Array, theta: P): void;
   /** θ in unconstrained coordinates (length freeLength); −∞ marks a vanished component's log-weight. */
   toFree(theta: P, out: Float64Array): void;
   /** θ from unconstrained coordinates, normalised and held within the bounds as the M-step would. */
@@ -131,7 +137,7 @@ export interface ParameterCoordinate {
  * θ's arrays for K components (`weight`, then one array per parameter), their copy, and the
  * free coordinates: log π_k in u[0..K), then parameter j's K coordinates in u[(j+1)K..).
  */
-export function parameterArrays<P extends MixtureParams>(K: number, parameters: readonly ParameterCoordinate[]): Pick<ComponentFamily<P>, 'create' | 'copy' | 'toFree' | 'fromFree'> {
+export function parameterArrays<P extends MixtureParams>(K: number, parameters: readonly ParameterCoordinate[]): Pick<ComponentFamily<P>, 'create' | 'copy' | 'toVector' | 'fromVector' | 'toFree' | 'fromFree'> {
   // Called once per EM iteration (SQUAREM's steps, copies of θ): loops over the parameters, no arrays or closures made.
   const array = (theta: P, j: number): Float64Array => (theta as unknown as Record<string, Float64Array>)[parameters[j].name];
   return {
@@ -139,6 +145,14 @@ export function parameterArrays<P extends MixtureParams>(K: number, parameters: 
     copy(from, to) {
       to.weight.set(from.weight);
       for (let j = 0; j < parameters.length; j++) array(to, j).set(array(from, j));
+    },
+    toVector(theta, out) {
+      out.set(theta.weight, 0);
+      for (let j = 0; j < parameters.length; j++) out.set(array(theta, j), (j + 1) * K);
+    },
+    fromVector(v, theta) {
+      theta.weight.set(v.subarray(0, K));
+      for (let j = 0; j < parameters.length; j++) array(theta, j).set(v.subarray((j + 1) * K, (j + 2) * K));
     },
     toFree(theta, out) {
       weightsToFree(theta.weight, out);
