@@ -121,6 +121,8 @@ for (let j = 0; j <= LOG_STEPS; j++) {
   LOG_F[j] = j < SQRT2_STEP ? Math.log(F) : Math.log(F / 2);
   INV_F[j] = 1 / F;
 }
+/** The log's table size and its first point at or above √2, for a kernel written in another language (wasm-math.ts). */
+export const LOG_POINTS = { STEPS: LOG_STEPS, SQRT2_STEP } as const;
 /** (e + 1023) log 2 for e + 1023 = 0..2047: the exponent's term, indexed by the biased exponent. */
 export const E_LN2 = new Float64Array(2048);
 for (let b = 0; b < 2048; b++) E_LN2[b] = (b - 1023) * Math.LN2;

@@ -6,7 +6,7 @@
  * Why: on the benchmark's million rows (K = 3) the JavaScript kernel takes 24–27 ms a pass,
  * the same pass here 12.6 ms (measured on this project's 2-core machine, one thread). The rows
  * are evaluated in the two lanes of f64x2 vectors: d, a = c − h·d², the largest a, Tang's exp
- * of a − top (exp.ts; every term, the largest too, whose exp(0) is exactly 1 as the
+ * of a − top (exp.ts's, as vector code in wasm-math.ts; every term, the largest too, whose exp(0) is exactly 1 as the
  * JavaScript kernel's skipped one: no branch on which component is largest, which the
  * JavaScript kernel mispredicts on mixed data), s, 1/s and the responsibilities. The table
  * lookup 2^(j/256) is a load per lane, 2^m is built from its bits. The sums stay in vectors
@@ -25,39 +25,20 @@
  * for more than MAX_COMPONENTS components, or with EM_FIT_WASM=0 in the environment (to
  * compare the two), gaussian-kernel.ts uses its JavaScript kernels.
  */
-import { TANG, TWO_J } from './exp.js';
 import type { Kernel } from './gaussian-kernel.js';
-import { Code, F64, I32, moduleBytes, V128 } from './wasm.js';
-
-/** What is used here of the WebAssembly JavaScript API (the project's TypeScript libraries have no DOM types). */
-declare namespace WebAssembly {
-  class Memory {
-    constructor(descriptor: { initial: number; maximum?: number });
-    readonly buffer: ArrayBuffer;
-  }
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: Record<string, Record<string, unknown>>);
-    readonly exports: Record<string, unknown>;
-  }
-}
+import { Code, copyRows, F64, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from './wasm.js';
+import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from './wasm-math.js';
 
 const PAGE = 65_536;
 /** The most components a kernel is generated for here (locals grow with them). */
 export const MAX_COMPONENTS = 64;
-/** Byte offsets in the memory: TWO_J (256 doubles) at 0, then the packed parameters, the sums and the rows. */
-const PACKED = 8 * TANG.STEPS;
+/** Byte offsets in the memory: wasm-math.ts's tables at 0, then the packed parameters, the sums and the rows. */
+const PACKED = MATH_TABLE_BYTES;
 const SUMS = PACKED + 8 * 3 * MAX_COMPONENTS;
 const ROWS = PAGE;
 const CAPACITY = 1 << 16;
 const WEIGHTS = ROWS + 8 * CAPACITY;
 const PAGES = (WEIGHTS + 8 * CAPACITY) / PAGE;
-/** Rows below which a pass copies its rows by a loop rather than by TypedArray.set of a subarray. */
-const SMALL_COPY = 4096;
-/** The bits of the rounding constant 1.5 · 2^52: t − ROUND as integers is the n of t = n + ROUND. */
-const ROUND_BITS = new BigInt64Array(new Float64Array([TANG.ROUND]).buffer)[0];
 
 /**
  * The code of `pass(rows)`: the kernel over the `rows` rows at ROWS, adding into the sums at
@@ -74,8 +55,9 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   const perComponent = (type: typeof F64 | typeof V128): number[] => Array.from({ length: m }, () => c.local(type));
   const [n, s1, s2] = [perComponent(F64), perComponent(F64), perComponent(F64)];
   const [bn, bs1, bs2, mu, cj, h, d, a, e] = Array.from({ length: 9 }, () => perComponent(V128));
-  const [x, wv, top, s, q, v, clamped, t, nn, r, ni, tj, rj, rd, rdd, blockTop, product, lane0, infiniteTop] = Array.from({ length: 19 }, () => c.local(V128));
-  const splat = (value: number): Code => c.f64(value).f64x2Splat();
+  const [x, wv, top, s, q, v, rj, rd, rdd, blockTop, product, lane0, infiniteTop] = Array.from({ length: 13 }, () => c.local(V128));
+  const math = new VectorMath(c);
+  const splat = (value: number): Code => c.f64x2Const(value);
   const sums: [number[], number][] = [
     [n, 2],
     [s1, 2 + m],
@@ -111,32 +93,13 @@ function passCode(m: number, block: number, weighted: boolean): Code {
         splat(1).set(e[j]);
         continue;
       }
-      // exp(v), v = a_j − top ≤ 0, as exp.ts's expNonPositive; 0 where v < −708.
+      // exp(v), v = a_j − top ≤ 0, as exp.ts's expNonPositive; 0 where v < −708 (the select
+      // below: there, and for a NaN, the vector code's value is of no use, but its table index
+      // stays in the table).
       c.get(a[j]).get(top).f64x2Sub().set(v);
-      c.get(v);
-      splat(-708).f64x2Pmax().set(clamped);
-      c.get(clamped);
-      splat(TANG.INV_LN2).f64x2Mul();
-      splat(TANG.ROUND).f64x2Add().set(t);
-      c.get(t);
-      splat(TANG.ROUND).f64x2Sub().set(nn);
-      c.get(clamped).get(nn);
-      splat(TANG.LN2_HI).f64x2Mul().f64x2Sub().get(nn);
-      splat(TANG.LN2_LO).f64x2Mul().f64x2Sub().set(r);
-      c.get(t).i64(ROUND_BITS).i64x2Splat().i64x2Sub().set(ni);
-      // 2^(j/256) for each lane: the address of lane 1's entry, then lane 0's loaded, then lane 1's.
-      c.get(ni).i64x2ExtractLane(1).i32WrapI64().i32(TANG.STEPS - 1).i32And().i32(3).i32Shl();
-      c.get(ni).i64x2ExtractLane(0).i32WrapI64().i32(TANG.STEPS - 1).i32And().i32(3).i32Shl().v128Load64Zero(0);
-      c.v128Load64Lane(0, 1).set(tj);
-      // TWO_J · 2^m · (1 + r(1 + r(1/2 + r(1/6 + r/24)))), 2^m from its exponent bits (m ≥ −1022 here).
-      c.get(tj).get(ni).i32(8).i64x2ShrS().i64(BigInt(-TANG.MIN_EXPONENT)).i64x2Splat().i64x2Add().i32(52).i64x2Shl().f64x2Mul();
-      splat(1).get(r);
-      splat(1).get(r);
-      splat(0.5).get(r);
-      splat(1 / 6).get(r);
-      splat(1 / 24).f64x2Mul().f64x2Add().f64x2Mul().f64x2Add().f64x2Mul().f64x2Add().f64x2Mul().f64x2Add();
+      math.exp(v, false);
       // Where v < −708 (or is NaN): 0, or 1 in a row whose top is −∞ (see infiniteTop).
-      c.f64x2Mul().get(infiniteTop).get(v);
+      c.get(infiniteTop).get(v);
       splat(-708).f64x2Ge().v128Bitselect().set(e[j]);
     }
     c.get(e[0]);
@@ -176,7 +139,7 @@ function passCode(m: number, block: number, weighted: boolean): Code {
     }
   };
 
-  c.i64(-1n).i64x2Splat().i64(0n).i64x2ReplaceLane(1).set(lane0);
+  c.i64x2Const(-1n).i64(0n).i64x2ReplaceLane(1).set(lane0);
   c.i32(0).set(b);
   c.block().loop();
   c.get(b).get(rows).i32GeS().brIf(1);
@@ -227,17 +190,15 @@ function passCode(m: number, block: number, weighted: boolean): Code {
 }
 
 /** This thread's memory and views of it, made on first use. */
-let memory: { packed: Float64Array; sums: Float64Array; rows: Float64Array; weights: Float64Array; instance: WebAssembly.Memory } | null = null;
-/** The kernels built, by weighted (0, 1) and number of components; null where WebAssembly could not build one. */
-const kernels: (Kernel | null)[][] = [[], []];
-/** Off by EM_FIT_WASM=0 (read once per thread: worker threads inherit the environment). */
-const enabled = typeof WebAssembly === 'object' && process.env.EM_FIT_WASM !== '0';
+let memory: { packed: Float64Array; sums: Float64Array; rows: Float64Array; weights: Float64Array; instance: KernelMemory } | null = null;
+/** The kernels built, by weighted (0, 1) and number of components. */
+const kernels: Kernel[][] = [[], []];
 
 function threadMemory(): NonNullable<typeof memory> {
   if (memory === null) {
-    const instance = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
-    const f64 = new Float64Array(instance.buffer);
-    f64.set(TWO_J, 0);
+    const instance = kernelMemory(PAGES);
+    const f64 = instance.f64;
+    writeMathTables(f64);
     memory = {
       instance,
       packed: f64.subarray(PACKED / 8, SUMS / 8),
@@ -255,40 +216,24 @@ function threadMemory(): NonNullable<typeof memory> {
  * where there is none (see the header), and then the caller uses the JavaScript kernel.
  */
 export function wasmKernel(m: number, block: number, weighted: boolean): Kernel | null {
-  if (!enabled || !(m >= 1 && m <= MAX_COMPONENTS)) return null;
+  if (!wasmSimd || !(m >= 1 && m <= MAX_COMPONENTS)) return null;
   const built = kernels[weighted ? 1 : 0][m];
   if (built !== undefined) return built;
-  let kernel: Kernel | null = null;
-  try {
-    const bytes = moduleBytes('pass', { params: [I32], results: [] }, passCode(m, block, weighted), [['log', { params: [F64], results: [F64] }]], PAGES);
-    const mem = threadMemory();
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: mem.instance, log: Math.log } });
-    const pass = instance.exports.pass as (rows: number) => void;
-    const piece = block * Math.floor(CAPACITY / block);
-    const { packed: packedAt, sums, rows, weights } = mem;
-    const length = 2 + 3 * m;
-    kernel = (x, w, start, end, packed, out) => {
-      for (let j = 0; j < 3 * m; j++) packedAt[j] = packed[j];
-      sums.fill(0, 0, length);
-      for (let p = start; p < end; p += piece) {
-        const q = Math.min(end, p + piece);
-        if (q - p < SMALL_COPY) {
-          // A few rows (a model search's passes over small data, hundreds a file): copied by a
-          // loop, where subarray would make an object per pass.
-          for (let i = p; i < q; i++) rows[i - p] = x[i];
-          if (w !== null) for (let i = p; i < q; i++) weights[i - p] = w[i];
-        } else {
-          rows.set(x.subarray(p, q));
-          if (w !== null) weights.set(w.subarray(p, q));
-        }
-        pass(q - p);
-      }
-      for (let j = 0; j < length; j++) out[j] += sums[j];
-    };
-  } catch {
-    // No SIMD in this WebAssembly (or none at all): the JavaScript kernels, which give the same bits.
-    kernel = null;
-  }
+  const mem = threadMemory();
+  const pass = passFunction(passCode(m, block, weighted), mem.instance, PAGES);
+  const piece = block * Math.floor(CAPACITY / block);
+  const { packed: packedAt, sums, rows, weights } = mem;
+  const length = 2 + 3 * m;
+  const kernel: Kernel = (x, w, start, end, packed, out) => {
+    for (let j = 0; j < 3 * m; j++) packedAt[j] = packed[j];
+    sums.fill(0, 0, length);
+    for (let p = start; p < end; p += piece) {
+      const q = Math.min(end, p + piece);
+      copyRows(x, w, p, q, rows, weights);
+      pass(q - p);
+    }
+    for (let j = 0; j < length; j++) out[j] += sums[j];
+  };
   kernels[weighted ? 1 : 0][m] = kernel;
   return kernel;
 }

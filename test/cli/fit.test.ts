@@ -126,6 +126,23 @@ describe('em-fit on the seed data', () => {
   });
 });
 
+describe("the families' kernels end to end", () => {
+  // The families' WebAssembly pass agrees with their JavaScript kernels to rounding, not to the
+  // bit (families/kernel-wasm.test.ts): without WebAssembly a comparison of every family over
+  // K = 1..3 chooses the same model, and each candidate's ℓ moves within EM's tolerance.
+  it('choose the same model without WebAssembly, each candidate within 1e-9', () => {
+    const args = [fixture('faithful.csv'), '--var', 'waiting', '--family', 'auto', '--k', '1:3'];
+    const wasm = emFitJson(args);
+    const javascript = emFitJson(args, { env: { EM_FIT_WASM: '0' } });
+    expect([wasm.family, wasm.k]).toEqual([javascript.family, javascript.k]);
+    expect(wasm.selection.length).toBe(javascript.selection.length);
+    wasm.selection.forEach((candidate: { family: string; k: number; loglik: number }, i: number) => {
+      expect([candidate.family, candidate.k]).toEqual([javascript.selection[i].family, javascript.selection[i].k]);
+      expect(rel(candidate.loglik, javascript.selection[i].loglik)).toBeLessThan(1e-9);
+    });
+  });
+});
+
 describe('the Gaussian kernels end to end', () => {
   // The WebAssembly kernel and the JavaScript ones give the same bits (gaussian-kernel.test.ts),
   // so EM_FIT_WASM=0 changes nothing a user sees: a model search (many K, small passes) and

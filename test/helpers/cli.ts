@@ -23,7 +23,7 @@ export function emFit(args: string[], options: { input?: string | Buffer; env?: 
 }
 
 /** Runs the CLI and parses its JSON output, failing with stderr shown if it did not succeed. */
-export function emFitJson(args: string[], options: { input?: string } = {}): Record<string, any> {
+export function emFitJson(args: string[], options: { input?: string; env?: Record<string, string> } = {}): Record<string, any> {
   const result = emFit([...args, '--json'], options);
   if (result.code !== 0) throw new Error(`exit ${result.code}: ${result.stderr}`);
   return JSON.parse(result.stdout);

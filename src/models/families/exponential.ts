@@ -33,6 +33,10 @@ export const EXPONENTIAL_KERNEL: KernelSpec = {
   carry: [],
   statCount: 2,
   statistics: (n) => `${n.add(0, n.v('v'))}\n${n.add(1, `${n.v('v')} * xi`)}`,
+  wasm: {
+    density: (b, row, p) => ({ a: b.let(b.sub(p('c'), b.mul(p('rate'), row.x))) }),
+    statistics: (b, row, _p, v) => [v, b.mul(v, row.x)],
+  },
 };
 
 export interface ExponentialMixture extends MixtureParams {

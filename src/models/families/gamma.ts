@@ -58,6 +58,11 @@ export const GAMMA_KERNEL: KernelSpec = {
   statistics: (n) => `${n.add(0, n.v('v'))}
     ${n.add(1, `${n.v('v')} * (xi - ${n.p('mean')})`)}
     ${n.add(2, `${n.v('v')} * (lx - ${n.p('logMean')})`)}`,
+  wasm: {
+    logX: true,
+    density: (b, row, p) => ({ a: b.let(b.sub(b.add(p('c'), b.mul(p('shape1'), row.lx)), b.mul(p('rate'), row.x))) }),
+    statistics: (b, row, p, v) => [v, b.mul(v, b.sub(row.x, p('mean'))), b.mul(v, b.sub(row.lx, p('logMean')))],
+  },
 };
 
 export interface GammaMixture extends MixtureParams {

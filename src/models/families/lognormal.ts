@@ -47,6 +47,18 @@ export const LOGNORMAL_KERNEL: KernelSpec = {
     ${n.add(0, n.v('v'))}
     ${n.add(1, n.v('vd'))}
     ${n.add(2, `${n.v('vd')} * ${n.v('d')}`)}`,
+  wasm: {
+    logX: true,
+    rowSums: (_b, row) => [row.lx],
+    density: (b, row, p) => {
+      const d = b.let(b.sub(row.lx, p('mu')));
+      return { d, a: b.let(b.sub(p('c'), b.mul(b.mul(p('h'), d), d))) };
+    },
+    statistics: (b, _row, _p, v, { d }) => {
+      const vd = b.let(b.mul(v, d));
+      return [v, vd, b.mul(vd, d)];
+    },
+  },
 };
 
 export interface LognormalMixture extends MixtureParams {

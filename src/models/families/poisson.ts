@@ -37,6 +37,20 @@ export const POISSON_KERNEL: KernelSpec = {
   statCount: 2,
   statistics: (n) => `${n.add(0, n.v('v'))}\n${n.add(1, `${n.v('v')} * xi`)}`,
   bindings: { LOG_FACTORIAL, lgamma },
+  wasm: {
+    logFactorial: true,
+    rowSums: (_b, row) => [row.logFactorial],
+    // x log λ, and 0 at x = 0 (as the JavaScript's xi === 0 ? 0 : …).
+    density: (b, row, p) => ({
+      a: b.let(b.add(p('c'), (c) => {
+        b.emit(b.mul(row.x, p('logLambda')));
+        c.f64(0).f64x2Splat();
+        b.emit(row.x);
+        c.f64(0).f64x2Splat().f64x2Eq().v128Not().v128Bitselect();
+      })),
+    }),
+    statistics: (b, row, _p, v) => [v, b.mul(v, row.x)],
+  },
 };
 
 export interface PoissonMixture extends MixtureParams {

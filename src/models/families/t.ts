@@ -105,6 +105,21 @@ export const T_KERNEL: KernelSpec = {
     ${n.add(2, n.v('vud'))}
     ${n.add(3, `${n.v('vud')} * ${n.v('d')}`)}
     ${n.add(4, `${n.v('v')} * ${n.v('L')}`)}`,
+  wasm: {
+    statisticsLoop: { carry: ['d', 'iz', 'L'] },
+    density: (b, row, p) => {
+      const d = b.let(b.sub(row.x, p('mu')));
+      const onePlus = b.let(b.add(b.k(1), b.mul(b.mul(d, d), p('inv'))));
+      const iz = b.let(b.div(b.k(1), onePlus));
+      const L = b.log(onePlus, true);
+      return { d, iz, L, a: b.let(b.sub(p('c'), b.mul(p('half'), L))) };
+    },
+    statistics: (b, _row, _p, v, { d, iz, L }) => {
+      const vu = b.let(b.mul(v, iz));
+      const vud = b.let(b.mul(vu, d));
+      return [v, vu, vud, b.mul(vud, d), b.mul(v, L)];
+    },
+  },
 };
 
 /**

@@ -130,6 +130,28 @@ function weibullKernel(expanded: boolean): KernelSpec {
     },
     skipZero: true,
     statisticsLoop: true,
+    wasm: {
+      logX: true,
+      statisticsLoop: { carry: ['z'], phases: true },
+      density: (b, row, p) => {
+        const y = b.let(b.sub(row.lx, p('logScale')));
+        const z = b.exp(b.mul(p('kappa'), y));
+        return { y, z, a: b.let(b.sub(b.add(p('c'), b.mul(p('shape1'), y)), z)) };
+      },
+      statistics: (b, row, p, v, { z }) => {
+        const y = b.let(b.sub(row.lx, p('logScale')));
+        const ze = expanded ? b.exp(b.mul(p('kappaE'), y)) : z;
+        const powers = [b.let(b.mul(v, ze))];
+        for (let j = 1; j <= ORDER; j++) powers.push(b.let(b.mul(powers[j - 1], y)));
+        const yy = b.let(b.mul(y, y));
+        const y4 = b.let(b.mul(yy, yy));
+        const atLeastOne = b.max(ze, b.k(1));
+        // Multiplied from v on, so that a row of v = 0 adds 0 (the JavaScript kernel skips it),
+        // never 0 · ∞ (√ze · max(ze, 1) overflows for ze beyond about 1e205).
+        const bound = b.mul(b.mul(b.mul(b.mul(b.mul(v, y4), y4), b.abs(y)), b.sqrt(ze)), atLeastOne);
+        return [v, b.mul(v, y), ...powers, bound];
+      },
+    },
   };
 }
 export const WEIBULL_KERNEL = weibullKernel(false);
