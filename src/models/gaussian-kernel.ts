@@ -212,7 +212,7 @@ export function kernelFor(m: number, weighted: boolean, rows: number): Kernel | 
   const w = weighted ? 1 : 0;
   const built = kernels[w][m];
   if (built !== undefined) return built;
-  if (wasmKernel(m, blockSize(m), weighted) !== null) return kernel(m, weighted);
+  if (wasmKernel(m, blockSize(m), weighted, () => javascriptKernel(m, weighted)) !== null) return kernel(m, weighted);
   return javascriptKernelFor(m, weighted, rows);
 }
 
@@ -245,7 +245,7 @@ export function kernel(m: number, weighted: boolean): Kernel {
   const w = weighted ? 1 : 0;
   let k = kernels[w][m];
   if (k === undefined) {
-    k = wasmKernel(m, blockSize(m), weighted) ?? javascriptKernel(m, weighted);
+    k = wasmKernel(m, blockSize(m), weighted, () => javascriptKernel(m, weighted)) ?? javascriptKernel(m, weighted);
     kernels[w][m] = k;
   }
   return k;
