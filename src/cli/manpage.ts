@@ -101,7 +101,7 @@ When set, colour even off a terminal (\\fB\\-\\-color auto\\fR); 0 or false: no 
 When set, an internal error also prints its stack trace.
 .TP
 .B EM_FIT_WASM
-0: the Gaussian's passes by its JavaScript kernels instead of WebAssembly (the same numbers, more slowly).
+0: every family's passes by its JavaScript kernels instead of WebAssembly, more slowly: the same numbers for the Gaussian, the same to rounding (the last digits) for the other families.
 .SH "EXIT STATUS"
 ${roff(text.exitCodes.replace(/\n/g, ' '))}
 .SH EXAMPLES
