@@ -27,7 +27,7 @@ export function writeMathTables(f64: Float64Array): void {
 }
 
 /** The bits of a double, as a signed 64-bit integer. */
-export const bitsOf = (value: number): bigint => new BigInt64Array(new Float64Array([value]).buffer)[0];
+const bitsOf = (value: number): bigint => new BigInt64Array(new Float64Array([value]).buffer)[0];
 const ROUND_BITS = bitsOf(TANG.ROUND);
 const ONE_BITS = bitsOf(1);
 const MANTISSA = (1n << 52n) - 1n;

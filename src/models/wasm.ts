@@ -189,10 +189,7 @@ export class Code {
     return this.op(0x45);
   }
 
-  /** i32.load and i32.store with alignment 2^2 and a constant offset. */
-  i32Load(offset: number): this {
-    return this.memory(0x28, 2, offset);
-  }
+  /** i32.store with alignment 2^2 and a constant offset. */
   i32Store(offset: number): this {
     return this.memory(0x36, 2, offset);
   }
@@ -258,10 +255,6 @@ export class Code {
   i8x16Shuffle(lanes: readonly number[]): this {
     return this.simd(0x0d, ...lanes);
   }
-  /** v128.any_true: [vector] → i32 1 if any bit is set. */
-  v128AnyTrue(): this {
-    return this.simd(0x53);
-  }
   /** v128.bitselect: [a, b, mask] → (a & mask) | (b & ~mask). */
   v128Bitselect(): this {
     return this.simd(0x52);
@@ -282,12 +275,6 @@ export class Code {
   i64x2Const(value: bigint): this {
     return this.simd(0x0c, ...new Uint8Array(new BigInt64Array([value, value]).buffer));
   }
-  f64x2Splat(): this {
-    return this.simd(0x14);
-  }
-  i64x2Splat(): this {
-    return this.simd(0x12);
-  }
   f64x2ExtractLane(lane: number): this {
     return this.simd(0x21, lane);
   }
@@ -299,9 +286,6 @@ export class Code {
   }
   f64x2Eq(): this {
     return this.simd(0x47);
-  }
-  f64x2Lt(): this {
-    return this.simd(0x49);
   }
   f64x2Le(): this {
     return this.simd(0x4b);
@@ -324,9 +308,6 @@ export class Code {
   f64x2Div(): this {
     return this.simd(0xf3);
   }
-  f64x2Max(): this {
-    return this.simd(0xf5);
-  }
   /** f64x2.pmin: per lane, b < a ? b : a (§4.3.2, fpmin). */
   f64x2Pmin(): this {
     return this.simd(0xf6);
@@ -343,9 +324,6 @@ export class Code {
   }
   i64x2Shl(): this {
     return this.simd(0xcb);
-  }
-  i64x2ShrS(): this {
-    return this.simd(0xcc);
   }
   i64x2ShrU(): this {
     return this.simd(0xcd);

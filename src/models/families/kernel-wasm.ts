@@ -6,22 +6,22 @@
  *
  * Why: on a million rows (K = 3, one thread) the JavaScript kernels of the t, the Weibull, the
  * log-normal and the gamma took 2.1–3.9 times the Gaussian's WebAssembly pass (issue 12 asks
- * for 2); see families/README.md "Cost per pass" for the figures with this kernel.
+ * for 2), these 1.5–2.3 times; see families/README.md "Cost per pass".
  *
  * Per row pair: the family's density a_j for each component (with exp.ts's table log and exp
- * as SIMD code, wasm-math.ts), the exact maximum (f64x2.max: no branch here, so none of the
+ * as SIMD code, wasm-math.ts), the exact maximum (f64x2.pmax: no branch here, so none of the
  * JavaScript kernels' rough maximum), exp(a_j − top) of every term, s, 1/s, and the
  * statistics, summed per block of rows in vectors (even rows in lane 0, odd rows in lane 1)
  * and added into the totals (even + odd) at the block's end. Without weights Σ log s of a
  * block is the log of Π s (kernel.ts); with weights Σ w log s takes the table log of s per row.
  *
- * A block with a row the vector code does not take (s outside [1, m(1 + 2^−20)]: a density of
- * ±∞ or NaN; a log of zero, a subnormal or ∞; an exp beyond 709; a Poisson count beyond the
+ * A block with a row the vector code does not take (s < 1 or NaN: every density of the row −∞,
+ * or one +∞; a log of zero, a subnormal or ∞; an exp beyond 709; a Poisson count beyond the
  * table of log x!) is left out of the totals and listed; the caller takes each listed block
  * again by the JavaScript loop kernel (kernel.ts), which handles every such row, and adds it
  * in. The order of the sums depends only on the rows and their blocks, so a pass over the same
  * chunk gives the same bits on any thread; they are not the JavaScript kernels' bits (another
- * maximum, another order of the sums): the tests compare the two to 1e-13 relative.
+ * maximum, another order of the sums): the tests compare the two to 1e-12 relative.
  */
 import type { KernelSpec } from './kernel.js';
 import { blockSize } from '../gaussian-kernel.js';
@@ -155,8 +155,8 @@ export interface WasmSpec {
   density(b: Vectors, row: RowValues, p: (name: string) => Ex): { readonly a: number } & Readonly<Record<string, number>>;
   /**
    * The statistics of the component in kernel.ts's order, from v = w r and density's values;
-   * a row of v = 0 must give zeros (no 0 · ∞). Under statisticsLoop, from v and the carried
-   * values alone (row has no x or log x there).
+   * a row of v = 0 must give zeros (no 0 · ∞). Under statisticsLoop, from v, the carried
+   * values and the row's log x and log x! (row has no x there).
    */
   statistics(b: Vectors, row: RowValues, p: (name: string) => Ex, v: number, values: Readonly<Record<string, number>>): Ex[];
   /**
@@ -202,7 +202,6 @@ const KEPT_BYTES = 8 * MAX_KEPT * Math.max(...Array.from({ length: MAX_COMPONENT
 const AT_ROW_VALUES = KEPT + KEPT_BYTES;
 const PAGES = Math.ceil((AT_ROW_VALUES + 16 * keptRows(1)) / PAGE);
 if (AT_LISTED + 4 * LISTED_CAPACITY > ROWS) throw new Error('internal error: kernel-wasm.ts memory layout');
-
 
 function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, weighted: boolean): Code {
   const c = new Code([I32]);

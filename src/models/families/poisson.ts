@@ -44,9 +44,8 @@ export const POISSON_KERNEL: KernelSpec = {
     density: (b, row, p) => ({
       a: b.let(b.add(p('c'), (c) => {
         b.emit(b.mul(row.x, p('logLambda')));
-        c.f64(0).f64x2Splat();
         b.emit(row.x);
-        c.f64(0).f64x2Splat().f64x2Eq().v128Not().v128Bitselect();
+        c.f64x2Const(0).f64x2Eq().v128Not().v128And();
       })),
     }),
     statistics: (b, row, _p, v) => [v, b.mul(v, row.x)],
