@@ -68,7 +68,11 @@ export interface Family<P extends MixtureParams> {
   create(): P;
   /** Copies every parameter of `from` into `to`. */
   copy(from: P, to: P): void;
-  /** Writes θ as a flat vector: to share it with worker threads and to extrapolate it (SQUAREM). */
+  /**
+   * Writes θ as a flat vector, to share it with worker threads: fromVector must read back the
+   * same θ to the last bit, or a fit would depend on the number of threads. (SQUAREM
+   * extrapolates in toFree's coordinates.)
+   */
   toVector(theta: P, out: Float64Array): void;
   /** Reads θ back from a flat vector. */
   fromVector(v: Float64Array, theta: P): void;

@@ -7,7 +7,8 @@
  *   - keep the EM chain ℓ(t−1) ≤ ELBO(t) ≤ ℓ(t) at every iteration;
  *   - give with integer frequency weights the fit of the duplicated rows;
  *   - give the same fit whatever the order of the rows;
- *   - map θ to free coordinates and back to itself (toFree/fromFree, SQUAREM's coordinates).
+ *   - map θ to free coordinates and back to itself (toFree/fromFree, SQUAREM's coordinates);
+ *   - pass θ to worker threads exactly (toVector/fromVector).
  * Save → predict reproducing the fit runs from the command line, per family, in
  * test/cli/families.test.ts. A family added to the registry without a case here fails the
  * first test.
@@ -166,5 +167,18 @@ describe.each(suite)('$name conforms', (c) => {
     const a = asParams(run.theta);
     const b = asParams(back);
     for (const name of Object.keys(a)) a[name].forEach((v, k) => expect(rel(v, b[name][k])).toBeLessThan(1e-13));
+  });
+
+  it('passes θ to worker threads as it is (toVector/fromVector), to the last bit', () => {
+    const spec = c.spec(K);
+    const family = makeFamily(spec, data);
+    const run = engineRun(spec, data, labels, 10);
+    const vector = new Float64Array(family.paramsLength);
+    family.toVector(run.theta, vector);
+    const back = family.create();
+    family.fromVector(vector, back);
+    const a = asParams(run.theta);
+    const b = asParams(back);
+    for (const name of Object.keys(a)) expect(Array.from(b[name]), name).toEqual(Array.from(a[name]));
   });
 });
