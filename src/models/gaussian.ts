@@ -305,7 +305,8 @@ export function gaussianFamily(options: GaussianOptions): Family<GaussianMixture
         }
         let s = 0;
         for (let j = 0; j < m; j++) {
-          e[j] = Math.exp(a[j] - amax);
+          // exp(0) = 1 exactly: the largest term's exp skipped, the same bits.
+          e[j] = a[j] === amax ? 1 : Math.exp(a[j] - amax);
           s += e[j];
         }
         const row = (i - start) * K;

@@ -9,8 +9,10 @@ import { finite } from './context.js';
 import { numberText } from './format.js';
 import { argmax, type Model, rowBlocks } from './rows.js';
 
-/** `]` */
+/** `]`, `[` and `,` */
 const CLOSE = 0x5d;
+const OPEN = 0x5b;
+const COMMA = 0x2c;
 
 /** What the lines of rows [start, end) carry back beside their text. */
 export interface RowStretch {
@@ -39,10 +41,15 @@ export function responsibilityLines(model: Model, x: Float64Array, start: number
       const offset = (i - block.start) * k;
       classes[i - start] = argmax(r, offset, k);
       if (densities !== null) densities[i - start] = finite(logDensity[i - block.start], 'log-density');
-      out.latin1(i + firstRow === 0 ? first : next);
+      if (pretty) out.latin1(i + firstRow === 0 ? first : next);
+      else {
+        if (i + firstRow !== 0) out.byte(COMMA);
+        out.byte(OPEN);
+      }
       out.latin1(numberText(finite(r[offset], 'responsibility')));
       for (let j = 1; j < k; j++) {
-        out.latin1(comma);
+        if (pretty) out.latin1(comma);
+        else out.byte(COMMA);
         out.latin1(numberText(finite(r[offset + j], 'responsibility')));
       }
       out.byte(CLOSE);
