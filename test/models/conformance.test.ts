@@ -156,29 +156,26 @@ describe.each(suite)('$name conforms', (c) => {
     for (const name of Object.keys(a)) a[name].forEach((v, k) => expect(rel(v, b[name][k])).toBeLessThan(1e-9));
   });
 
-  it('maps θ to free coordinates and back to itself', () => {
+  // Free coordinates (SQUAREM's) come back to within rounding; the vector shared with worker
+  // threads to the last bit, or a fit would depend on the number of threads.
+  it.each([
+    ['maps θ to free coordinates and back to itself', 'free', 1e-13],
+    ['passes θ to worker threads as it is (toVector/fromVector), to the last bit', 'vector', 0],
+  ] as const)('%s', (_, coordinates, tolerance) => {
     const spec = c.spec(K);
     const family = makeFamily(spec, data);
     const run = engineRun(spec, data, labels, 10);
-    const free = new Float64Array(family.paramsLength);
-    family.toFree(run.theta, free);
+    const flat = new Float64Array(family.paramsLength);
     const back = family.create();
-    family.fromFree(free, back);
+    if (coordinates === 'free') {
+      family.toFree(run.theta, flat);
+      family.fromFree(flat, back);
+    } else {
+      family.toVector(run.theta, flat);
+      family.fromVector(flat, back);
+    }
     const a = asParams(run.theta);
     const b = asParams(back);
-    for (const name of Object.keys(a)) a[name].forEach((v, k) => expect(rel(v, b[name][k])).toBeLessThan(1e-13));
-  });
-
-  it('passes θ to worker threads as it is (toVector/fromVector), to the last bit', () => {
-    const spec = c.spec(K);
-    const family = makeFamily(spec, data);
-    const run = engineRun(spec, data, labels, 10);
-    const vector = new Float64Array(family.paramsLength);
-    family.toVector(run.theta, vector);
-    const back = family.create();
-    family.fromVector(vector, back);
-    const a = asParams(run.theta);
-    const b = asParams(back);
-    for (const name of Object.keys(a)) expect(Array.from(b[name]), name).toEqual(Array.from(a[name]));
+    for (const name of Object.keys(a)) a[name].forEach((v, k) => expect(rel(v, b[name][k]), `${name}[${k}]`).toBeLessThanOrEqual(tolerance));
   });
 });
