@@ -26,7 +26,7 @@
  * compare the two), gaussian-kernel.ts uses its JavaScript kernels.
  */
 import type { Kernel } from './gaussian-kernel.js';
-import { Code, copyRows, F64, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from './wasm.js';
+import { Code, copyParameters, copyRows, F64, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from './wasm.js';
 import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from './wasm-math.js';
 
 const PAGE = 65_536;
@@ -230,9 +230,7 @@ export function wasmKernel(m: number, block: number, weighted: boolean, javascri
   const { packed: packedAt, sums, rows, weights } = mem;
   const length = 2 + 3 * m;
   const kernel: Kernel = (x, w, start, end, packed, out) => {
-    let finite = true;
-    for (let j = 0; j < 3 * m; j++) finite &&= Number.isFinite((packedAt[j] = packed[j]));
-    if (!finite) {
+    if (!copyParameters(packed, packedAt, 3 * m)) {
       // A parameter that is ∞ or NaN: the JavaScript kernel, whose Math.max sees every NaN (see passCode's top).
       javascript()(x, w, start, end, packed, out);
       return;

@@ -441,8 +441,18 @@ export function passFunction(code: Code, memory: KernelMemory, pages: number): (
   return instance.exports.pass as (rows: number) => void;
 }
 
-/** Rows below which copyRows copies by a loop rather than by TypedArray.set of a subarray. */
+/** Rows below which a piece is copied by a loop rather than by TypedArray.set of a subarray. */
 const SMALL_COPY = 4096;
+
+/**
+ * Copies a pass's parameters into the kernel's memory (`at`); false if one is not finite (the
+ * kernels then leave the pass to their JavaScript, see gaussian-wasm.ts and kernel-wasm.ts).
+ */
+export function copyParameters(packed: Float64Array, at: Float64Array, length: number): boolean {
+  let finite = true;
+  for (let j = 0; j < length; j++) finite &&= Number.isFinite((at[j] = packed[j]));
+  return finite;
+}
 
 /** Copies rows [p, q) of x (and w) into the kernel's memory at rows (and weights) from 0. */
 export function copyRows(x: Float64Array, w: Float64Array | null, p: number, q: number, rows: Float64Array, weights: Float64Array): void {

@@ -26,7 +26,7 @@
 import type { KernelSpec } from './kernel.js';
 import { blockSize } from '../gaussian-kernel.js';
 import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from '../wasm-math.js';
-import { Code, copyRows, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from '../wasm.js';
+import { Code, copyParameters, copyRows, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from '../wasm.js';
 import { FACTORIAL_TABLE, LOG_FACTORIAL } from './special.js';
 
 /** A vector value: a local holding it, or code that pushes it. */
@@ -446,11 +446,20 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
   return c;
 }
 
-type Pass = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, again: (from: number, to: number) => void) => void;
+/** kernel.ts's JavaScript pass (generated, or the loop kernel when useGenerated is false), which adds into out. */
+export type JavascriptPass = (spec: KernelSpec, m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, useGenerated: boolean) => void;
+
+/**
+ * Adds a pass over rows [start, end) into `out`; the blocks it leaves (and a pass at
+ * parameters that are not finite) go to `javascript`'s loop kernel. kernel.ts passes its own
+ * function, so that a pass makes no closure.
+ */
+export type Pass = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, javascript: JavascriptPass) => void;
 
 /** This thread's memory and views of it, made on first use. */
 let memory: { instance: KernelMemory; packed: Float64Array; out: Float64Array; listed: Int32Array; rows: Float64Array; weights: Float64Array } | null = null;
-const built = new Map<string, Pass>();
+/** The passes built, by spec, then weighted (0, 1) and m: looked up without a key made per pass (a search makes thousands). */
+const built = new Map<KernelSpec, Pass[][]>();
 
 function threadMemory(): NonNullable<typeof memory> {
   if (memory === null) {
@@ -473,28 +482,28 @@ function threadMemory(): NonNullable<typeof memory> {
 /**
  * The WebAssembly pass of `spec` for m live components, or null where there is none (no vector
  * code for the family, no SIMD, too many components or parameters, EM_FIT_WASM=0: see wasm.ts's wasmSimd): then
- * kernel.ts runs its JavaScript kernels. The pass adds into `out` (zeroed by the caller) and
- * calls `again(from, to)` for each block it leaves to the JavaScript kernel.
+ * kernel.ts runs its JavaScript kernels. The pass adds into `out` (zeroed by the caller).
  */
 export function wasmPass(spec: KernelSpec, m: number, weighted: boolean): Pass | null {
   const wasm = spec.wasm;
   if (!wasmSimd || wasm === undefined || !(m >= 1 && m <= MAX_COMPONENTS) || spec.params.length > MAX_PARAMS || spec.statCount > MAX_STATS || spec.rowSums.length > 1) return null;
-  const key = `${spec.name}:${m}:${weighted}`;
-  const cached = built.get(key);
+  let bySpec = built.get(spec);
+  if (bySpec === undefined) {
+    bySpec = [[], []];
+    built.set(spec, bySpec);
+  }
+  const cached = bySpec[weighted ? 1 : 0][m];
   if (cached !== undefined) return cached;
   const block = blockSize(m);
   const mem = threadMemory();
   const run = passFunction(passCode(spec, wasm, m, block, weighted), mem.instance, PAGES);
   const piece = block * Math.floor(CAPACITY / block);
   const length = 3 + spec.rowSums.length + spec.statCount * m;
-  const parameters = spec.params.length * m;
   const { packed: packedAt, out: totals, listed, rows, weights } = mem;
-  const pass: Pass = (x, w, start, end, packed, out, again) => {
-    let finite = true;
-    for (let k = 0; k < parameters; k++) finite &&= Number.isFinite((packedAt[k] = packed[k]));
-    if (!finite) {
+  const pass: Pass = (x, w, start, end, packed, out, javascript) => {
+    if (!copyParameters(packed, packedAt, spec.params.length * m)) {
       // A parameter that is ∞ or NaN (never from the families' M-steps): the JavaScript kernel.
-      again(start, end);
+      javascript(spec, m, x, w, start, end, packed, out, false);
       return;
     }
     totals.fill(0, 0, length);
@@ -502,10 +511,10 @@ export function wasmPass(spec: KernelSpec, m: number, weighted: boolean): Pass |
       const q = Math.min(end, p + piece);
       copyRows(x, w, p, q, rows, weights);
       run(q - p);
-      for (let l = 1; l <= listed[0]; l++) again(p + listed[l], Math.min(q, p + listed[l] + block));
+      for (let l = 1; l <= listed[0]; l++) javascript(spec, m, x, w, p + listed[l], Math.min(q, p + listed[l] + block), packed, out, false);
     }
     for (let k = 0; k < length; k++) out[k] += totals[k];
   };
-  built.set(key, pass);
+  bySpec[weighted ? 1 : 0][m] = pass;
   return pass;
 }

@@ -372,7 +372,7 @@ export function runKernel(
     const pass = wasmPass(spec, m, w !== null);
     if (pass !== null) {
       // The blocks that the vector code leaves (rows it does not take) by the loop kernel.
-      pass(x, w, start, end, packed, out, (from, to) => javascriptPass(spec, m, x, w, from, to, packed, out, false));
+      pass(x, w, start, end, packed, out, javascriptPass);
       return;
     }
   }
