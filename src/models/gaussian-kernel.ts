@@ -204,7 +204,7 @@ export const LOOP_ROWS_BEFORE_GENERATING = 64 * GENERATED_FROM_ROWS;
 /**
  * The kernel to pass `rows` rows with: the WebAssembly one whenever it can be built (it needs
  * no warming up per K, and is about twice as fast as the loop kernel on 200 rows and twice
- * the generated one on a million: 2.6 against 6.2 µs, 12 against 24–27 ms at K = 3,
+ * the generated one on a million: 2.6 against 6.2 µs, 10.4–10.8 against 24–27 ms at K = 3,
  * measured); else as javascriptKernelFor. All give the same bits.
  */
 export function kernelFor(m: number, weighted: boolean, rows: number): Kernel | null {

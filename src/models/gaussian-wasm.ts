@@ -4,7 +4,7 @@
  * JavaScript kernels (test/models/gaussian-kernel.test.ts compares them).
  *
  * Why: on the benchmark's million rows (K = 3) the JavaScript kernel takes 24–27 ms a pass,
- * the same pass here 12.6 ms (measured on this project's 2-core machine, one thread). The rows
+ * the same pass here 10.4–10.8 ms (measured on this project's 2-core machine, one thread). The rows
  * are evaluated in the two lanes of f64x2 vectors: d, a = c − h·d², the largest a, Tang's exp
  * of a − top (exp.ts's, as vector code in wasm-math.ts; every term, the largest too, whose exp(0) is exactly 1 as the
  * JavaScript kernel's skipped one: no branch on which component is largest, which the
