@@ -19,8 +19,7 @@ import { POISSON_KERNEL } from '../../../src/models/families/poisson.js';
 import { T_KERNEL } from '../../../src/models/families/t.js';
 import { WEIBULL_EXPANDED_KERNEL, WEIBULL_KERNEL } from '../../../src/models/families/weibull.js';
 import { mulberry32 } from '../../../src/select/rng.js';
-
-const specs: KernelSpec[] = [POISSON_KERNEL, EXPONENTIAL_KERNEL, LOGNORMAL_KERNEL, GAMMA_KERNEL, WEIBULL_KERNEL, WEIBULL_EXPANDED_KERNEL, T_KERNEL];
+import { KERNEL_SPECS as specs, kernelCase } from '../../helpers/kernel-cases.js';
 
 /** Both passes over rows [100, n) (an odd count: the lone last row of a block is taken too). */
 function both(spec: KernelSpec, m: number, x: Float64Array, w: Float64Array | null, packed: Float64Array): [Float64Array, Float64Array] {
@@ -43,12 +42,7 @@ describe.each(specs.map((spec) => ({ name: spec.name, spec })))('$name WebAssemb
   it.each([1, 2, 3, 5, 9])('has vector code and agrees with the JavaScript kernel, m = %i, with and without weights', (m) => {
     expect(wasmPass(spec, m, false)).not.toBeNull();
     expect(wasmPass(spec, m, true)).not.toBeNull();
-    const random = mulberry32(7 + m);
-    const n = 3001;
-    const x = Float64Array.from({ length: n }, () => (spec.name === 'poisson' ? Math.floor(15 * random()) : 0.05 + 12 * random()));
-    // Weights with zeros (rows the JavaScript kernel skips) and of several sizes.
-    const w = Float64Array.from({ length: n }, (_, i) => (i % 7 === 0 ? 0 : 1 + (i % 3)));
-    const packed = Float64Array.from({ length: spec.params.length * m }, () => 0.2 + random());
+    const { x, w, packed } = kernelCase(spec, m, 7 + m, 3001);
     for (const weights of [null, w]) {
       const [javascript, wasm] = both(spec, m, x, weights, packed);
       expect(javascript.every((v) => Number.isFinite(v))).toBe(true);
