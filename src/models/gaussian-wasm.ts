@@ -26,7 +26,7 @@
  * compare the two), gaussian-kernel.ts uses its JavaScript kernels.
  */
 import type { Kernel } from './gaussian-kernel.js';
-import { Code, copyParameters, copyRows, F64, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from './wasm.js';
+import { Code, copyParameters, copyRows, F64, I32, type KernelMemory, kernelMemory, passFunction, rowPairs, V128, wasmSimd } from './wasm.js';
 import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from './wasm-math.js';
 
 const PAGE = 65_536;
@@ -73,7 +73,7 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   c.i32(0).f64Load(SUMS + 8).set(sumLogS);
   for (const [locals, at] of sums) for (let j = 0; j < m; j++) c.i32(0).f64Load(SUMS + 8 * (at + j)).set(locals[j]);
 
-  /** One row (lanes = 1: lane 0 of x) or two (lanes 0 and 1), added into the block's sums. */
+  /** One row (lanes = 1: lane 0 of x; lane 1 repeats it and is left out) or two (lanes 0 and 1), added into the block's sums. */
   const row = (lanes: 1 | 2): void => {
     for (let j = 0; j < m; j++) {
       c.get(x).get(mu[j]).f64x2Sub().set(d[j]);
@@ -152,19 +152,7 @@ function passCode(m: number, block: number, weighted: boolean): Code {
   splat(1).set(product);
   c.f64(0).set(logEven).f64(0).set(logOdd);
   for (const locals of [bn, bs1, bs2]) for (let j = 0; j < m; j++) splat(0).set(locals[j]);
-  c.get(b).set(i);
-  c.block().loop();
-  c.get(i).i32(1).i32Add().get(stop).i32GeS().brIf(1);
-  c.get(i).i32(3).i32Shl().v128Load(ROWS).set(x);
-  if (weighted) c.get(i).i32(3).i32Shl().v128Load(WEIGHTS).set(wv);
-  row(2);
-  c.get(i).i32(2).i32Add().set(i).br(0);
-  c.end().end();
-  c.get(i).get(stop).i32LtS().if();
-  c.get(i).i32(3).i32Shl().v128Load64Zero(ROWS).set(x);
-  if (weighted) c.get(i).i32(3).i32Shl().v128Load64Zero(WEIGHTS).set(wv);
-  row(1);
-  c.end();
+  rowPairs(c, { from: b, stop, i, x, w: weighted ? wv : null }, ROWS, WEIGHTS, row);
   // total += (even + odd), as the JavaScript kernel; Σ log s = log(Π_even s · Π_odd s).
   const lanesAdded = (vector: number): Code => c.get(vector).f64x2ExtractLane(0).get(vector).f64x2ExtractLane(1).f64Add();
   c.get(sumTop);

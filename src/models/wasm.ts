@@ -337,6 +337,45 @@ export class Code {
   }
 }
 
+/** The i32 locals and vector locals of a loop over a block's rows (see rowPairs). */
+export interface RowLoop {
+  /** The block's first row and the row after its last (i32). */
+  readonly from: number;
+  readonly stop: number;
+  /** The row (i32), and if given the row's offset from `from` (i32). */
+  readonly i: number;
+  readonly offset?: number;
+  /** The rows' values and weights (v128); weights null for a loop without them. */
+  readonly x: number;
+  readonly w: number | null;
+}
+
+/**
+ * Emits a loop over rows [from, stop) two at a time, x (and w) loaded from the doubles at byte
+ * offsets `rows` (and `weights`) into the locals, then `body(2)`; after it the lone last row
+ * of an odd count, x in both lanes (lane 1 a valid row, whose results the body leaves out) and
+ * weight 0 in lane 1, then `body(1)`.
+ */
+export function rowPairs(c: Code, loop: RowLoop, rows: number, weights: number, body: (lanes: 1 | 2) => void): void {
+  const { from, stop, i, offset, x, w } = loop;
+  c.get(from).set(i);
+  if (offset !== undefined) c.i32(0).set(offset);
+  c.block().loop();
+  c.get(i).i32(1).i32Add().get(stop).i32GeS().brIf(1);
+  c.get(i).i32(3).i32Shl().v128Load(rows).set(x);
+  if (w !== null) c.get(i).i32(3).i32Shl().v128Load(weights).set(w);
+  body(2);
+  c.get(i).i32(2).i32Add().set(i);
+  if (offset !== undefined) c.get(offset).i32(2).i32Add().set(offset);
+  c.br(0);
+  c.end().end();
+  c.get(i).get(stop).i32LtS().if();
+  c.get(i).i32(3).i32Shl().v128Load64Splat(rows).set(x);
+  if (w !== null) c.get(i).i32(3).i32Shl().v128Load64Zero(weights).set(w);
+  body(1);
+  c.end();
+}
+
 /** A function type: parameters and results. */
 export interface Signature {
   params: readonly ValueType[];

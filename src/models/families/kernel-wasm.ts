@@ -26,7 +26,7 @@
 import type { KernelSpec } from './kernel.js';
 import { blockSize } from '../gaussian-kernel.js';
 import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from '../wasm-math.js';
-import { Code, copyParameters, copyRows, I32, type KernelMemory, kernelMemory, passFunction, V128, wasmSimd } from '../wasm.js';
+import { Code, copyParameters, copyRows, I32, type KernelMemory, kernelMemory, passFunction, rowPairs, V128, wasmSimd } from '../wasm.js';
 import { FACTORIAL_TABLE, LOG_FACTORIAL } from './special.js';
 
 /** A vector value: a local holding it, or code that pushes it. */
@@ -237,28 +237,8 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
   };
 
   const r = c.local(I32);
-  /**
-   * Emits a loop over the block's rows two at a time (i from b, r = i − b), and after it the
-   * lone last row of an odd block: `body(lanes)` with x (and w) loaded, x in both lanes for the
-   * lone row (lane 1 a valid row for the family's code) and weight 0 in its lane 1.
-   */
-  const pairs = (body: (lanes: 1 | 2) => void, withWeights = weighted): void => {
-    c.get(b).set(i);
-    c.i32(0).set(r);
-    c.block().loop();
-    c.get(i).i32(1).i32Add().get(stop).i32GeS().brIf(1);
-    c.get(i).i32(3).i32Shl().v128Load(ROWS).set(x);
-    if (withWeights) c.get(i).i32(3).i32Shl().v128Load(WEIGHTS).set(wv);
-    body(2);
-    c.get(i).i32(2).i32Add().set(i);
-    c.get(r).i32(2).i32Add().set(r).br(0);
-    c.end().end();
-    c.get(i).get(stop).i32LtS().if();
-    c.get(i).i32(3).i32Shl().v128Load64Splat(ROWS).set(x);
-    if (withWeights) c.get(i).i32(3).i32Shl().v128Load64Zero(WEIGHTS).set(wv);
-    body(1);
-    c.end();
-  };
+  /** A loop over the block's rows (wasm.ts's rowPairs: i from b, r = i − b), with or without the weights. */
+  const pairs = (body: (lanes: 1 | 2) => void, withWeights = weighted): void => rowPairs(c, { from: b, stop, i, offset: r, x, w: withWeights ? wv : null }, ROWS, WEIGHTS, body);
   /** The values kept for the row pair r at `at` (a scratch row of the block), and storing them there. */
   const load = (at: number): Ex => (cc) => cc.get(r).i32(3).i32Shl().v128Load(at);
   const store = (at: number, value: Ex): void => {
