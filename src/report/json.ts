@@ -244,8 +244,8 @@ async function writeArray(name: string, n: number, put: (out: ByteText, i: numbe
  * stretch out (1M rows, three runs each in turn: 0.74–0.75 s against 0.76–0.77 s with equal
  * ones, and 0.78–0.88 s with half as long again; runs vary by ±0.05 s here).
  */
-const STRETCH_ROWS = 32_768;
-const WORKER_STRETCH_ROWS = 40_960;
+export const STRETCH_ROWS = 32_768;
+export const WORKER_STRETCH_ROWS = 40_960;
 
 /** Responsibilities (rows × K) from which they are formatted on two threads: below, starting a worker costs more than it saves. */
 const PARALLEL_FROM_VALUES = 300_000;

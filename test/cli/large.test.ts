@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PARALLEL_FROM_BYTES } from '../../src/io/parallel.js';
+import { STRETCH_ROWS, WORKER_STRETCH_ROWS } from '../../src/report/json.js';
 import { emFit } from '../helpers/cli.js';
 import { roughPartition, sampleMixture } from '../helpers/mixture.js';
 
@@ -61,7 +62,9 @@ describe('the JSON report of many rows', () => {
     expect(document.classification).toHaveLength(ROWS);
     // Each stretch's rows in order: the row numbers run 1..n, and each classification is its row's largest responsibility.
     expect(document.row.every((r, i) => r === i + 1)).toBe(true);
-    for (const i of [0, 32_767, 32_768, 73_727, 73_728, 106_495, 106_496, ROWS - 1]) {
+    // The first and last row of each of the first stretches (json.ts: the main thread's, then the worker's, in turn).
+    const [main, worker] = [STRETCH_ROWS, WORKER_STRETCH_ROWS];
+    for (const i of [0, main - 1, main, main + worker - 1, main + worker, 2 * main + worker - 1, 2 * main + worker, ROWS - 1]) {
       const r = document.responsibilities[i];
       expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
       expect(document.classification[i]).toBe(String(r.indexOf(Math.max(...r)) + 1));

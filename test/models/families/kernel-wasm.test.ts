@@ -87,7 +87,7 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
   });
 
   it("a Weibull's (x/σ)^κ beyond e^709", () => {
-    // κ ≈ 0.2–1.2 from packed, log x = 690: κ log(x/σ) passes 709 for the larger κ.
+    // κ = 3 and log σ ≈ 0.2–1.2: at x = 1e300 (log x = 690.8) κ log(x/σ) is about 2,070, beyond 709.
     const x = rows((i) => (i === 900 ? 1e300 : 0.5 + (i % 11)));
     for (const spec of [WEIBULL_KERNEL, WEIBULL_EXPANDED_KERNEL]) {
       const p = packed(spec, 3, 3);

@@ -33,7 +33,7 @@ describe.each(KERNEL_SPECS.map((spec) => ({ name: spec.name, spec })))('$name ke
  * Math.log (its first statistic, Σ w r_ij).
  */
 describe('rows far out', () => {
-  it.each([2, 3, 5])('give the responsibilities of a direct log-sum-exp, and the same bits from both kernels, m = %i', (m) => {
+  it.each([2, 3, 5])('give the responsibilities of a direct log-sum-exp, the same bits from both JavaScript kernels, and from the WebAssembly pass, m = %i', (m) => {
     const random = mulberry32(41 + m);
     const n = 3000;
     const x = Float64Array.from({ length: n }, () => 5 * random());
@@ -47,6 +47,9 @@ describe('rows far out', () => {
       runKernel(EXPONENTIAL_KERNEL, m, x, weights, 100, n, packed, generated, true);
       runKernel(EXPONENTIAL_KERNEL, m, x, weights, 100, n, packed, loop, false);
       expect([...loop]).toEqual([...generated]);
+      // The WebAssembly pass (its exact maximum needs no second look at these rows).
+      const wasm = new Float64Array(outLength(EXPONENTIAL_KERNEL, m));
+      runKernel(EXPONENTIAL_KERNEL, m, x, weights, 100, n, packed, wasm);
       const counts = new Float64Array(m);
       for (let i = 100; i < n; i++) {
         const a = Array.from({ length: m }, (_, j) => packed[j] - packed[m + j] * x[i]);
@@ -55,7 +58,7 @@ describe('rows far out', () => {
         const s = e.reduce((u, v) => u + v, 0);
         e.forEach((v, j) => (counts[j] += (weights === null ? 1 : weights[i]) * (v / s)));
       }
-      counts.forEach((c, j) => expect(Math.abs(generated[3 + j] - c)).toBeLessThanOrEqual(1e-12 * c));
+      for (const out of [generated, wasm]) counts.forEach((c, j) => expect(Math.abs(out[3 + j] - c)).toBeLessThanOrEqual(1e-12 * c));
     }
   });
 });
