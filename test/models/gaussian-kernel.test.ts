@@ -9,6 +9,9 @@ import { MAX_COMPONENTS, wasmKernel } from '../../src/models/gaussian-wasm.js';
 import { gaussianFamily } from '../../src/models/gaussian.js';
 import { mulberry32 } from '../../src/select/rng.js';
 
+/** The WebAssembly kernel for m components as gaussian-kernel.ts builds it (null where it cannot). */
+const wasmFor = (m: number, weighted: boolean) => wasmKernel(m, blockSize(m), weighted, () => javascriptKernel(m, weighted));
+
 function packedFor(m: number, random: () => number): Float64Array {
   const packed = new Float64Array(3 * m);
   for (let j = 0; j < m; j++) {
@@ -48,10 +51,10 @@ describe('the Gaussian kernels', () => {
   describe('in WebAssembly', () => {
     it('are built on this machine (else the comparisons below would compare JavaScript with itself)', () => {
       for (const weighted of [false, true]) {
-        expect(wasmKernel(3, blockSize(3), weighted, () => javascriptKernel(3, weighted))).not.toBeNull();
-        expect(kernel(3, weighted)).toBe(wasmKernel(3, blockSize(3), weighted, () => javascriptKernel(3, weighted)));
+        expect(wasmFor(3, weighted)).not.toBeNull();
+        expect(kernel(3, weighted)).toBe(wasmFor(3, weighted));
       }
-      expect(wasmKernel(MAX_COMPONENTS + 1, blockSize(MAX_COMPONENTS + 1), false, () => javascriptKernel(MAX_COMPONENTS + 1, false))).toBeNull();
+      expect(wasmFor(MAX_COMPONENTS + 1, false)).toBeNull();
     });
     const random = mulberry32(7);
     const n = 150_000;
@@ -67,7 +70,7 @@ describe('the Gaussian kernels', () => {
         const a = new Float64Array(2 + 3 * m);
         const b = new Float64Array(2 + 3 * m);
         javascriptKernel(m, weights !== null)(x, weights, 0, x.length, packed, a);
-        wasmKernel(m, blockSize(m), weights !== null, () => javascriptKernel(m, weights !== null))!(x, weights, 0, x.length, packed, b);
+        wasmFor(m, weights !== null)!(x, weights, 0, x.length, packed, b);
         expect(a[0]).toBe(-Infinity);
         expect(a.slice(1).every(Number.isFinite)).toBe(true);
         expect(Array.from(b)).toEqual(Array.from(a));
@@ -84,7 +87,7 @@ describe('the Gaussian kernels', () => {
         const a = new Float64Array(2 + 3 * m);
         const b = new Float64Array(2 + 3 * m);
         javascriptKernel(m, weighted)(x, weights, 0, x.length, packed, a);
-        wasmKernel(m, blockSize(m), weighted, () => javascriptKernel(m, weighted))!(x, weights, 0, x.length, packed, b);
+        wasmFor(m, weighted)!(x, weights, 0, x.length, packed, b);
         expect(Number.isNaN(a[1])).toBe(true);
         expect(Array.from(b)).toEqual(Array.from(a));
       }
@@ -96,7 +99,7 @@ describe('the Gaussian kernels', () => {
       for (const weighted of [false, true]) {
         it(`give the JavaScript kernel's bits for ${m} components ${weighted ? 'with' : 'without'} weights`, () => {
           const packed = packedFor(m, mulberry32(200 + m));
-          const wasm = wasmKernel(m, blockSize(m), weighted, () => javascriptKernel(m, weighted));
+          const wasm = wasmFor(m, weighted);
           expect(wasm).not.toBeNull();
           const weights = weighted ? w : null;
           // Fewer ranges for the largest m, whose JavaScript kernel is slow to warm up (seconds).
@@ -115,7 +118,7 @@ describe('the Gaussian kernels', () => {
   });
 
   it('are WebAssembly for passes of any size where it can be built', () => {
-    for (const rows of [1, 200, GENERATED_FROM_ROWS]) expect(kernelFor(6, false, rows)).toBe(wasmKernel(6, blockSize(6), false, () => javascriptKernel(6, false)));
+    for (const rows of [1, 200, GENERATED_FROM_ROWS]) expect(kernelFor(6, false, rows)).toBe(wasmFor(6, false));
   });
 
   it('without WebAssembly, are generated for large passes at once, and for small ones once they have passed enough rows', () => {
