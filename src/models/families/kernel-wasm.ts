@@ -145,8 +145,13 @@ export class Vectors {
  * parameters (p(name), packed as there), density and statistics, in the same order.
  */
 export interface WasmSpec {
-  /** Whether the row's code uses log x (then rows with x ≤ 0 or subnormal go to the JavaScript kernel). */
-  readonly logX?: boolean;
+  /**
+   * Whether the row's code uses log x (then rows with x ≤ 0 or subnormal go to the JavaScript
+   * kernel); 'input' when it uses log x alone: then the pass reads log x_i from a column the
+   * family keeps (log-column.ts) instead of x_i and taking its log, and x is not there (a NaN
+   * log, of an x the table log does not take, goes to the JavaScript kernel).
+   */
+  readonly logX?: boolean | 'input';
   /** Whether it uses log x! (a table up to FACTORIAL_TABLE; larger counts go to the JavaScript kernel). */
   readonly logFactorial?: boolean;
   /** The r-free row sums, as kernel.ts's rowSums (each times w). */
@@ -247,8 +252,19 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
     c.v128Store(at);
   };
 
+  const logInput = wasm.logX === 'input';
+  if (logInput && wasm.logFactorial === true) throw new Error(`internal error: ${spec.name} reads log x and needs x`);
+  /** The row pair's log x as read (the rows are log x): checked not NaN where `check`. */
+  const inputRow = (check: boolean): RowValues => {
+    if (check) {
+      c.get(x).get(x).f64x2Eq();
+      vectors.require();
+    }
+    return { x: -1, lx: x, logFactorial: -1 };
+  };
   /** The row's values (log x, log x!) from x. */
   const rowValues = (): RowValues => {
+    if (logInput) return inputRow(true);
     const lx = wasm.logX === true ? vectors.log(x) : -1;
     let logFactorial = -1;
     if (wasm.logFactorial === true) {
@@ -344,9 +360,10 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
     if (rowKept[0]) store(AT_ROW_VALUES, values.lx);
     if (rowKept[1]) store(AT_ROW_VALUES + 8 * keptRows(m), values.logFactorial);
   };
+  /** The row values kept for the row pair r of the block (log x read from the rows when they are log x). */
   const keptRow = (): RowValues => ({
     x,
-    lx: rowKept[0] ? vectors.let(load(AT_ROW_VALUES)) : -1,
+    lx: logInput ? vectors.let((cc) => cc.get(b).get(r).i32Add().i32(3).i32Shl().v128Load(ROWS)) : rowKept[0] ? vectors.let(load(AT_ROW_VALUES)) : -1,
     logFactorial: rowKept[1] ? vectors.let(load(AT_ROW_VALUES + 8 * keptRows(m))) : -1,
   });
   /** Keeps component j's v (0 in lane 1 of a lone row) for the statistics loop. */
@@ -376,14 +393,15 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
     if (rowKept.some((k) => k)) pairs(() => storeRow(rowValues()), false);
     for (let j = 0; j < m; j++) {
       pairs(() => {
-        const density = wasm.density(vectors, keptRow(), paramOf(j));
+        // Rows of log x: read as the loop loads them, and checked in the first component's loop.
+        const density = wasm.density(vectors, logInput ? inputRow(j === 0) : keptRow(), paramOf(j));
         store(keptAt(1, j), density.a);
         keepCarried(j, density);
       }, false);
     }
     pairs((lanes) => {
       const a = Array.from({ length: m }, (_, j) => vectors.let(load(keptAt(1, j))));
-      mixture(lanes, keptRow(), a, (j, v) => keepV(lanes, j, v));
+      mixture(lanes, logInput ? inputRow(false) : keptRow(), a, (j, v) => keepV(lanes, j, v));
     });
   }
   if (deferred !== undefined) {
@@ -430,11 +448,12 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
 export type JavascriptPass = (spec: KernelSpec, m: number, x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, useGenerated: boolean) => void;
 
 /**
- * Adds a pass over rows [start, end) into `out`; the blocks it leaves (and a pass at
- * parameters that are not finite) go to `javascript`'s loop kernel. kernel.ts passes its own
+ * Adds a pass over rows [start, end) into `out`, reading `rows`: x, or for a spec whose logX is
+ * 'input' the column of log x (log-column.ts); the blocks it leaves (and a pass at parameters
+ * that are not finite) go to `javascript`'s loop kernel, over x. kernel.ts passes its own
  * function, so that a pass makes no closure.
  */
-export type Pass = (x: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, javascript: JavascriptPass) => void;
+export type Pass = (x: Float64Array, rows: Float64Array, w: Float64Array | null, start: number, end: number, packed: Float64Array, out: Float64Array, javascript: JavascriptPass) => void;
 
 /** This thread's memory and views of it, made on first use. */
 let memory: { instance: KernelMemory; packed: Float64Array; out: Float64Array; listed: Int32Array; rows: Float64Array; weights: Float64Array } | null = null;
@@ -480,7 +499,7 @@ export function wasmPass(spec: KernelSpec, m: number, weighted: boolean): Pass |
   const piece = block * Math.floor(CAPACITY / block);
   const length = 3 + spec.rowSums.length + spec.statCount * m;
   const { packed: packedAt, out: totals, listed, rows, weights } = mem;
-  const pass: Pass = (x, w, start, end, packed, out, javascript) => {
+  const pass: Pass = (x, input, w, start, end, packed, out, javascript) => {
     if (!copyParameters(packed, packedAt, spec.params.length * m)) {
       // A parameter that is ∞ or NaN (never from the families' M-steps): the JavaScript kernel.
       javascript(spec, m, x, w, start, end, packed, out, false);
@@ -489,7 +508,7 @@ export function wasmPass(spec: KernelSpec, m: number, weighted: boolean): Pass |
     totals.fill(0, 0, length);
     for (let p = start; p < end; p += piece) {
       const q = Math.min(end, p + piece);
-      copyRows(x, w, p, q, rows, weights);
+      copyRows(input, w, p, q, rows, weights);
       run(q - p);
       for (let l = 1; l <= listed[0]; l++) javascript(spec, m, x, w, p + listed[l], Math.min(q, p + listed[l] + block), packed, out, false);
     }

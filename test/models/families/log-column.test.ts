@@ -1,0 +1,71 @@
+/**
+ * log-column.ts: the column of log x that the log-normal's and the Weibull's WebAssembly passes
+ * read instead of taking the log of every row in every pass.
+ */
+import { describe, expect, it } from 'vitest';
+import { type KernelSpec, outLength, runKernel } from '../../../src/models/families/kernel.js';
+import { LogColumn } from '../../../src/models/families/log-column.js';
+import { LOGNORMAL_KERNEL } from '../../../src/models/families/lognormal.js';
+import { WEIBULL_EXPANDED_KERNEL, WEIBULL_KERNEL } from '../../../src/models/families/weibull.js';
+import { wasmSimd } from '../../../src/models/wasm.js';
+import { kernelCase } from '../../helpers/kernel-cases.js';
+
+describe('LogColumn', () => {
+  it('holds log x within 2 ulps of Math.log (the table log), and NaN where the table log does not go', () => {
+    // exp.ts's table log is within 2 ulps of Math.log (test/models/exp.test.ts); the column must
+    // be that log, and NaN for zero, subnormals, ∞ and NaN (the vector code's fallback marks).
+    const x = Float64Array.of(1, 2, 0.5, Math.E, 1e-300, 1e300, 3.7, 2 ** -1022, Number.MAX_VALUE, 5e-324, 0, Infinity, Number.NaN);
+    const logs = new LogColumn().of(x, 0, x.length);
+    for (let i = 0; i < 9; i++) {
+      const exact = Math.log(x[i]);
+      expect(Math.abs(logs[i] - exact), `log ${x[i]}`).toBeLessThanOrEqual(2 * Number.EPSILON * Math.max(1, Math.abs(exact)));
+    }
+    expect(logs[0]).toBe(0);
+    for (let i = 9; i < x.length; i++) expect(logs[i], `log ${x[i]}`).toBeNaN();
+  });
+
+  it('takes the rows a pass asks for, a block of 4,096 at a time, once', () => {
+    const x = Float64Array.from({ length: 20_000 }, (_, i) => 1 + i);
+    const column = new LogColumn();
+    const logs = column.of(x, 5000, 6000);
+    // Rows 4,096..8,191 are taken (the block holding 5,000..5,999), no others yet.
+    expect(logs[4096]).toBe(column.of(x, 4096, 4097)[4096]);
+    expect(Math.abs(logs[5500] - Math.log(5501))).toBeLessThan(1e-15 * Math.log(5501));
+    expect(logs[4095]).toBe(0);
+    expect(logs[8192]).toBe(0);
+    // A later pass over all rows takes the rest and returns the same array.
+    expect(column.of(x, 0, x.length)).toBe(logs);
+    expect(Math.abs(logs[19_999] - Math.log(20_000))).toBeLessThan(1e-15 * Math.log(20_000));
+    // Another array, another column.
+    const y = Float64Array.from(x);
+    expect(column.of(y, 0, y.length)).not.toBe(logs);
+  });
+});
+
+describe.runIf(wasmSimd)('the WebAssembly passes that read log x from the column', () => {
+  // The same vector code taking the table log of x itself (logX: true, as before the column):
+  // the vector log and exp.ts's table log give the same bits (test/models/wasm-math.test.ts), so
+  // the passes must agree to the bit, also where a block goes to the JavaScript kernel.
+  const selfLogged = (spec: KernelSpec): KernelSpec => ({ ...spec, wasm: { ...spec.wasm!, logX: true } });
+
+  it.each([LOGNORMAL_KERNEL, WEIBULL_KERNEL, WEIBULL_EXPANDED_KERNEL].map((spec) => ({ name: spec.name, spec })))('$name: the same bits as taking the logs in the pass', ({ spec }) => {
+    expect(spec.wasm?.logX).toBe('input');
+    const other = selfLogged(spec);
+    for (const m of [1, 3, 4]) {
+      const { x, w, packed } = kernelCase(spec, m, 11 + m, 5003);
+      x[2500] = 5e-324; // a subnormal: its block goes to the JavaScript kernel in both
+      for (const weights of [null, w]) {
+        const fromColumn = new Float64Array(outLength(spec, m));
+        const inPass = new Float64Array(outLength(spec, m));
+        runKernel(spec, m, x, weights, 7, x.length, packed, fromColumn, undefined, new LogColumn());
+        runKernel(other, m, x, weights, 7, x.length, packed, inPass);
+        expect([...fromColumn]).toEqual([...inPass]);
+      }
+    }
+  });
+
+  it('is an internal error without a column', () => {
+    const { x, packed } = kernelCase(WEIBULL_KERNEL, 2, 1, 100);
+    expect(() => runKernel(WEIBULL_KERNEL, 2, x, null, 0, x.length, packed, new Float64Array(outLength(WEIBULL_KERNEL, 2)))).toThrow(/no column/);
+  });
+});
