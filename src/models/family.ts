@@ -22,7 +22,10 @@ export type Codes = Uint8Array | Int32Array;
  * univariate family fits, where x is simply the column.
  */
 export interface Data {
-  /** x, shape (n, d), row-major. */
+  /**
+   * x, shape (n, d), row-major. Never changed once it is data: kernels keep values derived
+   * from it by the array (families/log-column.ts), so new rows need a new array or view.
+   */
   readonly x: Float64Array;
   /** Frequency weights w_i ≥ 0, shape (n,); null means every w_i = 1. */
   readonly w: Float64Array | null;

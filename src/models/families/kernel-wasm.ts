@@ -147,9 +147,9 @@ export class Vectors {
 export interface WasmSpec {
   /**
    * Whether the row's code uses log x (then rows with x ≤ 0 or subnormal go to the JavaScript
-   * kernel); 'input' when it uses log x alone: then the pass reads log x_i from a column the
-   * family keeps (log-column.ts) instead of x_i and taking its log, and x is not there (a NaN
-   * log, of an x the table log does not take, goes to the JavaScript kernel).
+   * kernel); 'input' when it uses log x alone: then the pass reads log x_i from the column of
+   * log x kept for the data (log-column.ts) instead of x_i and taking its log, and x is not
+   * there (a NaN log, of an x the table log does not take, goes to the JavaScript kernel).
    */
   readonly logX?: boolean | 'input';
   /** Whether it uses log x! (a table up to FACTORIAL_TABLE; larger counts go to the JavaScript kernel). */

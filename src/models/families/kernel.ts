@@ -43,7 +43,7 @@ import { KERNEL_TABLES, expNonPositiveSource, expSource, logPositiveSource } fro
 import { LOGLIK, RLOGR } from '../family.js';
 import { blockSize, GENERATED_FROM_ROWS } from '../gaussian-kernel.js';
 import { wasmPass, type WasmSpec } from './kernel-wasm.js';
-import type { LogColumn } from './log-column.js';
+import { logColumn } from './log-column.js';
 
 /** How one family's code refers to its values, in the generated (unrolled) or the loop kernel. */
 export interface Names {
@@ -355,7 +355,7 @@ function compile<F>(spec: KernelSpec, name: string, args: string, source: string
  * default the WebAssembly pass (kernel-wasm.ts) where there is one, else the generated kernel
  * from GENERATED_FROM_ROWS rows and the loop kernel below; `useGenerated` true or false asks
  * for the generated or the loop kernel (the tests compare them). A spec whose vector code reads
- * log x (WasmSpec.logX 'input') takes it from `logs`, the family's column of log x.
+ * log x (WasmSpec.logX 'input') takes it from the thread's column of log x (log-column.ts).
  */
 export function runKernel(
   spec: KernelSpec,
@@ -367,18 +367,13 @@ export function runKernel(
   packed: Float64Array,
   out: Float64Array,
   useGenerated?: boolean,
-  logs?: LogColumn,
 ): void {
   if (!(m >= 1)) throw new RangeError(`internal error: an E-step over ${m} live components`);
   out.fill(0, 0, outLength(spec, m));
   if (useGenerated === undefined) {
     const pass = wasmPass(spec, m, w !== null);
     if (pass !== null) {
-      let rows = x;
-      if (spec.wasm?.logX === 'input') {
-        if (logs === undefined) throw new Error(`internal error: ${spec.name}'s WebAssembly pass reads log x, and no column of it was given`);
-        rows = logs.of(x, start, end);
-      }
+      const rows = spec.wasm?.logX === 'input' ? logColumn(x, start, end) : x;
       // The blocks that the vector code leaves (rows it does not take) by the loop kernel.
       pass(x, rows, w, start, end, packed, out, javascriptPass);
       return;

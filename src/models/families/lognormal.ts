@@ -29,7 +29,6 @@ import {
   weightsLogJoint,
 } from './component.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
-import { LogColumn } from './log-column.js';
 
 /**
  * y = log x (exp.ts's table log), a = log π − ½ log 2πσ² − (y − μ)²/(2σ²); statistics v,
@@ -96,8 +95,6 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
   const offS2 = HEADER + 1 + 2 * K;
   const live = new Int32Array(K);
   const packed = new Float64Array(3 * K);
-  // log x of the rows this family's passes read (its WebAssembly kernel's input; see log-column.ts).
-  const logs = new LogColumn();
   const out = new Float64Array(outLength(LOGNORMAL_KERNEL, K));
   const offsets = [offN, offS1, offS2];
 
@@ -130,7 +127,7 @@ export function lognormalFamily(options: LognormalOptions): ComponentFamily<Logn
         packed[m + j] = Math.log(theta.weight[k]) - 0.5 * LOG_2PI - Math.log(theta.sdlog[k]);
         packed[2 * m + j] = 0.5 / (theta.sdlog[k] * theta.sdlog[k]);
       }
-      runKernel(LOGNORMAL_KERNEL, m, data.x, data.w, start, end, packed, out, undefined, logs);
+      runKernel(LOGNORMAL_KERNEL, m, data.x, data.w, start, end, packed, out);
       addKernelOutput(LOGNORMAL_KERNEL, out, m, live, offsets, stats);
       stats[LOGLIK] -= out[3];
       stats[offJ] += out[3];

@@ -52,7 +52,6 @@ import {
 } from './component.js';
 import { expSource } from '../exp.js';
 import { addKernelOutput, type KernelSpec, outLength, runKernel } from './kernel.js';
-import { LogColumn } from './log-column.js';
 import { increasingRoot } from './solve.js';
 import { lgamma } from './special.js';
 
@@ -236,8 +235,6 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
   const offM = HEADER + 4 * K;
   const live = new Int32Array(K);
   const packed = new Float64Array(5 * K);
-  // log x of the rows this family's passes read (its WebAssembly kernel's input; see log-column.ts).
-  const logs = new LogColumn();
   const out = new Float64Array(outLength(WEIBULL_KERNEL, K));
   // The kernel's statistics in order: N, A, M_0..M_J, P.
   const offsets = [offN, offA, ...Array.from({ length: J + 1 }, (_, j) => offM + j * K), offP];
@@ -326,7 +323,7 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
         if (expansion[k] !== kappa) expanded = true;
       }
       const spec = expanded ? WEIBULL_EXPANDED_KERNEL : WEIBULL_KERNEL;
-      runKernel(spec, m, data.x, data.w, start, end, packed, out, undefined, logs);
+      runKernel(spec, m, data.x, data.w, start, end, packed, out);
       addKernelOutput(spec, out, m, live, offsets, stats);
       // E_k = κ_e N_k, from this pass's N_k (out's first statistic).
       for (let j = 0; j < m; j++) stats[offE + live[j]] += expansion[live[j]] * out[3 + j];
