@@ -9,7 +9,8 @@
  * for 2), these 1.5–2.3 times; see families/README.md "Cost per pass".
  *
  * Per row pair: the family's density a_j for each component (with exp.ts's table log and exp
- * as SIMD code, wasm-math.ts), the exact maximum (f64x2.pmax: no branch here, so none of the
+ * as SIMD code, wasm-math.ts; the log-normal's and the Weibull's rows are log x, read from a
+ * column taken once per data array, log-column.ts), the exact maximum (f64x2.pmax: no branch here, so none of the
  * JavaScript kernels' rough maximum), exp(a_j − top) of every term, s, 1/s, and the
  * statistics, summed per block of rows in vectors (even rows in lane 0, odd rows in lane 1)
  * and added into the totals (even + odd) at the block's end. Without weights Σ log s of a

@@ -141,12 +141,12 @@ function weibullKernel(expanded: boolean): KernelSpec {
       statistics: (b, row, p, v, { z }) => {
         const y = b.let(b.sub(row.lx, p('logScale')));
         const ze = expanded ? b.exp(b.mul(p('kappaE'), y)) : z;
-        // v ze y^j from the even powers, each odd one an even one times y: no chain of eight
-        // products one after another, as in the JavaScript (the pass 20.8 → 20.2 ms per 1M rows).
+        // v ze y^j from the even powers (v ze y^2k), each odd one an even one times y: not the
+        // JavaScript kernel's chain of eight products one after another (20.8 → 20.2 ms per 1M rows).
         const yy = b.let(b.mul(y, y));
         const y4 = b.let(b.mul(yy, yy));
-        const even = [b.let(b.mul(v, ze)), -1];
-        even[1] = b.let(b.mul(even[0], yy));
+        const even = [b.let(b.mul(v, ze))];
+        even.push(b.let(b.mul(even[0], yy)));
         for (let k = 2; 2 * k <= ORDER; k++) even.push(b.let(b.mul(even[k - 2], y4)));
         const powers = Array.from({ length: ORDER + 1 }, (_, j) => (j % 2 === 0 ? even[j / 2] : b.mul(even[(j - 1) / 2], y)));
         const atLeastOne = b.max(ze, b.k(1));
