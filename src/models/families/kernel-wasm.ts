@@ -356,15 +356,18 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
   for (const sum of [blockTop, blockG, ...blockRows, ...blockStats.flat()]) splat(0).set(sum);
   c.i64x2Const(-1n).set(inside);
   splat(weighted ? 0 : 1).set(blockLog);
-  const rowKept = [wasm.logX === true, wasm.logFactorial === true];
+  // The rows' values kept for later loops over the block: log x (taken, or under 'input' read,
+  // for the statistics loop: as loaded for the row pair, so that a lone last row has it in both
+  // lanes, where the rows' memory holds the next row or an earlier pass's), log x!.
+  const rowKept = [wasm.logX === true || (logInput && deferred !== undefined), wasm.logFactorial === true];
   const storeRow = (values: RowValues): void => {
     if (rowKept[0]) store(AT_ROW_VALUES, values.lx);
     if (rowKept[1]) store(AT_ROW_VALUES + 8 * keptRows(m), values.logFactorial);
   };
-  /** The row values kept for the row pair r of the block (log x read from the rows when they are log x). */
+  /** The row values kept for the row pair r of the block. */
   const keptRow = (): RowValues => ({
     x,
-    lx: logInput ? vectors.let((cc) => cc.get(b).get(r).i32Add().i32(3).i32Shl().v128Load(ROWS)) : rowKept[0] ? vectors.let(load(AT_ROW_VALUES)) : -1,
+    lx: rowKept[0] ? vectors.let(load(AT_ROW_VALUES)) : -1,
     logFactorial: rowKept[1] ? vectors.let(load(AT_ROW_VALUES + 8 * keptRows(m))) : -1,
   });
   /** Keeps component j's v (0 in lane 1 of a lone row) for the statistics loop. */
@@ -391,11 +394,13 @@ function passCode(spec: KernelSpec, wasm: WasmSpec, m: number, block: number, we
     // on every row): the rows' log x and log x!; each component's density, keeping a_j and the
     // carried values; the mixture, keeping v. (The Weibull's pass: 29.9 → 26.6 ms per 1M rows;
     // the first two loops as one, 25.4 → 26.5.)
-    if (rowKept.some((k) => k)) pairs(() => storeRow(rowValues()), false);
+    if (!logInput && rowKept.some((k) => k)) pairs(() => storeRow(rowValues()), false);
     for (let j = 0; j < m; j++) {
       pairs(() => {
-        // Rows of log x: read as the loop loads them, and checked in the first component's loop.
-        const density = wasm.density(vectors, logInput ? inputRow(j === 0) : keptRow(), paramOf(j));
+        // Rows of log x: read as the loop loads them, checked and kept in the first component's loop.
+        const row = logInput ? inputRow(j === 0) : keptRow();
+        if (logInput && j === 0) storeRow(row);
+        const density = wasm.density(vectors, row, paramOf(j));
         store(keptAt(1, j), density.a);
         keepCarried(j, density);
       }, false);
