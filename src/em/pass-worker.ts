@@ -8,9 +8,15 @@ import { passChunks } from './chunks.js';
 import { COMMAND, DONE, FAILED, GENERATION, type Job, NEXT, RUN } from './pool.js';
 
 const { x, w, d, control, index } = workerData as { x: Float64Array; w: Float64Array | null; d: number; control: Int32Array; index: number };
-const data = { x, w, d };
+let data = { x, w, d };
+let dataSet = 0;
 
 function serve(job: Job): void {
+  // Another data set in the same arrays (--by's next group): new views, as Data asks.
+  if (job.dataSet !== dataSet) {
+    dataSet = job.dataSet;
+    data = { x: x.subarray(0), w: w === null ? null : w.subarray(0), d };
+  }
   const family = makeFamily(job.spec);
   const theta = family.create();
   let seen = job.generation;

@@ -40,6 +40,13 @@ export interface Job {
   end: number;
   /** The generation when the job was posted: the worker serves every later one. */
   generation: number;
+  /**
+   * Which data set the pool's arrays hold: a prefix (PassPool.prefix, --by's groups copied one
+   * after another into the arrays) is a new one. A worker reads each through a new view, as
+   * the main thread does, so that what kernels keep by the data array (families/log-column.ts)
+   * is never taken for another data set's.
+   */
+  dataSet: number;
 }
 
 const shared = (length: number): Float64Array => new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
@@ -59,6 +66,9 @@ export class PassPool {
     readonly data: Data,
     private readonly workers: Worker[],
     control: Int32Array,
+    /** This pool's data set (see Job.dataSet), and the count of data sets made over its arrays so far. */
+    private readonly dataSet: number,
+    private readonly dataSets: { made: number },
   ) {
     this.control = control;
   }
@@ -74,18 +84,19 @@ export class PassPool {
       worker.unref();
       return worker;
     });
-    return new PassPool(sharedData, workers, control);
+    return new PassPool(sharedData, workers, control, 0, { made: 1 });
   }
 
   /**
    * The pool over rows [0, length) of its data, sharing its workers: for data sets copied one
    * after another into the start of the pool's arrays (the groups of --by), so that one pool
-   * serves them all. Close the pool itself, not a prefix.
+   * serves them all. Each prefix is a new data set (Job.dataSet): every thread reads it through
+   * views of its own. Close the pool itself, not a prefix.
    */
   prefix(length: number): PassPool {
     const d = this.data.d ?? 1;
     const data = { x: this.data.x.subarray(0, length * d), w: this.data.w === null ? null : this.data.w.subarray(0, length), d };
-    return new PassPool(data, this.workers, this.control);
+    return new PassPool(data, this.workers, this.control, this.dataSets.made++, this.dataSets);
   }
 
   /** The generation of the last command, kept in shared memory so that prefixes of one pool agree on it. */
@@ -102,7 +113,7 @@ export class PassPool {
     const chunks = chunkCount(end - start);
     const params = shared(family.paramsLength);
     const perChunk = shared(chunks * family.statsLength);
-    const job: Job = { spec: family.spec, params, perChunk, start, end, generation: this.generation };
+    const job: Job = { spec: family.spec, params, perChunk, start, end, generation: this.generation, dataSet: this.dataSet };
     for (const worker of this.workers) worker.postMessage(job);
     let released = false;
     return {

@@ -24,7 +24,8 @@ export type Codes = Uint8Array | Int32Array;
 export interface Data {
   /**
    * x, shape (n, d), row-major. Never changed once it is data: kernels keep values derived
-   * from it by the array (families/log-column.ts), so new rows need a new array or view.
+   * from it by the array (families/log-column.ts), so new rows need a new array or view (as
+   * --by's groups, copied into one buffer, get in every thread: em/pool.ts, Job.dataSet).
    */
   readonly x: Float64Array;
   /** Frequency weights w_i ≥ 0, shape (n,); null means every w_i = 1. */

@@ -50,6 +50,22 @@ describe('threads', () => {
   });
 });
 
+describe('--by with threads', () => {
+  it("gives each group's fit the same bytes on 1 and 2 threads with the Weibull family (the workers' column of log x is the group's)", () => {
+    // --by copies each group into the start of one shared buffer that the pass pool's workers
+    // read; their column of log x (families/log-column.ts) was once the first group's for every
+    // group after it. Two groups of 150,000 rows (three chunks each), the second 1000 times the first's scale.
+    const half = ROWS / 2;
+    const labels = roughPartition(x, mean, 0.1, 12);
+    const rows = x.map((v, i) => `${i < half ? 'a' : 'b'},${(i < half ? 1 : 1000) * (Math.abs(v) + 0.5)},${labels[i]}`);
+    const grouped = join(mkdtempSync(join(tmpdir(), 'em-fit-by-')), 'by.csv');
+    writeFileSync(grouped, `g,p,start\n${rows.join('\n')}\n`);
+    const outputs = ['1', '2'].map((t) => emFit([grouped, '--var', 'p', '--by', 'g', '--init', 'start', '--family', 'weibull', '--max-iter', '8', '--json', '--no-responsibilities', '--threads', t, '-q']));
+    for (const o of outputs) expect(o.code, o.stderr).toBe(0);
+    expect(outputs[1].stdout).toBe(outputs[0].stdout);
+  });
+});
+
 describe('the JSON report of many rows', () => {
   it('is the same bytes when a worker formats every other stretch of rows (--threads 2) as on one thread', () => {
     // 300,000 rows of 3 components: above PARALLEL_FROM_VALUES; stretches of 32,768 rows on the

@@ -13,7 +13,8 @@
  * The columns are kept per thread by the data array (a WeakMap: a column goes with its array),
  * so every fit over the same rows shares one: 8 bytes a row for each thread that passes over
  * them. This relies on what Data says of x: an array is never changed once it is data (the
- * readers, samples and groups each fill a new array or a new view before any fit sees it).
+ * readers and samples fill new arrays; --by's groups, copied one after another into one
+ * shared buffer, are each read through new views, in the pass pool's workers too).
  */
 import { KERNEL_TABLES, logPositiveSource } from '../exp.js';
 
