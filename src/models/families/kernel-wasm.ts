@@ -6,7 +6,8 @@
  *
  * Why: on a million rows (K = 3, one thread) the JavaScript kernels of the t, the Weibull, the
  * log-normal and the gamma took 2.1–3.9 times the Gaussian's WebAssembly pass (issue 12 asks
- * for 2), these 1.5–2.3 times; see families/README.md "Cost per pass".
+ * for 2), these 1.0–1.9 times (the Weibull 1.93, with its rows' log x from a column); see
+ * families/README.md "Cost per pass".
  *
  * Per row pair: the family's density a_j for each component (with exp.ts's table log and exp
  * as SIMD code, wasm-math.ts; the log-normal's and the Weibull's rows are log x, read from a

@@ -305,8 +305,9 @@ export function weibullFamily(options: WeibullOptions): WeibullFamily {
 
     /**
      * a_ik = log π_k + log κ_k − log σ_k + (κ_k − 1) y_ik − z_ik with y_ik = log x_i − log σ_k
-     * and z_ik = e^(κ_k y_ik): one log per row, one exp per row and component (two when
-     * re-expanding), and J + 2 multiply-adds for the moments (WEIBULL_KERNEL).
+     * and z_ik = e^(κ_k y_ik): one log per row (the WebAssembly pass reads it from the data's
+     * column of log x, log-column.ts), one exp per row and component (two when re-expanding),
+     * and J + 2 multiply-adds for the moments (WEIBULL_KERNEL).
      */
     passAt(data, theta, expansion, stats, start, end) {
       const m = liveComponents(theta.weight, live);
