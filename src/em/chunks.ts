@@ -23,52 +23,45 @@ export function sumChunks(perChunk: Float64Array, chunks: number, stats: Float64
   }
 }
 
+/** The per-chunk slots of `perChunk` (chunk c at c·length), made once per runner, not per pass. */
+export const chunkSlots = (perChunk: Float64Array, chunks: number, length: number): Float64Array[] =>
+  Array.from({ length: chunks }, (_, c) => perChunk.subarray(c * length, (c + 1) * length));
+
 /**
- * Evaluates the chunks of rows [start, end) that `claim` hands out, each into its slot of
- * `perChunk`, until claim returns a number past the last chunk. Threads sharing a pass claim
+ * Evaluates the chunks of rows [start, end) that `claim` hands out, each into its slot (see
+ * chunkSlots), until claim returns a number past the last chunk. Threads sharing a pass claim
  * chunks from one counter, so a thread that starts late or runs slow just takes fewer.
  */
 export function passChunks<P extends MixtureParams>(
   family: Family<P>,
   data: Data,
   theta: P,
-  perChunk: Float64Array,
+  slots: readonly Float64Array[],
   start: number,
   end: number,
   claim: () => number,
 ): void {
-  const length = family.statsLength;
-  const chunks = chunkCount(end - start);
-  for (let c = claim(); c < chunks; c = claim()) {
-    const slot = perChunk.subarray(c * length, (c + 1) * length);
+  for (let c = claim(); c < slots.length; c = claim()) {
+    const slot = slots[c];
     slot.fill(0);
     family.pass(data, theta, slot, start + c * CHUNK_ROWS, Math.min(end, start + (c + 1) * CHUNK_ROWS));
   }
 }
 
 /**
- * The single-threaded runner over rows [start, end) of the data. Of one chunk (a model
- * search's passes over small data, thousands a file), the pass goes straight into `stats`,
- * with no objects made per pass: the same numbers as summing its one chunk into zeros
- * (0 + s is s, but for −0, which the `+= 0` below makes 0 as that sum would).
+ * The single-threaded runner over rows [start, end) of the data. Its slots and claim are made
+ * once, so that a pass makes no objects (a model search makes thousands a file).
  */
 export function serialRunner<P extends MixtureParams>(family: Family<P>, data: Data, start = 0, end = rowCount(data)): PassRunner<P> {
   const chunks = chunkCount(end - start);
-  if (chunks === 1) {
-    return {
-      run(theta, stats) {
-        stats.fill(0);
-        family.pass(data, theta, stats, start, end);
-        for (let j = 0; j < stats.length; j++) stats[j] += 0;
-      },
-      release() {},
-    };
-  }
   const perChunk = new Float64Array(chunks * family.statsLength);
+  const slots = chunkSlots(perChunk, chunks, family.statsLength);
+  let next = 0;
+  const claim = (): number => next++;
   return {
     run(theta, stats) {
-      let next = 0;
-      passChunks(family, data, theta, perChunk, start, end, () => next++);
+      next = 0;
+      passChunks(family, data, theta, slots, start, end, claim);
       sumChunks(perChunk, chunks, stats);
     },
     release() {},

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { makeFamily } from '../models/registry.js';
-import { passChunks } from './chunks.js';
+import { chunkCount, chunkSlots, passChunks } from './chunks.js';
 import { COMMAND, DONE, FAILED, GENERATION, type Job, NEXT, RUN } from './pool.js';
 
 const { x, w, d, control, index } = workerData as { x: Float64Array; w: Float64Array | null; d: number; control: Int32Array; index: number };
@@ -19,6 +19,9 @@ function serve(job: Job): void {
   }
   const family = makeFamily(job.spec);
   const theta = family.create();
+  // Made once per job, not per pass.
+  const slots = chunkSlots(job.perChunk, chunkCount(job.end - job.start), family.statsLength);
+  const claim = (): number => Atomics.add(control, NEXT, 1);
   let seen = job.generation;
   for (;;) {
     Atomics.wait(control, GENERATION, seen);
@@ -29,7 +32,7 @@ function serve(job: Job): void {
     if (command === RUN) {
       try {
         family.fromVector(job.params, theta);
-        passChunks(family, data, theta, job.perChunk, job.start, job.end, () => Atomics.add(control, NEXT, 1));
+        passChunks(family, data, theta, slots, job.start, job.end, claim);
       } catch {
         Atomics.store(control, FAILED, 1);
       }

@@ -15,7 +15,7 @@
 import { Worker } from 'node:worker_threads';
 import { type Data, type Family, type MixtureParams, rowCount } from '../models/family.js';
 import type { FamilySpec } from '../models/registry.js';
-import { chunkCount, passChunks, sumChunks } from './chunks.js';
+import { chunkCount, chunkSlots, passChunks, sumChunks } from './chunks.js';
 import type { PassRunner } from './em.js';
 
 /** Slots of the control array. */
@@ -115,6 +115,9 @@ export class PassPool {
     const perChunk = shared(chunks * family.statsLength);
     const job: Job = { spec: family.spec, params, perChunk, start, end, generation: this.generation, dataSet: this.dataSet };
     for (const worker of this.workers) worker.postMessage(job);
+    // Made once per runner, not per pass.
+    const slots = chunkSlots(perChunk, chunks, family.statsLength);
+    const claim = (): number => Atomics.add(this.control, NEXT, 1);
     let released = false;
     return {
       run: (theta, stats) => {
@@ -122,7 +125,7 @@ export class PassPool {
         family.toVector(theta, params);
         Atomics.store(this.control, NEXT, 0);
         this.signal(RUN);
-        passChunks(family, this.data, theta, perChunk, start, end, () => Atomics.add(this.control, NEXT, 1));
+        passChunks(family, this.data, theta, slots, start, end, claim);
         this.await();
         sumChunks(perChunk, chunks, stats);
       },

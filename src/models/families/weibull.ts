@@ -136,7 +136,7 @@ function weibullKernel(expanded: boolean): KernelSpec {
       density: (b, row, p) => {
         const y = b.let(b.sub(row.lx, p('logScale')));
         const z = b.exp(b.mul(p('kappa'), y));
-        return { y, z, a: b.let(b.sub(b.add(p('c'), b.mul(p('shape1'), y)), z)) };
+        return { z, a: b.let(b.sub(b.add(p('c'), b.mul(p('shape1'), y)), z)) };
       },
       statistics: (b, row, p, v, { z }) => {
         const y = b.let(b.sub(row.lx, p('logScale')));
