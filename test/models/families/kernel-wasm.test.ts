@@ -19,15 +19,24 @@ import { POISSON_KERNEL } from '../../../src/models/families/poisson.js';
 import { T_KERNEL } from '../../../src/models/families/t.js';
 import { WEIBULL_EXPANDED_KERNEL, WEIBULL_KERNEL } from '../../../src/models/families/weibull.js';
 import { mulberry32 } from '../../../src/select/rng.js';
-import { KERNEL_SPECS as specs, kernelCase } from '../../helpers/kernel-cases.js';
+import { KERNEL_SPECS as specs, kernelCase, wasmRun } from '../../helpers/kernel-cases.js';
 
-/** Both passes over rows [100, n) (an odd count: the lone last row of a block is taken too). */
-function both(spec: KernelSpec, m: number, x: Float64Array, w: Float64Array | null, packed: Float64Array): [Float64Array, Float64Array] {
+/**
+ * Both passes over rows [100, n) (an odd count: the lone last row of a block is taken too):
+ * the JavaScript loop kernel's and the WebAssembly pass's, with the blocks it handed over.
+ */
+function both(spec: KernelSpec, m: number, x: Float64Array, w: Float64Array | null, packed: Float64Array): [Float64Array, Float64Array, [number, number][]] {
   const javascript = new Float64Array(outLength(spec, m));
-  const wasm = new Float64Array(outLength(spec, m));
   runKernel(spec, m, x, w, 100, x.length, packed, javascript, false);
-  runKernel(spec, m, x, w, 100, x.length, packed, wasm);
-  return [javascript, wasm];
+  const { out, handed } = wasmRun(spec, m, x, w, 100, packed);
+  return [javascript, out, handed];
+}
+
+/** Exactly one block handed to the JavaScript kernel, the one holding `row`. */
+function expectHanded(handed: [number, number][], row: number): void {
+  expect(handed.length).toBe(1);
+  expect(handed[0][0]).toBeLessThanOrEqual(row);
+  expect(handed[0][1]).toBeGreaterThan(row);
 }
 
 function expectClose(javascript: Float64Array, wasm: Float64Array): void {
@@ -44,7 +53,8 @@ describe.each(specs.map((spec) => ({ name: spec.name, spec })))('$name WebAssemb
     expect(wasmPass(spec, m, true)).not.toBeNull();
     const { x, w, packed } = kernelCase(spec, m, 7 + m, 3001);
     for (const weights of [null, w]) {
-      const [javascript, wasm] = both(spec, m, x, weights, packed);
+      const [javascript, wasm, handed] = both(spec, m, x, weights, packed);
+      expect(handed).toEqual([]);
       expect(javascript.every((v) => Number.isFinite(v))).toBe(true);
       expectClose(javascript, wasm);
     }
@@ -71,7 +81,8 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
   it('Poisson counts beyond the table of log x!', () => {
     const x = rows((i) => (i === 1700 ? 5000 : i % 13));
     for (const weights of [null, w]) {
-      const [javascript, wasm] = both(POISSON_KERNEL, 3, x, weights, packed(POISSON_KERNEL, 3, 1));
+      const [javascript, wasm, handed] = both(POISSON_KERNEL, 3, x, weights, packed(POISSON_KERNEL, 3, 1));
+      expectHanded(handed, 1700);
       expectClose(javascript, wasm);
     }
   });
@@ -80,7 +91,8 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
     const x = rows((i) => (i === 2222 ? 5e-324 : 0.5 + (i % 17)));
     for (const spec of [LOGNORMAL_KERNEL, GAMMA_KERNEL, WEIBULL_KERNEL]) {
       for (const weights of [null, w]) {
-        const [javascript, wasm] = both(spec, 2, x, weights, packed(spec, 2, 2));
+        const [javascript, wasm, handed] = both(spec, 2, x, weights, packed(spec, 2, 2));
+        expectHanded(handed, 2222);
         expectClose(javascript, wasm);
       }
     }
@@ -93,7 +105,8 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
       const p = packed(spec, 3, 3);
       for (let j = 0; j < 3; j++) p[3 + j] = 3; // κ = 3
       for (const weights of [null, w]) {
-        const [javascript, wasm] = both(spec, 3, x, weights, p);
+        const [javascript, wasm, handed] = both(spec, 3, x, weights, p);
+        expectHanded(handed, 900);
         expectClose(javascript, wasm);
       }
     }
@@ -102,7 +115,8 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
   it("a t's (x − μ)² that overflows", () => {
     const x = rows((i) => (i === 1234 ? 1e200 : (i % 9) - 4));
     for (const weights of [null, w]) {
-      const [javascript, wasm] = both(T_KERNEL, 3, x, weights, packed(T_KERNEL, 3, 4));
+      const [javascript, wasm, handed] = both(T_KERNEL, 3, x, weights, packed(T_KERNEL, 3, 4));
+      expectHanded(handed, 1234);
       expectClose(javascript, wasm);
     }
   });
@@ -111,7 +125,10 @@ describe('rows the vector code leaves to the JavaScript kernel', () => {
     const x = rows((i) => 0.5 + (i % 11));
     const p = packed(EXPONENTIAL_KERNEL, 3, 5);
     p[4] = Number.NaN;
-    const [javascript, wasm] = both(EXPONENTIAL_KERNEL, 3, x, null, p);
+    const [javascript, wasm, handed] = both(EXPONENTIAL_KERNEL, 3, x, null, p);
+    expect(handed).toEqual([[100, x.length]]);
+    // The JavaScript kernel's Math.max sees the NaN (pmax would pass over it).
+    expect(Number.isNaN(javascript[1])).toBe(true);
     expect([...wasm]).toEqual([...javascript]);
   });
 });
