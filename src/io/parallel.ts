@@ -159,7 +159,7 @@ const HEAD_START_BYTES = 2 << 20;
  * plus HEAD_START_BYTES·(threads − 1)/threads (at most 3/4 of it), the workers' the rest in
  * equal shares.
  */
-function cuts(fd: number, from: number, size: number, threads: number): number[] {
+export function cuts(fd: number, from: number, size: number, threads: number): number[] {
   const buffer = Buffer.alloc(1 << 16);
   const points = [from];
   const bytes = size - from;

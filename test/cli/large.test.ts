@@ -3,7 +3,7 @@
  * the last bit, and the streamed outputs parse and match the fit.
  */
 import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PARALLEL_FROM_BYTES } from '../../src/io/parallel.js';
@@ -15,14 +15,19 @@ const ROWS = 300_000;
 const mean = [0, 4, 9];
 let file = '';
 let x: number[] = [];
+let labels: number[] = [];
+/** The positive column p, for the families of positive data. */
+const positive = (v: number): number => Math.abs(v) + 0.5;
 
 beforeAll(() => {
+  // Threads are capped at the machine's cores: with one, every "2 threads" below would be 1.
+  expect(availableParallelism()).toBeGreaterThan(1);
   x = sampleMixture(ROWS, [0.5, 0.3, 0.2], mean, [1, 1.5, 2], 11).x;
-  const labels = roughPartition(x, mean, 0.1, 12);
+  labels = roughPartition(x, mean, 0.1, 12);
   file = join(mkdtempSync(join(tmpdir(), 'em-fit-large-')), 'large.csv');
   // With the id column the file is over 4 MB, so that more than one thread reads it too; p is
   // a positive column for the families of positive data.
-  writeFileSync(file, `id,x,start,p\n${x.map((v, i) => `${i + 1},${v},${labels[i]},${Math.abs(v) + 0.5}`).join('\n')}\n`);
+  writeFileSync(file, `id,x,start,p\n${x.map((v, i) => `${i + 1},${v},${labels[i]},${positive(v)}`).join('\n')}\n`);
 });
 
 const fit = (...extra: string[]) => emFit([file, '--var', 'x', '--init', 'start', ...extra]);
@@ -56,8 +61,7 @@ describe('--by with threads', () => {
     // read; their column of log x (families/log-column.ts) was once the first group's for every
     // group after it. Two groups of 150,000 rows (three chunks each), the second 1000 times the first's scale.
     const half = ROWS / 2;
-    const labels = roughPartition(x, mean, 0.1, 12);
-    const rows = x.map((v, i) => `${i < half ? 'a' : 'b'},${(i < half ? 1 : 1000) * (Math.abs(v) + 0.5)},${labels[i]}`);
+    const rows = x.map((v, i) => `${i < half ? 'a' : 'b'},${(i < half ? 1 : 1000) * positive(v)},${labels[i]}`);
     const grouped = join(mkdtempSync(join(tmpdir(), 'em-fit-by-')), 'by.csv');
     writeFileSync(grouped, `g,p,start\n${rows.join('\n')}\n`);
     const outputs = ['1', '2'].map((t) => emFit([grouped, '--var', 'p', '--by', 'g', '--init', 'start', '--family', 'weibull', '--max-iter', '8', '--json', '--no-responsibilities', '--threads', t, '-q']));
@@ -68,8 +72,8 @@ describe('--by with threads', () => {
 
 describe('the JSON report of many rows', () => {
   it('is the same bytes when a worker formats every other stretch of rows (--threads 2) as on one thread', () => {
-    // 300,000 rows of 3 components: above PARALLEL_FROM_VALUES; stretches of 32,768 rows on the
-    // main thread and 40,960 in the worker, the last one short.
+    // 300,000 rows of 3 components: above PARALLEL_FROM_VALUES; stretches of STRETCH_ROWS rows on
+    // the main thread and WORKER_STRETCH_ROWS in the worker, the last one short.
     const outputs = ['1', '2'].map((t) => fit('--json', '--max-iter', '3', '--threads', t));
     for (const o of outputs) expect(o.code, o.stderr).toBe(0);
     expect(outputs[1].stdout).toBe(outputs[0].stdout);

@@ -3,13 +3,13 @@
  * last row, label code and line number. The worker threads run compiled code, so this test
  * uses the build (dist/), which `npm test` makes first.
  */
-import { createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, mkdtempSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { readRecords, readTable } from '../../dist/io/csv.js';
-import { readFileParallel } from '../../dist/io/parallel.js';
+import { cuts, readFileParallel } from '../../dist/io/parallel.js';
 import { mergeParts } from '../../dist/io/table.js';
 import type { ReadOptions } from '../../src/io/csv.js';
 import { mulberry32 } from '../helpers/mixture.js';
@@ -62,14 +62,23 @@ describe('readFileParallel', () => {
   // Label codes take one byte a row up to 256 labels, four beyond (table.ts, BYTE_LABELS):
   // 300 labels, all in every stretch (the stretches widen their own codes), or 200 in runs of
   // 200 rows up to row 40,000, one to row 52,000 and 100 new ones after it, so that no stretch
-  // has more than 201 wherever the cuts fall (parallel.ts gives the main thread 3/4 of a small
-  // file, rows 0 to about 45,500) and the file 300: the merge widens.
+  // has more than 200 while the main thread's stretch ends between rows 40,000 and 52,000
+  // (parallel.ts gives it 3/4 of a small file, rows 0 to about 45,500; checked below) and the
+  // file 300: the merge widens.
   it.each([
     ['in every stretch', (i: number) => i % 300],
     ['in some stretches', (i: number) => (i < 40_000 ? Math.floor(i / 200) : i < 52_000 ? 199 : 200 + (i % 100))],
   ])('codes 300 labels %s as one reader, in four bytes, by first appearance', async (_, labelOf) => {
     const path = join(dir, `labels-${labelOf(45_000)}.csv`);
-    writeFileSync(path, ['x,label', ...Array.from({ length: 60_000 }, (_, i) => `${i % 97},L${labelOf(i)}`)].join('\n') + '\n');
+    const lines = ['x,label', ...Array.from({ length: 60_000 }, (_, i) => `${i % 97},L${labelOf(i)}`)];
+    writeFileSync(path, lines.join('\n') + '\n');
+    // The main thread's stretch ends after data row 40,000 and before row 52,000 (byte offsets of their lines).
+    const offset = (row: number): number => lines.slice(0, row + 1).reduce((sum, line) => sum + line.length + 1, 0);
+    const fd = openSync(path, 'r');
+    const mainEnds = cuts(fd, lines[0].length + 1, statSync(path).size, 3)[1];
+    closeSync(fd);
+    expect(mainEnds).toBeGreaterThan(offset(40_000));
+    expect(mainEnds).toBeLessThan(offset(52_000));
     const opts = options({ columns: { var: 'x', init: 'label' } });
     const { serial, parallel } = await both(path, opts, 3);
     expect(parallel).toEqual(serial);
