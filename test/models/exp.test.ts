@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { expNonPositive, expNonPositiveSource, expSource, KERNEL_TABLES, logPositiveSource } from '../../src/models/exp.js';
+import { expNonPositive, expNonPositiveSource, expSource, logPositiveSource } from '../../src/models/exp.js';
+import { compiled } from '../helpers/sources.js';
 
 describe('expNonPositive', () => {
   it('is within 5e-16 relative of Math.exp over [-708, 0]', () => {
@@ -20,12 +21,6 @@ describe('expNonPositive', () => {
     expect(expNonPositive(NaN)).toBeNaN();
   });
 });
-
-/** The statements of a source generator (out = f(v)) as a function of v, with exp.ts's tables bound. */
-function compiled(source: (v: string, out: string) => string): (v: number) => number {
-  const make = new Function(...Object.keys(KERNEL_TABLES), `return (v) => { let out = 0; ${source('v', 'out')} return out; };`);
-  return make(...Object.values(KERNEL_TABLES)) as (v: number) => number;
-}
 
 describe('expNonPositiveSource', () => {
   it('gives the bits of expNonPositive', () => {

@@ -4,10 +4,11 @@
  * exp.test.ts holds the JavaScript to Math.exp and Math.log.
  */
 import { describe, expect, it } from 'vitest';
-import { expNonPositive, expSource, KERNEL_TABLES, logPositiveSource } from '../../src/models/exp.js';
+import { expNonPositive, expSource, logPositiveSource } from '../../src/models/exp.js';
 import { MATH_TABLE_BYTES, VectorMath, writeMathTables } from '../../src/models/wasm-math.js';
 import { Code, I32, kernelMemory, passFunction, V128, wasmSimd } from '../../src/models/wasm.js';
 import { mulberry32 } from '../../src/select/rng.js';
+import { compiled } from '../helpers/sources.js';
 
 const PAGES = 4;
 const IN = 65_536;
@@ -38,12 +39,6 @@ function vectorFunction(emit: (math: VectorMath, c: Code, v: number) => void): (
   };
 }
 
-/** A statement source of exp.ts (out = f(v)) as a function. */
-function javascript(source: (v: string, out: string) => string): (v: number) => number {
-  const make = new Function(...Object.keys(KERNEL_TABLES), `return function (v) { let out = 0; ${source('v', 'out')}; return out; };`);
-  return make(...Object.values(KERNEL_TABLES)) as (v: number) => number;
-}
-
 describe('the vector exp and log', () => {
   it('are built on this machine', () => {
     expect(wasmSimd).toBe(true);
@@ -63,7 +58,7 @@ describe('the vector exp and log', () => {
   });
 
   it("give expSource's bits on [−708, 709] (Estrin's polynomial)", () => {
-    const reference = javascript(expSource);
+    const reference = compiled(expSource);
     const v = values(() => 1417 * random() - 708);
     v[0] = 709;
     v[1] = -708;
@@ -73,7 +68,7 @@ describe('the vector exp and log', () => {
   });
 
   it("give logPositiveSource's bits for normal positive numbers, next to 1 and √2 too", () => {
-    const reference = javascript(logPositiveSource);
+    const reference = compiled(logPositiveSource);
     const v = values(() => 10 ** (600 * random() - 300));
     const near = [1, 1 - 2 ** -53, 1 + 2 ** -52, Math.SQRT2, Math.SQRT2 * (1 + 2 ** -52), 2, 2 ** -1022, Number.MAX_VALUE, 1.00390625, 1.998];
     near.forEach((x, k) => (v[k] = x));
