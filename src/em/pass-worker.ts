@@ -17,11 +17,23 @@ function serve(job: Job): void {
     dataSet = job.dataSet;
     data = { x: x.subarray(0), w: w === null ? null : w.subarray(0), d };
   }
-  const family = makeFamily(job.spec);
-  const theta = family.create();
-  // Made once per job, not per pass.
-  const slots = chunkSlots(job.perChunk, chunkCount(job.end - job.start), family.statsLength);
-  const claim = (): number => Atomics.add(control, NEXT, 1);
+  // A job this thread cannot take on still answers every pass (with FAILED) until it is
+  // released: an exception thrown out of this handler would end the thread, and the main
+  // thread, waiting for its done flag, would wait for ever.
+  let pass: (() => void) | null = null;
+  try {
+    const family = makeFamily(job.spec);
+    const theta = family.create();
+    // Made once per job, not per pass.
+    const slots = chunkSlots(job.perChunk, chunkCount(job.end - job.start), family.statsLength);
+    const claim = (): number => Atomics.add(control, NEXT, 1);
+    pass = () => {
+      family.fromVector(job.params, theta);
+      passChunks(family, data, theta, slots, job.start, job.end, claim);
+    };
+  } catch {
+    pass = null;
+  }
   let seen = job.generation;
   for (;;) {
     Atomics.wait(control, GENERATION, seen);
@@ -31,8 +43,8 @@ function serve(job: Job): void {
     const command = Atomics.load(control, COMMAND);
     if (command === RUN) {
       try {
-        family.fromVector(job.params, theta);
-        passChunks(family, data, theta, slots, job.start, job.end, claim);
+        if (pass === null) throw new Error('the job could not be set up');
+        pass();
       } catch {
         Atomics.store(control, FAILED, 1);
       }

@@ -66,9 +66,13 @@ export class PassPool {
     readonly data: Data,
     private readonly workers: Worker[],
     control: Int32Array,
-    /** This pool's data set (see Job.dataSet), and the count of data sets made over its arrays so far. */
+    /** This pool's data set (see Job.dataSet). */
     private readonly dataSet: number,
-    private readonly dataSets: { made: number },
+    /**
+     * What the pool and its prefixes share: the count of data sets made over its arrays so far,
+     * and whether a runner holds the workers (they serve one job at a time).
+     */
+    private readonly state: { made: number; busy: boolean },
   ) {
     this.control = control;
   }
@@ -84,7 +88,7 @@ export class PassPool {
       worker.unref();
       return worker;
     });
-    return new PassPool(sharedData, workers, control, 0, { made: 1 });
+    return new PassPool(sharedData, workers, control, 0, { made: 1, busy: false });
   }
 
   /**
@@ -96,7 +100,7 @@ export class PassPool {
   prefix(length: number): PassPool {
     const d = this.data.d ?? 1;
     const data = { x: this.data.x.subarray(0, length * d), w: this.data.w === null ? null : this.data.w.subarray(0, length), d };
-    return new PassPool(data, this.workers, this.control, this.dataSets.made++, this.dataSets);
+    return new PassPool(data, this.workers, this.control, this.state.made++, this.state);
   }
 
   /** The generation of the last command, kept in shared memory so that prefixes of one pool agree on it. */
@@ -108,8 +112,13 @@ export class PassPool {
     return this.workers.length + 1;
   }
 
-  /** A runner over rows [start, end) for `family`, which the workers rebuild from its spec. */
+  /**
+   * A runner over rows [start, end) for `family`, which the workers rebuild from its spec.
+   * Release it before asking for the next: the workers serve one job at a time.
+   */
   runner<P extends MixtureParams>(family: Family<P>, start = 0, end = rowCount(this.data)): PassRunner<P> {
+    if (this.state.busy) throw new Error('internal error: a pool runner was asked for before the last was released');
+    this.state.busy = true;
     const chunks = chunkCount(end - start);
     const params = shared(family.paramsLength);
     const perChunk = shared(chunks * family.statsLength);
@@ -132,6 +141,7 @@ export class PassPool {
       release: () => {
         if (released) return;
         released = true;
+        this.state.busy = false;
         this.signal(RELEASE);
         this.await();
       },
@@ -140,6 +150,8 @@ export class PassPool {
 
   private signal(command: number): void {
     const generation = this.generation + 1;
+    // Each command reports its own failure.
+    Atomics.store(this.control, FAILED, 0);
     Atomics.store(this.control, COMMAND, command);
     Atomics.store(this.control, GENERATION, generation);
     Atomics.notify(this.control, GENERATION);
