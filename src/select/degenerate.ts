@@ -10,7 +10,13 @@
  * - sits on a single recorded value: its weight spread over the distinct values v,
  *   N_kv = Σ_{i: x_i = v} w_i r_ik, has an effective number of values
  *   (Σ_v N_kv)² / Σ_v N_kv² below MIN_VALUES (1 when it all sits on one value, 2 when it is
- *   split evenly between two; the inverse Simpson index of its weights);
+ *   split evenly between two; the inverse Simpson index of its weights). Fitted to heaped
+ *   data (a grouped fit with a heap grid Δ, see models/gaussian-grouped.ts), a value g on the
+ *   heap grid stands, with the component's probability of having been heaped there, for the
+ *   interval g ± Δ/2 rather than for g: that share of N_kg is counted on the values of
+ *   resolution δ in g ± Δ/2, in proportion to the component's probability of each (the
+ *   E-step's distribution of the value it stands for). A genuine component whose values pile
+ *   up on a heap point is spread over many values that way; a spike on the point is not;
  * - is narrower than the recording resolution δ allows: its peak density 1/(√(2π) σ_k)
  *   exceeds 1/δ, the most a recorded value can honestly carry (all of a component's
  *   probability on one value of width δ), so that ties alone raise its likelihood;
@@ -26,6 +32,10 @@
  * a warning instead.
  */
 import type { Data, MixtureParams } from '../models/family.js';
+import type { GaussianMixture } from '../models/gaussian.js';
+import type { Coarsening, GroupedMixture } from '../models/gaussian-grouped.js';
+import { onGrid } from '../models/heaping.js';
+import { logInterval } from '../models/normal.js';
 import { type Description, describe, type FamilySpec, makeFamily } from '../models/registry.js';
 import { short } from '../text.js';
 
@@ -151,8 +161,11 @@ const BLOCK = 4096;
  * `perWeight` observations per unit of weight), their spread over the distinct values of
  * `compact` (see compress: the data, or a sample of them) and their width (sd) against δ.
  * A family whose likelihood is a probability (counts) is bounded: only the weight counts.
+ * `spec` is the density's (see registry.ts densitySpec); `coarsening`, a grouped fit's, whose
+ * θ then carries the heap share p: with a heap grid, the heaped share of a value on it is
+ * counted over the values it stands for (see the header).
  */
-export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Data, totalWeight: number, perWeight: number, resolution: number): Degeneracy[] {
+export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Data, totalWeight: number, perWeight: number, resolution: number, coarsening: Coarsening | null = null): Degeneracy[] {
   const K = theta.weight.length;
   const family = makeFamily(spec);
   const description = describe(spec);
@@ -162,6 +175,7 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
   const top = new Float64Array(K);
   const at = new Float64Array(K);
   const m = compact.x.length;
+  const cells = !bounded && coarsening !== null && coarsening.grid !== null ? new HeapCells(coarsening, theta as GroupedMixture) : null;
   if (!bounded) {
     // Blocks of at most BLOCK values, no larger than the data (a search checks many fits of few values).
     const block = Math.min(BLOCK, m);
@@ -175,7 +189,8 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
         for (let k = 0; k < K; k++) {
           const nkv = wv * r[(v - start) * K + k];
           n[k] += nkv;
-          squares[k] += nkv * nkv;
+          if (cells !== null) cells.add(k, compact.x[v], nkv);
+          else squares[k] += nkv * nkv;
           if (nkv > top[k]) {
             top[k] = nkv;
             at[k] = compact.x[v];
@@ -184,6 +199,7 @@ export function degeneracies(spec: FamilySpec, theta: MixtureParams, compact: Da
       }
     }
   }
+  if (cells !== null) for (let k = 0; k < K; k++) squares[k] = cells.squares(k);
   const found: Degeneracy[] = [];
   // The median gap (a sort of the values' gaps) only for a component of fewer than FEW_POINTS observations.
   let gap = -1;
@@ -213,4 +229,66 @@ function spread(description: Description, theta: MixtureParams, k: number): numb
   const { variance } = description.moments(theta, k);
   if (Number.isFinite(variance)) return Math.sqrt(variance);
   return description.parameters(theta, k).scale ?? Infinity;
+}
+
+/**
+ * The weights N_kv of each component on the values of resolution δ, with the heaped share of
+ * a value on the heap grid spread over the values it stands for (see the header).
+ */
+class HeapCells {
+  private readonly byComponent: Map<number, number>[] = [];
+  private readonly step: number;
+  private readonly grid: number;
+  /** Values of resolution δ on each side of a heap point that g ± Δ/2 reaches. */
+  private readonly reach: number;
+
+  constructor(
+    coarsening: Coarsening,
+    private readonly theta: GroupedMixture,
+  ) {
+    this.step = coarsening.step;
+    this.grid = coarsening.grid as number;
+    this.reach = Math.ceil(this.grid / (2 * this.step) - 1e-9);
+    for (let k = 0; k < theta.weight.length; k++) this.byComponent.push(new Map());
+  }
+
+  private put(k: number, index: number, weight: number): void {
+    const cells = this.byComponent[k];
+    cells.set(index, (cells.get(index) ?? 0) + weight);
+  }
+
+  /** Adds N_kv, the weight of component k on the recorded value v. */
+  add(k: number, v: number, nkv: number): void {
+    const { step, grid, theta } = this;
+    const index = Math.round(v / step);
+    const p = theta.heap[0];
+    if (!(nkv > 0) || !(p > 0) || !onGrid(v, grid, step)) {
+      this.put(k, index, nkv);
+      return;
+    }
+    const mu = (theta as GaussianMixture).mean[k];
+    const sd = Math.sqrt((theta as GaussianMixture).variance[k]);
+    const logP = (lo: number, hi: number): number => logInterval((lo - mu) / sd, (hi - mu) / sd);
+    const logCoarse = logP(v - grid / 2, v + grid / 2);
+    const logHeap = Math.log(p) + logCoarse;
+    const logFine = Math.log1p(-p) + logP(v - step / 2, v + step / 2);
+    // Recorded on the heap grid, given the component: p P(g ± Δ/2) / (p P(g ± Δ/2) + (1 − p) P(g ± δ/2)).
+    const share = logHeap === -Infinity ? 0 : 1 / (1 + Math.exp(logFine - logHeap));
+    this.put(k, index, nkv * (1 - share));
+    const heaped = nkv * share;
+    if (!(heaped > 0)) return;
+    // Over the values of resolution δ in g ± Δ/2, in proportion to the component's probability of each.
+    for (let j = -this.reach; j <= this.reach; j++) {
+      const lo = Math.max(v - grid / 2, v + (j - 0.5) * step);
+      const hi = Math.min(v + grid / 2, v + (j + 0.5) * step);
+      if (hi > lo) this.put(k, index + j, heaped * Math.exp(logP(lo, hi) - logCoarse));
+    }
+  }
+
+  /** Σ_v N_kv² over the values of resolution δ. */
+  squares(k: number): number {
+    let s = 0;
+    for (const nkv of this.byComponent[k].values()) s += nkv * nkv;
+    return s;
+  }
 }

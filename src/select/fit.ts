@@ -305,7 +305,7 @@ function summarize(data: Data, run: EmRun<MixtureParams>, labels: string[], sett
       ? []
       : spec.family === 'mvgaussian'
         ? mvDegeneracies(spec, run.theta as MvGaussianMixture, check.compact, total, check.perWeight)
-        : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution);
+        : degeneracies(densitySpec(spec), run.theta, check.compact, total, check.perWeight, settings.floor.resolution, spec.family === 'gaussian-grouped' ? spec.coarsening : null);
   const grouped = spec.family === 'gaussian-grouped';
   return {
     labels,

@@ -18,8 +18,8 @@ afterAll(() => pool.close());
 const family = makeFamily({ family: 'gaussian', k: 2, variance: 'unequal', floor: 1e-12 }, data);
 const theta = family.create();
 theta.weight.set([0.4, 0.6]);
-(theta as { mean: Float64Array }).mean.set([2, 7]);
-(theta as { variance: Float64Array }).variance.set([1, 2]);
+(theta as unknown as { mean: Float64Array }).mean.set([2, 7]);
+(theta as unknown as { variance: Float64Array }).variance.set([1, 2]);
 
 describe('PassPool', () => {
   it('gives a pass the same statistics as the serial runner, to the bit', () => {
@@ -54,7 +54,7 @@ describe('PassPool', () => {
   it('fails a pass, instead of waiting for ever, when a worker cannot set up the job', () => {
     // The worker rebuilds the family from its spec; one it cannot build made it throw out of
     // its message handler and end, and the main thread waited for its done flag for ever.
-    const broken = { ...family, spec: { ...family.spec, family: 'no-such-family' } } as typeof family;
+    const broken = { ...family, spec: { ...family.spec, family: 'no-such-family' } } as unknown as typeof family;
     const runner = pool.runner(broken);
     try {
       expect(() => runner.run(theta, new Float64Array(family.statsLength))).toThrow(/internal error in a worker thread/);

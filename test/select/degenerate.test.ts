@@ -45,6 +45,33 @@ describe('degeneracies', () => {
     expect(degeneracies(gaussian('unequal', 1e-4), theta(0.4), data(0), 100, 1, 1).filter((d) => d.kind === 'narrow')).toEqual([]);
   });
 
+  describe('on heaped data (a grouped fit with a heap grid)', () => {
+    // The cluster of panel set d_k4-equal-sep_n50_r5 (δ = 0.1, a fifth of the values heaped
+    // on whole numbers): nine of its thirteen values on the heap point 3, the rest 2.9, 3.1,
+    // 3.2, 3.2; and 40 values spread over 5..9. Counted on the recorded values, the cluster's
+    // weight spreads over (13²)/(9² + 1 + 1 + 2²) = 1.94 values: a spike by the single-value
+    // rule, which rejected every K = 4 fit of that set.
+    const cluster = [3, 3, 3, 3, 3, 3, 3, 3, 3, 2.9, 3.1, 3.2, 3.2];
+    const rest = Array.from({ length: 40 }, (_, i) => Math.round(50 + (i * 40) / 39) / 10);
+    const compact = compress({ x: Float64Array.from([...cluster, ...rest]), w: null });
+    const coarsening = { step: 0.1, grid: 1 };
+    const theta = (sd: number) => ({ weight: Float64Array.of(13 / 53, 40 / 53), mean: Float64Array.of(3.03, 7), variance: Float64Array.of(sd * sd, 1.5), heap: Float64Array.of(0.3) });
+    const spec = gaussian('unequal', 1e-4);
+
+    it('counts a heap point\'s heaped share over the values it stands for', () => {
+      expect(degeneracies(spec, theta(0.2), compact, 53, 1, 0.1)).toEqual([{ component: 0, kind: 'single-value', value: expect.closeTo(169 / 87, 2), at: 3 }]);
+      expect(degeneracies(spec, theta(0.2), compact, 53, 1, 0.1, coarsening)).toEqual([]);
+    });
+
+    it('still flags a spike on a heap point', () => {
+      // σ = 0.05 (above the narrow rule's δ/√(2π) = 0.04): the heaped share of 3 (p P(3 ± 0.5)
+      // / (p P(3 ± 0.5) + (1 − p) P(3 ± 0.05)) = 0.3/(0.3 + 0.7 · 0.68) = 0.39) goes back to
+      // 3, 2.9 and 3.1 as 0.68, 0.16 and 0.16 of it, so the component still sits on one value.
+      const found = degeneracies(spec, { ...theta(0.05), mean: Float64Array.of(3, 7) }, compact, 53, 1, 0.1, coarsening);
+      expect(found).toEqual([{ component: 0, kind: 'single-value', value: expect.any(Number), at: 3 }]);
+    });
+  });
+
   it('finds nothing wrong with a plain two-component fit', () => {
     const theta = { weight: Float64Array.of(0.5, 0.5), mean: Float64Array.of(3, 8), variance: Float64Array.of(1.5, 1.5) };
     expect(degeneracies(gaussian('equal', 1e-4), theta, data(0), 100, 1, 0.1)).toEqual([]);
