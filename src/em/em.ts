@@ -50,7 +50,13 @@ export interface TraceEntry {
   step: StepKind;
 }
 
-export type StopReason = 'converged' | 'max_iter' | 'abandoned';
+/**
+ * Why a run stopped: converged; at --max-iter; given up by EmOptions.abandon; or 'numerical':
+ * an EM step gave parameters that are not finite numbers (or no component of positive
+ * weight), as a component collapsing onto a point can drive them past what doubles hold. The
+ * run then ends at the last θ that was valid.
+ */
+export type StopReason = 'converged' | 'max_iter' | 'abandoned' | 'numerical';
 
 export interface EmRun<P> {
   theta: P;
@@ -181,6 +187,18 @@ export function* emSteps<P extends MixtureParams>(
   const floorCount = new Int32Array(K);
   // Made only for SQUAREM, with its arrays (a search's screening makes hundreds of short plain-EM runs a file, which need none).
   const squarem = options.accel === 'squarem' ? new Squarem(family) : null;
+  const vector = new Float64Array(family.paramsLength);
+  /** Whether θ is one a pass can take: finite parameters, weights ≥ 0 and not all 0. */
+  const valid = (at: P): boolean => {
+    family.toVector(at, vector);
+    for (let i = 0; i < vector.length; i++) if (!Number.isFinite(vector[i])) return false;
+    let total = 0;
+    for (let k = 0; k < K; k++) {
+      if (!(at.weight[k] >= 0)) return false;
+      total += at.weight[k];
+    }
+    return total > 0;
+  };
 
   runner.run(theta, stats);
   let passes = 1;
@@ -206,10 +224,15 @@ export function* emSteps<P extends MixtureParams>(
   };
 
   let abandoned = false;
-  while (t < options.maxIter && !converged && !abandoned) {
+  let broke = false;
+  while (t < options.maxIter && !converged && !abandoned && !broke) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
     if (squarem !== null) family.copy(theta, squarem.before);
     family.mStep(stats, theta, next, floored);
+    if (!valid(next)) {
+      broke = true;
+      break;
+    }
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)) (+ pen(θ(t))), from the statistics of q(t).
     const penalty = family.penalty(next);
@@ -228,10 +251,21 @@ export function* emSteps<P extends MixtureParams>(
     if (proposal === null) continue;
     // θ' itself may have a lower ℓ than θ1; its EM step θ'' = F(θ') is the candidate.
     family.fromFree(proposal, ahead);
+    if (!valid(ahead)) {
+      rejected++;
+      squarem.rejected();
+      continue;
+    }
     runner.run(ahead, aheadStats);
     family.mStep(aheadStats, ahead, next, floored);
+    passes++;
+    if (!valid(next)) {
+      rejected++;
+      squarem.rejected();
+      continue;
+    }
     runner.run(next, nextStats);
-    passes += 2;
+    passes++;
     const candidatePenalty = family.penalty(next);
     const reached = nextStats[LOGLIK] + candidatePenalty;
     if (!(reached >= objective) || newlyFloored(floored, flooredEm)) {
@@ -251,7 +285,7 @@ export function* emSteps<P extends MixtureParams>(
     stats,
     iterations: t,
     converged,
-    stopReason: converged ? 'converged' : abandoned ? 'abandoned' : 'max_iter',
+    stopReason: converged ? 'converged' : abandoned ? 'abandoned' : broke ? 'numerical' : 'max_iter',
     trace,
     floorCount,
     passes,

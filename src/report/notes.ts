@@ -111,6 +111,8 @@ export function noteText(note: Note): string {
       return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight with an sd of ${short(note.sd)}, narrower than the typical gap between neighbouring values (${short(note.spacing)}): a chance cluster of a few points, not a genuine component; ${consider}`;
     case 'not-converged':
       return `not converged after ${plural(note.iterations, 'iteration')}: the last relative change of the ${note.penalized ? 'penalized ' : ''}${note.grouped ? 'grouped ' : ''}log-likelihood, ${short(note.change, 3)}, is above --rtol ${short(note.rtol)}; raise --max-iter`;
+    case 'numerical':
+      return `EM stopped after ${plural(note.iterations, 'iteration')}: the next step's parameters were not finite numbers (a component collapsing onto a few values takes them beyond what doubles hold), so the fit is the last valid iteration's, not converged; consider fewer components or another start`;
     case 'no-iterations':
       return 'no EM iterations were run (--max-iter 0): the parameters are the starting ones';
     case 'largest-k':
@@ -130,6 +132,8 @@ function notFittedText(k: number, reason: NotFitted): string {
       return `the data hold ${plural(reason.distinct, 'distinct value')}, fewer than the ${k} components asked for; use at most ${reason.distinct} component${reason.distinct === 1 ? '' : 's'}`;
     case 'no-partition':
       return `no start gave ${k} non-empty groups in ${plural(reason.attempts, 'attempt')}`;
+    case 'given-up':
+      return `every one of its ${plural(reason.starts, 'start')} was given up on its way to a degenerate component (one losing its weight, or collapsing onto a value)`;
     case 'degenerate-on-more-rows':
       return 'its proper fits turned degenerate when run on more rows';
     case 'degenerate-to-rtol':

@@ -53,6 +53,13 @@ export interface DegeneracyCheck {
   perWeight: number;
 }
 
+/**
+ * A run given up before its end: abandoned on its way to a rejected fit, or stopped where an
+ * EM step's parameters were no longer numbers (a component collapsing past what doubles hold).
+ * A search keeps neither.
+ */
+export const givenUp = (fit: Pick<Fit, 'stopReason'>): boolean => fit.stopReason === 'abandoned' || fit.stopReason === 'numerical';
+
 export interface Fit<P extends MixtureParams = MixtureParams> {
   /** Component labels, in component order. */
   labels: string[];
@@ -263,6 +270,22 @@ export function continued(first: Fit, second: Fit): Fit {
 }
 
 /**
+ * A fit whose --max-iter ran out before it could go on to `rtol` (it converged to a looser
+ * tolerance only): not converged, with the note that says so, unless its last change already
+ * meets `rtol`.
+ */
+export function outOfIterations(fit: Fit, rtol: number): Fit {
+  const { trace } = fit;
+  if (!fit.converged || trace.length < 2) return fit;
+  const last = trace[trace.length - 1].objective;
+  const before = trace[trace.length - 2].objective;
+  const change = Math.abs(last - before) / Math.abs(before);
+  if (change <= rtol) return fit;
+  const note: Note = { code: 'not-converged', iterations: fit.iterations, change, rtol, penalized: fit.penalty !== null, grouped: fit.groupedLoglik !== null };
+  return { ...fit, converged: false, stopReason: 'max_iter', notes: [...fit.notes, note] };
+}
+
+/**
  * The order of the components by increasing mean (by the first parameter, e.g. a t's
  * location, where the mean does not exist), ties by index.
  */
@@ -389,6 +412,7 @@ const least = (settings: FitSettings): number => (settings.floors !== undefined 
 
 function convergenceNotes(run: EmRun<MixtureParams>, settings: FitSettings, spec: FamilySpec): Note[] {
   if (run.converged) return [];
+  if (run.stopReason === 'numerical') return [{ code: 'numerical', iterations: run.iterations }];
   if (run.iterations === 0) return [{ code: 'no-iterations' }];
   const last = run.trace[run.trace.length - 1];
   const before = run.trace[run.trace.length - 2];

@@ -21,7 +21,7 @@ import { type Data, rowCount } from '../models/family.js';
 import { plural } from '../text.js';
 import type { Structure } from '../models/registry.js';
 import { observationsPerWeight } from './degenerate.js';
-import { continued, distinctCount, type Fit, fitSpec, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, fitSpec, givenUp, partitionStart, totalWeight } from './fit.js';
 import { type FitJob, type JobData, type JobPool, runSerially } from './job-pool.js';
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
@@ -84,7 +84,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
     return fits;
   };
   const name = (structure: Structure): string => (structure.family === 'mvgaussian' ? structure.model : structure.family);
-  const improper = (fit: Fit): boolean => fit.stopReason === 'abandoned' || (settings.guard !== 'none' && rejects(fit));
+  const improper = (fit: Fit): boolean => givenUp(fit) || (settings.guard !== 'none' && rejects(fit));
   jobs?.load(sets);
   try {
     for (const k of settings.ks) {
@@ -105,7 +105,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
         }
       }
       // Screening: every start of every model, SCREEN_ITERATIONS plain EM iterations, in one batch.
-      const models = settings.structures.map((structure) => ({ structure, screened: [] as { fit: Fit; index: number }[], refined: 0, proper: [] as Fit[], degenerate: 0 }));
+      const models = settings.structures.map((structure) => ({ structure, screened: [] as { fit: Fit; index: number }[], refined: 0, proper: [] as Fit[], degenerate: 0, givenUp: 0 }));
       const screenJobs: FitJob[] = [];
       const owners: { model: number; index: number }[] = [];
       models.forEach((model, i) => {
@@ -125,7 +125,8 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
       });
       const screened = yield* batch(screenJobs, `K=${k}: screening ${plural(screenJobs.length, 'start')}`);
       screened.forEach((fit, j) => {
-        if (fit.stopReason !== 'abandoned') models[owners[j].model].screened.push({ fit, index: owners[j].index });
+        if (!givenUp(fit)) models[owners[j].model].screened.push({ fit, index: owners[j].index });
+        else models[owners[j].model].givenUp++;
       });
       // Best ℓ first; the hierarchical start (index 0) refined in any case.
       for (const model of models) model.screened.sort((a, b) => (a.index === 0 ? -1 : b.index === 0 ? 1 : b.fit.objective - a.fit.objective || a.index - b.index));
@@ -161,7 +162,8 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
         if (c.chosen !== undefined) candidates.push(c.chosen);
         else {
           const { degenerate } = c.model;
-          skipped.push({ code: 'not-fitted', k, structure: c.model.structure, reason: degenerate > 0 || c.model.proper.length > 0 ? { why: 'degenerate-starts', refined: degenerate, starts: partitions.length, example: null } : { why: 'no-partition', attempts: partitions.length } });
+          const none = c.model.givenUp > 0 && c.model.screened.length === 0 ? { why: 'given-up' as const, starts: c.model.givenUp } : { why: 'no-partition' as const, attempts: partitions.length };
+          skipped.push({ code: 'not-fitted', k, structure: c.model.structure, reason: degenerate > 0 || c.model.proper.length > 0 ? { why: 'degenerate-starts', refined: degenerate, starts: partitions.length, example: null } : none });
         }
       }
     }

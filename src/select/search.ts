@@ -35,7 +35,7 @@ import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
 import { compress, FEW_POINTS, observationsPerWeight, worth } from './degenerate.js';
-import { continued, distinctCount, type Fit, type FitSettings, fitSpec, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, type FitSettings, fitSpec, givenUp, outOfIterations, partitionStart, totalWeight } from './fit.js';
 import type { DegenerateExample, Note } from './notes.js';
 import { type FitJob, type JobData, JobPool, runSerially } from './job-pool.js';
 import { rng } from './rng.js';
@@ -376,6 +376,8 @@ interface Candidate {
   proper: Fit[];
   refined: number;
   degenerate: number;
+  /** Screened starts given up (see fit.ts givenUp): with none ranked, why the candidate has no fit. */
+  givenUp: number;
   /** The best degenerate refined fit, to say why when none was proper. */
   rejectedBest: Fit | null;
   /** Set when two refined starts ended at the same degenerate optimum: its basin holds the rest too. */
@@ -391,7 +393,7 @@ const rejects = (fit: Fit, guard: Guard): boolean => guard !== 'none' && fit.lab
  * the earlier start.
  */
 function rank(fits: Fit[], guard: Guard): Fit[] {
-  const own = fits.map((fit, index) => ({ fit, index, bad: rejects(fit, guard) ? 1 : 0 })).filter((o) => o.fit.stopReason !== 'abandoned');
+  const own = fits.map((fit, index) => ({ fit, index, bad: rejects(fit, guard) ? 1 : 0 })).filter((o) => !givenUp(o.fit));
   own.sort((a, b) => a.bad - b.bad || b.fit.objective - a.fit.objective || a.index - b.index);
   return own.map((o) => o.fit);
 }
@@ -508,6 +510,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
         proper: [],
         refined: 0,
         degenerate: 0,
+          givenUp: 0,
           rejectedBest: null,
           stuck: false,
         };
@@ -521,6 +524,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       let at = 0;
       const kept = models.map((m) => {
         const ranked = rank(first.slice(at, (at += m.starts.length)), settings.guard);
+        m.givenUp = m.starts.length - ranked.length;
         return ranked.slice(0, Math.max(2 * REFINE, Math.ceil(ranked.length / 2)));
       });
       const secondJobs = kept.flatMap((fits, i) =>
@@ -530,6 +534,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       at = 0;
       models.forEach((m, i) => {
         m.ranked = rank(second.slice(at, (at += kept[i].length)), settings.guard);
+        m.givenUp += kept[i].length - m.ranked.length;
       });
       // Refining: the best screened fits to convergence, until REFINE are refined and one is proper.
       for (;;) {
@@ -540,7 +545,8 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
         wanted.forEach((m, i) => {
           m.refined++;
           const fit = refined[i];
-          if (rejects(fit, settings.guard)) {
+          if (givenUp(fit)) m.degenerate++;
+          else if (rejects(fit, settings.guard)) {
             m.degenerate++;
             if (m.rejectedBest !== null && Math.abs(fit.objective - m.rejectedBest.objective) <= 1e-7 * Math.abs(fit.objective)) m.stuck = true;
             if (m.rejectedBest === null || fit.objective > m.rejectedBest.objective) m.rejectedBest = fit;
@@ -564,12 +570,12 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     // which gives the fits reported.
     const levels = [...tiers.keys()].filter((t) => t > 0 && tiers[t].rows !== data);
     levels.push(FULL);
-    const finalJob = (c: { k: number; labels: string[]; m: Candidate }, theta: MixtureParams, tolerance: number): FitJob => ({
+    const finalJob = (c: { k: number; labels: string[]; m: Candidate }, theta: MixtureParams, tolerance: number, maxIter = settings.maxIter): FitJob => ({
       data: FULL,
       theta,
       labels: c.labels,
       floored: new Uint8Array(c.k),
-      settings: { ...fitSettings(c.m.structure, 0, c.k), penalty: full.penalty, orderByMean: true, lean: false, rtol: tolerance },
+      settings: { ...fitSettings(c.m.structure, 0, c.k), penalty: full.penalty, orderByMean: true, lean: false, rtol: tolerance, maxIter },
     });
     const climb = tried.map((t) => ({ ...t, next: 0, level: 0, current: t.m.proper[0] as Fit | undefined }));
     for (;;) {
@@ -584,7 +590,7 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       const name = where.every((t) => t === FULL) ? `all ${n} rows` : where.every((t) => t === where[0]) ? tiers[where[0]].name : 'more rows';
       const up = count(yield* batch(upJobs, `${plural(moving.length, 'candidate')} on ${name}`));
       moving.forEach((c, i) => {
-        if (rejects(up[i], settings.guard)) {
+        if (rejects(up[i], settings.guard) || givenUp(up[i])) {
           c.next++;
           c.level = 0;
           c.current = c.m.proper[c.next];
@@ -597,7 +603,8 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     for (const c of climb) {
       const { k, m } = c;
       if (c.current === undefined) {
-        skipped.push(m.degenerate > 0 || m.proper.length > 0 ? degenerateReason(k, m) : { code: 'not-fitted', k, structure: m.structure, reason: { why: 'no-partition', attempts: settings.nInit } });
+        const reason = m.givenUp > 0 && m.ranked.length === 0 ? { why: 'given-up' as const, starts: m.starts.length } : { why: 'no-partition' as const, attempts: settings.nInit };
+        skipped.push(m.degenerate > 0 || m.proper.length > 0 ? degenerateReason(k, m) : { code: 'not-fitted', k, structure: m.structure, reason });
         continue;
       }
       candidates.push({ fit: c.current, from: c });
@@ -608,11 +615,14 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     // To --rtol: first the best, until one stays proper (a candidate that goes on to turn
     // degenerate, a component sliding onto a few values as it converges, is rejected as at
     // every other step); then the rest that more precision could make better than it.
-    const onward = function* (list: typeof candidates): Generator<SearchProgress, void> {
+    // The run on all the rows and its continuation are one fit: together within --max-iter.
+    const onward = function* (all: typeof candidates): Generator<SearchProgress, void> {
+      for (const c of all) if (c.fit.iterations >= settings.maxIter) c.fit = outOfIterations(c.fit, rtol);
+      const list = all.filter((c) => c.fit.iterations < settings.maxIter);
       if (list.length === 0) return;
-      const more = count(yield* batch(list.map((c) => finalJob(c.from, c.fit.theta, rtol)), `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`));
+      const more = count(yield* batch(list.map((c) => finalJob(c.from, c.fit.theta, rtol, settings.maxIter - c.fit.iterations)), `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`));
       list.forEach((c, i) => {
-        if (rejects(more[i], settings.guard) || more[i].stopReason === 'abandoned') {
+        if (rejects(more[i], settings.guard) || givenUp(more[i])) {
           candidates.splice(candidates.indexOf(c), 1);
           skipped.push({ code: 'not-fitted', k: c.from.k, structure: c.from.m.structure, reason: { why: 'degenerate-to-rtol' } });
         } else c.fit = continued(c.fit, more[i]);

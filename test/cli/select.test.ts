@@ -135,6 +135,30 @@ describe('the guard against spurious components', () => {
     expect(out.warnings.some((w: string) => /^K = 4/.test(w))).toBe(false);
   });
 
+  it('says why a K had no fit when every start was given up in screening', () => {
+    // 1..7 with four unequal variances: every start has a component on one value heading for
+    // the floor, given up early; the message said "no start gave 4 non-empty groups".
+    const r = emFit(['-', '--var', 'x', '--k', '4', '--variance', 'unequal'], { input: 'x\n1\n2\n3\n4\n5\n6\n7\n' });
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/K = 4 \(unequal variances\) was not fitted: every one of its \d+ starts was given up on its way to a degenerate component/);
+    expect(r.stderr).not.toContain('non-empty groups');
+  });
+
+  it('keeps a search\'s final fit within --max-iter, and says when that left it short of --rtol', () => {
+    // The run on all the rows and its continuation to --rtol are one fit: before, --max-iter 1
+    // reported 2 iterations, a warning "after 1 iteration" and --strict "after 2 iterations".
+    for (const maxIter of [1, 2, 3]) {
+      const out = emFitJson([faithful, '--var', 'waiting', '--k', '2', '--max-iter', String(maxIter), '--no-responsibilities']);
+      expect(out.iterations).toBeLessThanOrEqual(maxIter);
+      expect(out.trace).toHaveLength(out.iterations + 1);
+      if (!out.converged) expect(out.warnings).toContain(out.warnings.find((w: string) => w.startsWith(`not converged after ${out.iterations} iteration`)));
+    }
+    const strict = emFit([faithful, '--var', 'waiting', '--k', '2', '--max-iter', '1', '--strict']);
+    expect(strict.code).toBe(4);
+    expect(strict.stderr).toContain('not converged after 1 iteration:');
+    expect(strict.stderr).toContain('not converged after 1 iteration (--strict)');
+  });
+
   it('warns when the chosen K is the largest searched, and when a component rests on few observations', () => {
     const top = emFitJson([faithful, '--var', 'waiting', '--k', '1:2', '--no-responsibilities']);
     expect(top.warnings).toContain('the chosen K = 2 is the largest searched, so a larger K may fit better still; widen the range, e.g. --k 1:4');

@@ -4,6 +4,11 @@
  * test/helpers/naive-em.ts, which shares no code with src/.
  */
 import { describe, expect, it } from 'vitest';
+import { serialRunner } from '../../src/em/chunks.js';
+import { drain, emSteps } from '../../src/em/em.js';
+import type { MixtureParams } from '../../src/models/family.js';
+import type { GaussianMixture } from '../../src/models/gaussian.js';
+import { makeFamily } from '../../src/models/registry.js';
 import { expectRetraces, naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
 import { noteText } from '../../src/report/notes.js';
 import { fitPartition, PARTITION1, PARTITION2, VAR } from '../helpers/seed.js';
@@ -103,5 +108,53 @@ describe('the ELBO and the log-likelihood', () => {
     // The entropy the fit reports is that of the same posterior.
     const entropy = -tau.flat().reduce((a, t) => a + t * Math.log(t), 0);
     expect(rel(fit.entropy, entropy)).toBeLessThan(1e-12);
+  });
+});
+
+describe('an EM step whose parameters are not finite', () => {
+  // A family whose M-step breaks down at its third step, as the Weibull's did when a
+  // component collapsed onto a point (its shape past 1e13, its scale NaN, every weight 0):
+  // the next pass threw "a mixture with no component of positive weight" (exit 1).
+  const VALUES = Float64Array.of(-2.1, -1.3, -0.4, 0.2, 0.9, 1.7, 2.8, 3.3, 4.1, 5.6);
+  const data = { x: VALUES, w: null };
+  const run = (accel: 'none' | 'squarem', breakAt: number) => {
+    const family = makeFamily({ family: 'gaussian', k: 2, variance: 'unequal', floor: 1e-8 });
+    let steps = 0;
+    const broken = {
+      ...family,
+      mStep(stats: Float64Array, at: MixtureParams, next: MixtureParams, floored: Uint8Array) {
+        family.mStep(stats, at, next, floored);
+        if (++steps >= breakAt) (next as GaussianMixture).variance[1] = NaN;
+      },
+    };
+    const theta0 = family.create() as GaussianMixture;
+    theta0.weight.set([0.5, 0.5]);
+    theta0.mean.set([-1, 3]);
+    theta0.variance.set([1, 2]);
+    const passes: MixtureParams[] = [];
+    const serial = serialRunner(family, data);
+    const runner = { run: (theta: MixtureParams, stats: Float64Array) => (passes.push(family.create()), family.copy(theta, passes[passes.length - 1]), serial.run(theta, stats)), release: serial.release };
+    return { result: drain(emSteps(broken, runner, theta0, { maxIter: 100, rtol: 1e-12, accel })), passes };
+  };
+
+  it('stops the run at the last valid θ, with stopReason numerical, and never passes at the broken one', () => {
+    const { result, passes } = run('none', 3);
+    expect(result.stopReason).toBe('numerical');
+    expect(result.converged).toBe(false);
+    // θ(0), θ(1), θ(2) were passed over; the third M-step broke down.
+    expect(result.iterations).toBe(2);
+    expect(passes).toHaveLength(3);
+    for (const theta of passes) expect(Number.isFinite((theta as GaussianMixture).variance[1])).toBe(true);
+    expect([...(result.theta as GaussianMixture).variance].every(Number.isFinite)).toBe(true);
+    expect(result.loglik).toBe(result.trace[result.trace.length - 1].loglik);
+  });
+
+  it('with SQUAREM, a proposal whose EM step breaks down is rejected like a worse one', () => {
+    const { passes } = run('squarem', 3);
+    for (const theta of passes) expect(Number.isFinite((theta as GaussianMixture).variance[1])).toBe(true);
+  });
+
+  it('says so in the fit\'s notes', () => {
+    expect(noteText({ code: 'numerical', iterations: 2 })).toMatch(/^EM stopped after 2 iterations: the next step's parameters were not finite numbers/);
   });
 });

@@ -55,7 +55,7 @@ describe('degeneracies', () => {
     const rest = Array.from({ length: 40 }, (_, i) => Math.round(50 + (i * 40) / 39) / 10);
     const compact = compress({ x: Float64Array.from([...cluster, ...rest]), w: null });
     const coarsening = { step: 0.1, grid: 1 };
-    const theta = (sd: number) => ({ weight: Float64Array.of(13 / 53, 40 / 53), mean: Float64Array.of(3.03, 7), variance: Float64Array.of(sd * sd, 1.5), heap: Float64Array.of(0.3) });
+    const theta = (sd: number, mean = 3.03) => ({ weight: Float64Array.of(13 / 53, 40 / 53), mean: Float64Array.of(mean, 7), variance: Float64Array.of(sd * sd, 1.5), heap: Float64Array.of(0.3) });
     const spec = gaussian('unequal', 1e-4);
 
     it('counts a heap point\'s heaped share over the values it stands for', () => {
@@ -67,7 +67,7 @@ describe('degeneracies', () => {
       // σ = 0.05 (above the narrow rule's δ/√(2π) = 0.04): the heaped share of 3 (p P(3 ± 0.5)
       // / (p P(3 ± 0.5) + (1 − p) P(3 ± 0.05)) = 0.3/(0.3 + 0.7 · 0.68) = 0.39) goes back to
       // 3, 2.9 and 3.1 as 0.68, 0.16 and 0.16 of it, so the component still sits on one value.
-      const found = degeneracies(spec, { ...theta(0.05), mean: Float64Array.of(3, 7) }, compact, 53, 1, 0.1, coarsening);
+      const found = degeneracies(spec, theta(0.05, 3), compact, 53, 1, 0.1, coarsening);
       expect(found).toEqual([{ component: 0, kind: 'single-value', value: expect.any(Number), at: 3 }]);
     });
   });
