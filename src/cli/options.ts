@@ -18,6 +18,7 @@ import { suggestion } from '../io/hints.js';
 import { completionScript } from './completion.js';
 import { manPage } from './manpage.js';
 import { checkPlotFile } from './plot.js';
+import { quote } from '../text.js';
 
 /**
  * What standard output holds: the text report, the JSON document, one line per data row
@@ -397,6 +398,19 @@ function column(text: string, name: string, header: boolean): string {
 
 /** Parses with commander; null when help or the version was shown. */
 function parseWith(cmd: Command, args: string[], help: string): Command | null {
+  // An option that takes a value, given twice with two values, is two answers to one
+  // question (commander would keep the last in silence).
+  const given = new Map<string, string>();
+  for (const option of cmd.options) {
+    if (!option.required && !option.optional) continue;
+    const name = option.long ?? option.short ?? option.name();
+    cmd.on(`option:${option.name()}`, (value: unknown) => {
+      const text = String(value);
+      const before = given.get(name);
+      if (before !== undefined && before !== text) throw usageError(`${name} was given twice, as ${quote(before)} and as ${quote(text)}; give it once (${help} lists the options)`);
+      given.set(name, text);
+    });
+  }
   try {
     cmd.parse(args, { from: 'user' });
     return cmd;
@@ -432,9 +446,9 @@ const TAB_SEPARATED = /\.(tsv|tab)$/i;
  */
 function resolveDelimiter(o: Record<string, any>, file: string): string {
   if (o.delimiter !== undefined) {
-    const d = delimiter(o.delimiter);
-    if (o.decimalComma && d === ',') throw usageError('--decimal-comma needs a delimiter other than a comma (its default is ";"); drop -d , or give -d ";" or -d tab');
-    return d;
+    // With -d , too: numbers with a decimal comma are then quoted ("1,5"); an unquoted one
+    // splits its row, which the reader reports as a row of too many fields.
+    return delimiter(o.delimiter);
   }
   if (TAB_SEPARATED.test(file)) return '\t';
   return o.decimalComma ? ';' : ',';
@@ -487,7 +501,7 @@ function common(cmd: Command, fileArgument: string | undefined, stdinIsTerminal:
 /**
  * Options that the request makes pointless: each is a warning (the run does what it would do
  * without the option). Options that contradict each other are errors, thrown where they are
- * parsed (--json with another --format, --init with --init-model, --decimal-comma with -d ,).
+ * parsed (--json with another --format, --init with --init-model).
  */
 function ignoredOutputOptions(cmd: Command, request: CommonRequest): string[] {
   const warnings: string[] = [];

@@ -111,9 +111,13 @@ export function missingColumn(wanted: string, option: string, header: readonly s
 /** A number written with a decimal comma, `1,5` or `-0,25`: the hint for --decimal-comma. */
 const DECIMAL_COMMA = /^\s*[+-]?\d*,\d+([eE][+-]?\d+)?\s*$/;
 
-/** What to add to "holds X, which is not a finite number": the option for a decimal comma. */
-export function numberHint(text: string, decimalComma: boolean): string {
-  if (!decimalComma && DECIMAL_COMMA.test(text)) return '; for numbers with a decimal comma, give --decimal-comma';
+/**
+ * What to add to "holds X, which is not a finite number": the option for a decimal comma (and
+ * in a file separated by commas, where such numbers are quoted, -d , with it, since
+ * --decimal-comma alone reads ";" between fields).
+ */
+export function numberHint(text: string, decimalComma: boolean, delimiter = ';'): string {
+  if (!decimalComma && DECIMAL_COMMA.test(text)) return `; for numbers with a decimal comma, give --decimal-comma${delimiter === ',' ? ' -d ,' : ''}`;
   if (decimalComma && text.includes('.')) return ' with a decimal comma (--decimal-comma): a point is not allowed in it';
   return '';
 }

@@ -402,7 +402,7 @@ export class TableBuilder implements RecordSink {
     for (let j = 0; j < d; j++) {
       const xText = fields[columns[j]];
       if (!parseDecimal(this.decimalComma ? commaToPoint(xText) : xText, scan)) {
-        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma)}`);
+        throw new RecordError(line, `column ${this.columnName(columns[j])} holds ${quote(xText)}, which is not a finite number${numberHint(xText, this.decimalComma, this.options.delimiter)}`);
       }
       this.row[j] = scan.value;
       this.rowDecimals[j] = scan.decimals;

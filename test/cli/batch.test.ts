@@ -61,7 +61,7 @@ describe('several files in one call', () => {
   });
 
   it('params: one table with a file column', () => {
-    const result = emFit([files[0], files[1], ...FIT, '--k', '2', '--format', 'params']);
+    const result = emFit([files[0], files[1], '--var', 'x', '--k', '2', '-q', '--format', 'params']);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('file,component,family,weight,mean,variance,sd');

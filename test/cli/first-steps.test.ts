@@ -150,6 +150,20 @@ describe('contradictory and ignored options', () => {
     expect(warning([seed, '--var', 'Var', '--k', '1:2', '--seed', '3', '--n-init', '2', '--json'])).toBe('');
   });
 
+  it.each([
+    ['--var', ['--var', 'Var', '--var', 'partition1', '--k', '1'], '--var was given twice, as "Var" and as "partition1"; give it once'],
+    ['--format', ['--var', 'Var', '--k', '1', '--format', 'json', '--format', 'csv'], '--format was given twice, as "json" and as "csv"; give it once'],
+    ['--k', ['--var', 'Var', '--k', '1', '--k', '2'], '--k was given twice, as "1" and as "2"; give it once'],
+  ])('%s given twice with two values: a usage error (commander kept the last in silence)', (_, args, text) => {
+    const result = emFit([seed, ...args]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`em-fit: ${text} (em-fit --help lists the options)\n`);
+  });
+
+  it('an option given twice with the same value is one answer', () => {
+    expect(warning([seed, '--var', 'Var', '--var', 'Var', '--init', 'partition1', '--json'])).toBe('');
+  });
+
   it('--json with --format json is the same request, not a contradiction', () => {
     expect(warning([seed, '--var', 'Var', '--init', 'partition1', '--json', '--format', 'json'])).toBe('');
   });

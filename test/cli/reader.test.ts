@@ -29,3 +29,28 @@ describe('the fast path and csv-parse give the CLI the same outputs', () => {
     expect(fast.code).toBe(slow.code);
   });
 });
+
+describe('numbers with a decimal comma', () => {
+  it("reads R's write.csv2 (semicolons) with --decimal-comma", () => {
+    const r = emFit(['-', '--var', 'x', '--init', 'g', '--json', '--no-responsibilities', '--decimal-comma'], { input: 'x;g\n1,5;a\n2,5;a\n9,5;b\n10,5;b\n' });
+    expect(r.code, r.stderr).toBe(0);
+    // The groups' means: (1.5 + 2.5)/2 and (9.5 + 10.5)/2.
+    expect(JSON.parse(r.stdout).components.map((c: { mean: number }) => c.mean)).toEqual([2, 10]);
+  });
+
+  it('in a file separated by commas (quoted), hints at --decimal-comma -d , and reads it with them', () => {
+    // The hint said --decimal-comma alone, which reads ";" between fields; that gave "give
+    // -d ,", and -d , with --decimal-comma was a usage error: a circle with no way out.
+    const input = 'y,x\n1,"1,5"\n2,"2,5"\n3,"3,5"\n';
+    const hinted = emFit(['-', '--var', 'x', '--k', '1'], { input });
+    expect(hinted.code).toBe(3);
+    expect(hinted.stderr).toContain('for numbers with a decimal comma, give --decimal-comma -d ,');
+    const r = emFit(['-', '--var', 'x', '--k', '1', '--json', '--no-responsibilities', '--decimal-comma', '-d', ','], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).components[0].mean).toBe(2.5);
+    // An unquoted decimal comma splits its row: an error that names the line.
+    const split = emFit(['-', '--var', 'x', '--k', '1', '--decimal-comma', '-d', ','], { input: 'y,x\n1,1,5\n' });
+    expect(split.code).toBe(3);
+    expect(split.stderr).toMatch(/line 2/);
+  });
+});

@@ -39,6 +39,8 @@ describe('what the first line says', () => {
 
   it('a decimal comma without --decimal-comma, a point with it', () => {
     expect(numberHint('1,5', false)).toBe('; for numbers with a decimal comma, give --decimal-comma');
+    // In a file separated by commas, --decimal-comma alone would read ";" between fields.
+    expect(numberHint('1,5', false, ',')).toBe('; for numbers with a decimal comma, give --decimal-comma -d ,');
     expect(numberHint('-0,25e3', false)).toContain('--decimal-comma');
     expect(numberHint('1,234,5', false)).toBe('');
     expect(numberHint('1.5', true)).toContain('a point is not allowed');
