@@ -38,13 +38,15 @@ export function candidateName(k: number, structure: Structure | null): string {
 }
 
 const consider = 'consider fewer components';
+/** What a note on a fit's one component advises instead of fewer components. */
+const advice = (only: boolean | undefined): string => (only ? 'with one component there are no fewer to take: the data are too few or too tied for a density' : consider);
 
 /**
  * An error's message followed by the reasons its notes carry, in words: "no candidate model
  * could be fitted: K = 2 was not fitted: the data hold 1 distinct value, …".
  */
 export function errorText(error: { message: string; notes: readonly object[] }): string {
-  return error.notes.length === 0 ? error.message : `${error.message}: ${(error.notes as readonly Note[]).map(noteText).join('; ')}`;
+  return error.notes.length === 0 ? error.message : `${error.message}: ${noteTexts(error.notes as readonly Note[]).join('; ')}`;
 }
 
 /**
@@ -57,8 +59,9 @@ export function noteTexts(notes: readonly Note[]): string[] {
   const out: string[] = [];
   const groups = new Map<string, Extract<Note, { code: 'not-fitted' }>[]>();
   for (const note of notes) {
-    if (note.code === 'not-fitted' && note.reason.why === 'degenerate-starts') {
-      const key = JSON.stringify(note.structure);
+    if (note.code === 'not-fitted' && (note.reason.why === 'degenerate-starts' || note.reason.why === 'distinct-values')) {
+      // The K of one structure whose starts all ended degenerate, or of too few distinct values, in one line.
+      const key = note.reason.why === 'distinct-values' ? `distinct:${note.reason.distinct}` : JSON.stringify(note.structure);
       const group = groups.get(key);
       if (group === undefined) {
         groups.set(key, [note]);
@@ -73,6 +76,10 @@ export function noteTexts(notes: readonly Note[]): string[] {
     const ks = group.map((n) => n.k);
     const list = `${ks.slice(0, -1).join(', ')} and ${ks[ks.length - 1]}`;
     const first = group[0];
+    if (first.reason.why === 'distinct-values') {
+      const { distinct } = first.reason;
+      return `K = ${list} were not fitted: the data hold ${plural(distinct, 'distinct value')}, fewer than the components asked for; use at most ${distinct} component${distinct === 1 ? '' : 's'}`;
+    }
     const reason = first.reason as Extract<NotFitted, { why: 'degenerate-starts' }>;
     const example = reason.example === null ? '' : `, e.g. for K = ${first.k} ${exampleText(reason.example)}`;
     return `${candidateName(0, first.structure).replace('K = 0', `K = ${list}`)} were not fitted: the best starts of each ended with a degenerate component${example}`;
@@ -100,13 +107,14 @@ export function noteText(note: Note): string {
     case 'vanished':
       return `component ${quote(note.component)} has weight ${short(note.weight)}, less than half an observation's worth: it has all but vanished; ${consider}`;
     case 'few-observations':
-      return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight, fewer than ${note.least}: it is not a genuine component; ${consider}`;
+      return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight, fewer than ${note.least}: it is not a genuine component; ${advice(note.only)}`;
     case 'single-value': {
       const hint = note.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
-      return `component ${quote(note.component)} sits on a single value (${short(note.at, 8)}; its weight is spread over the equivalent of ${short(note.values, 3)} values): a spike on tied values, not a genuine component; ${consider}${hint}`;
+      const spread = short(note.values, 3) === '1' ? 'all its weight is on it' : `its weight is spread over the equivalent of ${short(note.values, 3)} values`;
+      return `component ${quote(note.component)} sits on a single value (${short(note.at, 8)}; ${spread}): a spike on tied values, not a genuine component; ${advice(note.only)}${hint}`;
     }
     case 'narrow':
-      return `component ${quote(note.component)} is narrower (sd ${short(note.sd)}) than the data's resolution ${short(note.resolution)} (${resolutionWords(note.resolutionSource)}) allows: its peak density exceeds what one recorded value can hold; ${consider}`;
+      return `component ${quote(note.component)} is narrower (sd ${short(note.sd)}) than the data's resolution ${short(note.resolution)} (${resolutionWords(note.resolutionSource)}) allows: its peak density exceeds what one recorded value can hold; ${advice(note.only)}`;
     case 'tight':
       return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight with an sd of ${short(note.sd)}, narrower than the typical gap between neighbouring values (${short(note.spacing)}): a chance cluster of a few points, not a genuine component; ${consider}`;
     case 'not-converged':

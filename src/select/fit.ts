@@ -266,7 +266,27 @@ function onePass(family: Family<MixtureParams>, data: Data, theta: MixtureParams
  */
 export function continued(first: Fit, second: Fit): Fit {
   const trace = [...first.trace, ...second.trace.slice(1).map((t) => ({ ...t, iteration: t.iteration + first.iterations }))];
-  return { ...second, trace, iterations: first.iterations + second.iterations, passes: first.passes + second.passes, rejected: first.rejected + second.rejected };
+  const iterations = first.iterations + second.iterations;
+  return { ...second, trace, iterations, notes: continuedNotes(first, second, iterations), passes: first.passes + second.passes, rejected: first.rejected + second.rejected };
+}
+
+/**
+ * The second run's notes, with each bound held counted over both runs' iterations (a bound
+ * held in the first run alone is kept too, not in the final fit): "in 3 of 40 iterations"
+ * of the one fit they make.
+ */
+function continuedNotes(first: Fit, second: Fit, iterations: number): Note[] {
+  type Bound = Extract<Note, { code: 'bound' }>;
+  const key = (n: Bound): string => `${n.family}:${n.component}`;
+  const earlier = new Map(first.notes.filter((n): n is Bound => n.code === 'bound').map((n) => [key(n), n]));
+  const notes = second.notes.map((n): Note => {
+    if (n.code !== 'bound') return n;
+    const before = earlier.get(key(n));
+    earlier.delete(key(n));
+    return { ...n, atStart: before?.atStart ?? false, iterations: n.iterations + (before?.iterations ?? 0), of: iterations };
+  });
+  const onlyFirst = [...earlier.values()].map((n): Note => ({ ...n, of: iterations, final: false }));
+  return [...onlyFirst, ...notes];
 }
 
 /**
@@ -397,11 +417,13 @@ function degeneracyNotes(found: Degeneracy[], run: EmRun<MixtureParams>, labels:
     });
     return out;
   }
+  // One component cannot be fewer: its notes say so instead of advising it.
+  const only = labels.length === 1 ? { only: true } : {};
   for (const d of found) {
     const component = labels[d.component];
-    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: least(settings) });
-    else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor) });
-    else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor) });
+    if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: least(settings), ...only });
+    else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor), ...only });
+    else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor), ...only });
     else out.push({ code: 'tight', component, observations: run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1), sd: d.value, spacing: d.spacing ?? 0 });
   }
   return out;

@@ -23,12 +23,15 @@ export type Note =
   | ({ code: 'bound'; family: AnyFamilyName; component: string | null; bounds: readonly string[]; floor: number; atStart: boolean; iterations: number; of: number; final: boolean } & ResolutionOrigin)
   /** A component with less than half an observation's worth of weight. */
   | { code: 'vanished'; component: string; weight: number }
-  /** A component resting on fewer than MIN_OBSERVATIONS observations' worth of weight. */
-  | { code: 'few-observations'; component: string; observations: number; least: number }
+  /**
+   * A component resting on fewer than MIN_OBSERVATIONS observations' worth of weight. `only`
+   * (here and below): it is the fit's one component, so fewer components is no way out.
+   */
+  | { code: 'few-observations'; component: string; observations: number; least: number; only?: boolean }
   /** A component whose weight sits on one recorded value (`values`: the effective number of values). */
-  | ({ code: 'single-value'; component: string; at: number; values: number } & ResolutionOrigin)
+  | ({ code: 'single-value'; component: string; at: number; values: number; only?: boolean } & ResolutionOrigin)
   /** A component narrower (sd) than the resolution allows. */
-  | ({ code: 'narrow'; component: string; sd: number } & ResolutionOrigin)
+  | ({ code: 'narrow'; component: string; sd: number; only?: boolean } & ResolutionOrigin)
   /** A component on a few observations, narrower than the typical gap between values. */
   | { code: 'tight'; component: string; observations: number; sd: number; spacing: number }
   /** EM stopped at max_iter: the last relative change and the tolerance. */

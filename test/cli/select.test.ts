@@ -144,6 +144,22 @@ describe('the guard against spurious components', () => {
     expect(r.stderr).not.toContain('non-empty groups');
   });
 
+  it('words the warnings of data with one or few values as they are', () => {
+    // One value twice: eight lines "K = n was not fitted", and "consider fewer components" for
+    // the one component; the floor counted "in 1 of 1 iteration" of a fit of 2 (the search's
+    // run on all the rows and its continuation are one fit).
+    const tied = emFitJson(['-', '--var', 'x', '--no-responsibilities'], { input: 'x\n5\n5\n' });
+    expect(tied.warnings).toContain('K = 2, 3, 4, 5, 6, 7, 8 and 9 were not fitted: the data hold 1 distinct value, fewer than the components asked for; use at most 1 component');
+    expect(tied.warnings.filter((w: string) => w.startsWith('K = '))).toHaveLength(1);
+    const spike = tied.warnings.find((w: string) => w.startsWith('component "1" sits on a single value'));
+    expect(spike).toContain('(5; all its weight is on it)');
+    expect(spike).toContain('with one component there are no fewer to take');
+    expect(spike).not.toContain('consider fewer components');
+    const seven = emFitJson(['-', '--var', 'x', '--k', '7', '--guard', 'none', '--no-responsibilities'], { input: 'x\n1\n2\n3\n4\n5\n6\n7\n' });
+    expect(seven.iterations).toBeGreaterThan(1);
+    expect(seven.warnings).toContain(`the common variance was held at the floor 0.08333 (data resolution 1, from the written decimals) in ${seven.iterations} of ${seven.iterations} iterations, including the final fit`);
+  });
+
   it('keeps a search\'s final fit within --max-iter, and says when that left it short of --rtol', () => {
     // The run on all the rows and its continuation to --rtol are one fit: before, --max-iter 1
     // reported 2 iterations, a warning "after 1 iteration" and --strict "after 2 iterations".
