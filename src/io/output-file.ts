@@ -38,12 +38,14 @@ export function writeFileAtomic(path: string, text: string, what: string): void 
   let target = path;
   let mode: number | null = null;
   try {
-    target = realpathSync(path);
-    const stats = statSync(target);
+    // stat before realpath: /dev/stdout on a pipe is a link to "pipe:[…]", which stat follows
+    // and realpath cannot resolve (the file was then taken for a new one in /dev).
+    const stats = statSync(path);
     if (!stats.isFile()) {
-      writeDirect(target, text, what, path);
+      writeDirect(path, text, what, path);
       return;
     }
+    target = realpathSync(path);
     mode = stats.mode & 0o7777;
   } catch (error) {
     if ((error as { name?: string }).name === 'EmFitError') throw error;

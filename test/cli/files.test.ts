@@ -92,6 +92,20 @@ describe('writing an output file', () => {
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
+  it('writes /dev/stdout on a pipe down the pipe', () => {
+    // A link to "pipe:[…]", which realpath cannot resolve: the path was taken for a new file,
+    // made in /dev as a temporary and renamed over /dev/stdout, which failed ("no such file",
+    // exit 5) after the fit, with the report lost.
+    // Through a shell's pipe (node's own child processes get a socket, which cannot be reopened).
+    const command = `"${process.execPath}" "${BIN}" "${fixture('seed.csv')}" ${FIT.join(' ')} --save-model /dev/stdout --format params | cat`;
+    const result = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('"format": "em-fit.model/2"');
+    expect(result.stdout).toContain('component,family,weight,mean');
+    expect(readdirSync('/dev').filter((name) => name.startsWith('.em-fit'))).toEqual([]);
+  });
+
   it('a write that fails is an output error (exit 5) and removes its temporary file', () => {
     const cwd = workspace('fails');
     // A non-empty directory where the file should go: the rename over it fails.
