@@ -11,7 +11,7 @@ import { removeTemporaries } from '../io/output-file.js';
 import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { runFit } from './fit.js';
-import { say, useColor, warn } from './io.js';
+import { about, say, useColor, warn } from './io.js';
 import { parseArgs } from './options.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -26,8 +26,25 @@ export async function main(argv: string[]): Promise<ExitCode> {
   useColor(parsed.request.color);
   warn(parsed.request, parsed.warnings);
   // Loaded when asked for, as the text report (see textReport).
-  if (parsed.kind === 'predict') return (await import('./predict.js')).runPredict(parsed.request);
-  return runFit(parsed.request, VERSION);
+  const file = parsed.request.file;
+  try {
+    if (parsed.kind === 'predict') return await (await import('./predict.js')).runPredict(parsed.request);
+    return await runFit(parsed.request, VERSION);
+  } catch (error) {
+    if (parsed.kind === 'fit' && parsed.request.files.length > 1) throw error;
+    // predict's errors about its model file name that file.
+    throw naming(error, about(file), parsed.kind === 'predict' ? [parsed.request.model] : []);
+  }
+}
+
+/**
+ * An input or fit error (exit 3 or 4) that does not say which data it is about begins with
+ * the file's name, as a batch's do: "tiny.csv: the values differ by at most 1e-300".
+ */
+function naming(error: unknown, file: string, others: readonly string[]): unknown {
+  if (!(error instanceof EmFitError) || (error.exitCode !== EXIT.input && error.exitCode !== EXIT.fit)) return error;
+  if ([file, ...others].some((name) => error.message.startsWith(`${name}:`) || error.message.startsWith(`${name},`))) return error;
+  return new EmFitError(`${file}: ${error.message}`, error.exitCode, error.notes);
 }
 
 const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';

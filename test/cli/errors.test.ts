@@ -109,3 +109,22 @@ describe('help and version', () => {
     expect(result.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 });
+
+describe('every input and fit error names the data it is about', () => {
+  // As a batch's do; these said what was wrong but not in which file (QA pass).
+  it.each([
+    ['values too close for a double', 'tiny.csv', 'x\n1e-300\n2e-300\n3e-300\n', ['--var', 'x', '--k', '1:2'], 4, 'tiny.csv: the values differ by at most'],
+    ['fewer distinct values than the partition', 'two.csv', 'x,g\n1,a\n2,b\n1,c\n', ['--var', 'x', '--init', 'g'], 4, 'two.csv: the data hold 2 distinct values'],
+    ['a value outside the family', 'frac.csv', 'x\n0.5\n2\n3\n', ['--var', 'x', '--family', 'poisson'], 3, 'frac.csv: data row 1 has the value 0.5'],
+  ])('%s', (_, name, text, args, code, fragment) => {
+    const path = file(name, text);
+    expectFailure([path, ...args], code, `em-fit: ${join(dir, fragment)}`);
+  });
+
+  it('standard input is named so, and a message that names its file is left as it is', () => {
+    expectFailure(['-', '--var', 'y'], 3, 'em-fit: standard input: no column named "y"', 'x\n1\n2\n');
+    const path = file('bad.csv', 'x\n1\noops\n');
+    const result = emFit([path, '--var', 'x']);
+    expect(result.stderr).toBe(`em-fit: ${path}, line 3: column "x" holds "oops", which is not a finite number\n`);
+  });
+});
