@@ -221,7 +221,9 @@ function onLattice(x: Float64Array, w: Float64Array | null, lattice: Lattice, to
 }
 
 /** The resolution the written decimals give: 10^−decimals (see ParsedNumber). */
-export const fromDecimals = (decimals: number): Resolution => ({ value: Number.isFinite(decimals) ? 10 ** -decimals : 0, source: 'decimals' });
+// Parsed, not 10 ** −d, which is not the double nearest 10^−d for every d (10 ** −4 is
+// 0.00009999999999999999): JSON's resolution then reads 0.0001, and compares equal to it.
+export const fromDecimals = (decimals: number): Resolution => ({ value: Number.isFinite(decimals) ? Number(`1e${-decimals}`) : 0, source: 'decimals' });
 
 /**
  * The recording resolution of a column whose values were written with at most `decimals`

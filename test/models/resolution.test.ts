@@ -4,7 +4,7 @@
  * them on none.
  */
 import { describe, expect, it } from 'vitest';
-import { detectLattice, recordingResolution } from '../../src/models/resolution.js';
+import { detectLattice, fromDecimals, recordingResolution } from '../../src/models/resolution.js';
 import { mulberry32 } from '../helpers/mixture.js';
 
 /** n normal draws (mean 5, sd 1.3), seeded. */
@@ -100,3 +100,11 @@ function args(strings: string[]): [Float64Array, null, number] {
   const { x, decimals } = written(strings);
   return [x, null, decimals];
 }
+
+describe('fromDecimals', () => {
+  it('is the double nearest 10^−d, as JSON readers parse it (10 ** −4 is not)', () => {
+    for (let d = -5; d <= 20; d++) expect(fromDecimals(d).value).toBe(Number(`1e${-d}`));
+    expect(fromDecimals(4).value).toBe(0.0001);
+    expect(fromDecimals(5).value).toBe(0.00001);
+  });
+});
