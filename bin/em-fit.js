@@ -37,5 +37,13 @@ if (existsSync(bundle)) {
   }
   module.exports.run();
 } else {
-  import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then((main) => main.run());
+  import(pathToFileURL(join(__dirname, '..', 'dist', 'cli', 'main.js')).href).then(
+    (main) => main.run(),
+    (error) => {
+      // Neither the bundle nor the modules: an install or build that did not finish.
+      const missing = error && error.code === 'ERR_MODULE_NOT_FOUND';
+      process.stderr.write(`em-fit: cannot start: ${missing ? `the program is not built (no ${join(__dirname, '..', 'dist')}); run npm install, or npm run build` : error}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

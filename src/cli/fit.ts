@@ -13,7 +13,7 @@ import { type Data, rowCount } from '../models/family.js';
 import { COVARIANCE_MODELS } from '../models/mvgaussian/models.js';
 import { maxAbs, type VarianceFloor, varianceFloor } from '../models/floor.js';
 import { defaultPenalty, type GaussianMixture, type VarianceModel, type VariancePenalty } from '../models/gaussian.js';
-import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, likelihoodKind, makeFamily, mvParameters, type Structure } from '../models/registry.js';
+import { type DfModel, describe, type FamilyName, type FamilySpec, familySpec, makeFamily, mvParameters, type Structure } from '../models/registry.js';
 import { type Resolution, recordingResolution } from '../models/resolution.js';
 import { compress, observationsPerWeight, sampleRows } from '../select/degenerate.js';
 import { type StandardErrors, standardErrors } from '../models/gaussian-se.js';
@@ -174,10 +174,6 @@ function structures(request: FitRequest, data: Data, start: StartKind, model: Mo
         throw inputError(`${rowOf(problem.index)} has the value ${short(problem.value, 8)}, which the ${family} family cannot take (it ${problem.reason}); try --family ${problem.suggestion}`);
       }
     }
-  }
-  const kinds = new Set(families.map(likelihoodKind));
-  if (kinds.size > 1) {
-    throw usageError(`--family ${families.join(',')} mixes probabilities of counts (poisson) with densities (${families.filter((f) => likelihoodKind(f) === 'density').join(', ')}), whose likelihoods do not compare; fit them apart`);
   }
   if (request.variances !== null && !families.includes('gaussian')) throw usageError(`--variance applies to the gaussian family, which --family ${families.join(',')} leaves out`);
   if (request.df !== null && !families.includes('t')) throw usageError(`--df applies to the t family, which --family ${request.families === 'auto' ? 'auto' : families.join(',')} leaves out`);

@@ -139,11 +139,16 @@ export interface Input {
 export function openInput(file: string, twice: boolean): Input {
   if (file === '-') {
     let identity: FileIdentity | null = null;
+    let directory = false;
     try {
-      identity = identityOf(fstatSync(0));
+      const stats = fstatSync(0);
+      identity = identityOf(stats);
+      directory = stats.isDirectory();
     } catch {
       // No standard input at all: reading it will say so.
     }
+    // `em-fit - < /tmp`: reading it fails (EISDIR), which the stream took for an empty file.
+    if (directory) throw inputError('standard input is a directory, not a file');
     return streamInput(process.stdin, 'standard input', 'the file standard input reads', identity, twice);
   }
   let fd: number;

@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<ExitCode> {
  */
 function naming(error: unknown, file: string, others: readonly string[]): unknown {
   if (!(error instanceof EmFitError) || (error.exitCode !== EXIT.input && error.exitCode !== EXIT.fit)) return error;
-  if ([file, ...others].some((name) => error.message.startsWith(`${name}:`) || error.message.startsWith(`${name},`))) return error;
+  if ([file, ...others].some((name) => [':', ',', ' '].some((after) => error.message.startsWith(`${name}${after}`)))) return error;
   return new EmFitError(`${file}: ${error.message}`, error.exitCode, error.notes);
 }
 

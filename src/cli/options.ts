@@ -10,7 +10,7 @@ import type { Encoding } from '../io/decode.js';
 import { MAX_FLOOR, MIN_FLOOR } from '../models/floor.js';
 import type { VarianceModel } from '../models/gaussian.js';
 import { COVARIANCE_MODELS, type CovarianceModel, isCovarianceModel } from '../models/mvgaussian/models.js';
-import { type DfModel, FAMILY_NAMES, type FamilyName } from '../models/registry.js';
+import { type DfModel, FAMILY_NAMES, type FamilyName, likelihoodKind } from '../models/registry.js';
 import type { Criterion } from '../select/criteria.js';
 import type { Guard } from '../select/search.js';
 import type { InitMethod } from '../select/starts.js';
@@ -331,7 +331,12 @@ export function parseFamilies(text: string): FamilyName[] | 'auto' {
   for (const name of names) {
     if (!FAMILY_NAMES.includes(name as FamilyName)) throw usageError(`--family must name families among ${FAMILY_NAMES.join(', ')} (or be auto), got ${JSON.stringify(name)}`);
   }
-  return [...new Set(names)] as FamilyName[];
+  const families = [...new Set(names)] as FamilyName[];
+  // Before the file is read: the list alone decides it.
+  if (new Set(families.map(likelihoodKind)).size > 1) {
+    throw usageError(`--family ${families.join(',')} mixes probabilities of counts (poisson) with densities (${families.filter((f) => likelihoodKind(f) === 'density').join(', ')}), whose likelihoods do not compare; fit them apart`);
+  }
+  return families;
 }
 
 /** Parses --df: each, shared, or a number of degrees of freedom from 0.5 to 200 (the t family's bounds). */

@@ -235,7 +235,7 @@ export function selectionText(ctx: ReportContext, c: ChalkInstance): string {
   const columns: Column[] = [
     { head: 'K', align: 'right' },
     { head: families || multivariate ? 'model' : 'variance', align: 'left' },
-    { head: grouped ? 'grouped ℓ' : 'log-likelihood', short: grouped ? 'grouped ℓ' : 'loglik', shortAt: 3, align: 'right' },
+    { head: grouped ? 'grouped ℓ' : 'log-likelihood', short: grouped ? 'grouped ℓ' : 'loglik', shortAt: 3, align: 'right', drop: 6, name: grouped ? 'grouped ℓ' : 'log-likelihood' },
     { head: 'params', align: 'right', drop: 4 },
     ...criteria.map(({ name, drop }): Column => ({ head: name.toUpperCase(), align: 'right', ...(name === criterion ? {} : { drop }) })),
     { head: 'converged', short: 'conv.', shortAt: 3, align: 'left', drop: 5 },

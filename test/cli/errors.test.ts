@@ -6,7 +6,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { emFit, fixture } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BIN, emFit, fixture } from '../helpers/cli.js';
 
 const seed = fixture('seed.csv');
 const dir = mkdtempSync(join(tmpdir(), 'em-fit-errors-'));
@@ -126,5 +127,21 @@ describe('every input and fit error names the data it is about', () => {
     const path = file('bad.csv', 'x\n1\noops\n');
     const result = emFit([path, '--var', 'x']);
     expect(result.stderr).toBe(`em-fit: ${path}, line 3: column "x" holds "oops", which is not a finite number\n`);
+  });
+});
+
+describe('decided before the file is read', () => {
+  it('--family with counts and densities together: a usage error, nothing read', () => {
+    // It came after the whole file was read (EM_FIT_TEST_ANNOUNCE says "reading"), or as an
+    // input error about the data when they were not counts.
+    const result = emFit([seed, '--var', 'Var', '--family', 'poisson,gaussian'], { env: { EM_FIT_TEST_ANNOUNCE: '1' } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('em-fit: --family poisson,gaussian mixes probabilities of counts (poisson) with densities (gaussian), whose likelihoods do not compare; fit them apart\n');
+  });
+
+  it('standard input that is a directory says so', () => {
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${BIN}" - --var x < "${dir}"`], { encoding: 'utf8' });
+    expect(result.status).toBe(3);
+    expect(result.stderr).toBe('em-fit: standard input is a directory, not a file\n');
   });
 });

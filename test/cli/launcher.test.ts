@@ -44,3 +44,16 @@ describe('the launcher', () => {
     expect(fit(join(copy, 'bin', 'em-fit.js')).stdout).toBe(expected.stdout);
   });
 });
+
+describe('the launcher without a build', () => {
+  it('says so in one line and exits 1, with no stack trace', () => {
+    // Neither dist/bundle nor dist/cli: an install or a build that did not finish (a raw
+    // ERR_MODULE_NOT_FOUND stack trace before).
+    const bare = join(work, 'bare');
+    cpSync(join(root, 'bin'), join(bare, 'bin'), { recursive: true });
+    const result = fit(join(bare, 'bin', 'em-fit.js'));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`em-fit: cannot start: the program is not built (no ${join(bare, 'dist')}); run npm install, or npm run build\n`);
+  });
+});

@@ -164,6 +164,18 @@ describe('on a terminal', () => {
     expect(tooWide(out, 60)).toEqual([]);
     expectAligned(out);
   });
+
+  it.skipIf(!hasScript)('the models compared fit 40 columns, down to K, the variance model and the criterion', () => {
+    // They were 47 wide there: log-likelihood is now dropped after the rest (QA pass).
+    const quoted = [process.execPath, BIN, faithful, '--var', 'waiting', '--k', '1:3', '--rows', '0', '--no-plot'].map((a) => `'${a}'`).join(' ');
+    const run = spawnSync('script', ['-qec', `stty cols 40; ${quoted}`, '/dev/null'], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '' }, encoding: 'utf8', input: '' });
+    const out = run.stdout.replace(/\r\n/g, '\n');
+    const models = out.slice(out.indexOf('Models compared'), out.indexOf('\n\n', out.indexOf('Models compared')));
+    expect(models).toMatch(/│ +BIC │/);
+    expect(models).not.toContain('loglik');
+    expect(tooWide(models, 40)).toEqual([]);
+    expect(models).toMatch(/log-likelihood[^]*not shown, to fit 40 columns/);
+  });
 });
 
 describe('the progress line', () => {
