@@ -16,6 +16,7 @@
  * statistics without another pass. The loop is a generator so that a caller can yield to
  * the event loop between iterations (progress, Ctrl-C); `drain` runs it to the end at once.
  */
+import { EmFitError, EXIT } from '../errors.js';
 import { type Family, type MixtureParams, LOGLIK, RLOGR } from '../models/family.js';
 
 export type Acceleration = 'none' | 'squarem';
@@ -188,6 +189,19 @@ export function* emSteps<P extends MixtureParams>(
   // Made only for SQUAREM, with its arrays (a search's screening makes hundreds of short plain-EM runs a file, which need none).
   const squarem = options.accel === 'squarem' ? new Squarem(family) : null;
   const vector = new Float64Array(family.paramsLength);
+  /**
+   * The M-step into `out`, false when it cannot be taken: a fit error (a covariance that no
+   * floor keeps positive definite in floating point) or parameters that are not finite.
+   */
+  const mStep = (from: Float64Array, at: P, out: P, bounded: Uint8Array): boolean => {
+    try {
+      family.mStep(from, at, out, bounded);
+    } catch (error) {
+      if (error instanceof EmFitError && error.exitCode === EXIT.fit) return false;
+      throw error;
+    }
+    return valid(out);
+  };
   /** Whether θ is one a pass can take: finite parameters, weights ≥ 0 and not all 0. */
   const valid = (at: P): boolean => {
     family.toVector(at, vector);
@@ -228,8 +242,7 @@ export function* emSteps<P extends MixtureParams>(
   while (t < options.maxIter && !converged && !abandoned && !broke) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
     if (squarem !== null) family.copy(theta, squarem.before);
-    family.mStep(stats, theta, next, floored);
-    if (!valid(next)) {
+    if (!mStep(stats, theta, next, floored)) {
       broke = true;
       break;
     }
@@ -239,6 +252,12 @@ export function* emSteps<P extends MixtureParams>(
     const elbo = family.expectedLogJoint(stats, theta, next) - stats[RLOGR] + penalty;
     runner.run(next, nextStats);
     passes++;
+    // A θ whose likelihood is not finite (a covariance singular in floating point, every
+    // density of a row 0): the run ends at the θ before it.
+    if (!Number.isFinite(nextStats[LOGLIK])) {
+      broke = true;
+      break;
+    }
     advance(nextStats[LOGLIK] + penalty, elbo, 'em');
     yield { iteration: t, loglik: objective };
     if (!converged && options.abandon?.(theta)) abandoned = true;
@@ -246,7 +265,7 @@ export function* emSteps<P extends MixtureParams>(
     const { before, ahead, aheadStats, flooredEm } = squarem;
 
     // The extrapolation from θ0 = before, θ1 = theta and θ2 = F(θ1), the M-step on stats.
-    family.mStep(stats, theta, ahead, flooredEm);
+    if (!mStep(stats, theta, ahead, flooredEm)) continue;
     const proposal = squarem.propose(family, before, theta, ahead);
     if (proposal === null) continue;
     // θ' itself may have a lower ℓ than θ1; its EM step θ'' = F(θ') is the candidate.
@@ -257,9 +276,8 @@ export function* emSteps<P extends MixtureParams>(
       continue;
     }
     runner.run(ahead, aheadStats);
-    family.mStep(aheadStats, ahead, next, floored);
     passes++;
-    if (!valid(next)) {
+    if (!Number.isFinite(aheadStats[LOGLIK]) || !mStep(aheadStats, ahead, next, floored)) {
       rejected++;
       squarem.rejected();
       continue;

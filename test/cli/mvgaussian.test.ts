@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { COVARIANCE_MODELS } from '../../src/models/mvgaussian/models.js';
 import { mclust } from '../models/mvgaussian/fixture.js';
 import { emFit, emFitJson, fixture } from '../helpers/cli.js';
+import { mulberry32 } from '../../src/select/rng.js';
 
 const IRIS = ['Sepal.Length', 'Sepal.Width', 'Petal.Length', 'Petal.Width'];
 const ITERATED = new Set(['VEI', 'VEE', 'EVE', 'VVE', 'VEV']);
@@ -301,5 +302,38 @@ describe('--var with several columns: each column’s own floor', () => {
     expect(out.warnings.join('\n')).toMatch(/the covariance of component "0" was held at the variance floor of its columns/);
     // A component flat along b is noted, not rejected, from a partition.
     expect(out.notes.filter((n: { code: string }) => n.code === 'narrow').map((n: { component: string }) => n.component)).toEqual(['0', '1']);
+  });
+});
+
+describe('a search on full-precision data in two columns', () => {
+  // Two clusters of 150 rows (shared covariance), written with 15 significant digits as R
+  // does: the floor δ²/12 is about 1e-31, too small to keep a singular scatter positive
+  // definite in floating point, and a start whose component fell onto a few rows stopped the
+  // whole search (exit 4 "the VVE covariance of component 2 is not positive definite", or
+  // exit 1 from a worker) on every one of six seeds. Such a run now ends where its step
+  // cannot be taken, and the search gives it up.
+  const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-full-'));
+  const data = (seed: number): string => {
+    const random = mulberry32(seed);
+    const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const x = (i % 2 === 0 ? 0 : 5) + normal();
+      const y = (i % 2 === 0 ? 0 : 3) + 0.5 * normal() + 0.3 * x;
+      return `${Number(x.toPrecision(15))},${Number(y.toPrecision(15))}`;
+    });
+    const path = join(dir, `clusters-${seed}.csv`);
+    writeFileSync(path, `x,y\n${rows.join('\n')}\n`);
+    return path;
+  };
+
+  it('finds the two clusters with their shared covariance, the same on 1 and 2 threads', () => {
+    for (const seed of [1, 2]) {
+      const args = [data(seed), '--var', 'x,y', '--no-responsibilities', '--json'];
+      const one = emFit([...args, '--threads', '1']);
+      expect(one.code, one.stderr).toBe(0);
+      const out = JSON.parse(one.stdout);
+      expect([out.k, out.covariance_model]).toEqual([2, 'EEE']);
+      expect(emFit([...args, '--threads', '2']).stdout).toBe(one.stdout);
+    }
   });
 });

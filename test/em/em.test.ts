@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { serialRunner } from '../../src/em/chunks.js';
 import { drain, emSteps } from '../../src/em/em.js';
-import type { MixtureParams } from '../../src/models/family.js';
+import { LOGLIK, type MixtureParams } from '../../src/models/family.js';
+import { fitError } from '../../src/errors.js';
 import type { GaussianMixture } from '../../src/models/gaussian.js';
 import { makeFamily } from '../../src/models/registry.js';
 import { expectRetraces, naiveEm, naivePartitionStart } from '../helpers/naive-em.js';
@@ -152,6 +153,37 @@ describe('an EM step whose parameters are not finite', () => {
   it('with SQUAREM, a proposal whose EM step breaks down is rejected like a worse one', () => {
     const { passes } = run('squarem', 3);
     for (const theta of passes) expect(Number.isFinite((theta as GaussianMixture).variance[1])).toBe(true);
+  });
+
+  it('ends the run the same way when the M-step cannot be taken (a fit error) or a pass gives a likelihood that is not finite', () => {
+    // The multivariate M-step throws a fit error for a covariance that no floor keeps positive
+    // definite; a pass at a covariance singular in floating point gives NaN. Either stopped the
+    // whole search (exit 4, or exit 1 from a worker).
+    const family = makeFamily({ family: 'gaussian', k: 2, variance: 'unequal', floor: 1e-8 });
+    const theta0 = family.create() as GaussianMixture;
+    theta0.weight.set([0.5, 0.5]);
+    theta0.mean.set([-1, 3]);
+    theta0.variance.set([1, 2]);
+    const data = { x: VALUES, w: null };
+    let steps = 0;
+    const throwing = {
+      ...family,
+      mStep(stats: Float64Array, at: MixtureParams, next: MixtureParams, floored: Uint8Array) {
+        if (++steps >= 3) throw fitError('the covariance of component 2 is not positive definite');
+        family.mStep(stats, at, next, floored);
+      },
+    };
+    const thrown = drain(emSteps(throwing, serialRunner(family, data), theta0, { maxIter: 100, rtol: 1e-12 }));
+    expect([thrown.stopReason, thrown.iterations]).toEqual(['numerical', 2]);
+    let passes = 0;
+    const serial = serialRunner(family, data);
+    const nanPass = { run: (theta: MixtureParams, stats: Float64Array) => (serial.run(theta, stats), ++passes >= 3 && (stats[LOGLIK] = NaN)), release: serial.release };
+    const nan = drain(emSteps(family, nanPass, theta0, { maxIter: 100, rtol: 1e-12 }));
+    expect([nan.stopReason, nan.iterations]).toEqual(['numerical', 1]);
+    expect(Number.isFinite(nan.loglik)).toBe(true);
+    // Another error is a bug, and is not taken for a breakdown.
+    const buggy = { ...family, mStep: () => { throw new RangeError('a bug'); } };
+    expect(() => drain(emSteps(buggy, serialRunner(family, data), theta0, { maxIter: 100, rtol: 1e-12 }))).toThrow('a bug');
   });
 
   it('says so in the fit\'s notes', () => {
