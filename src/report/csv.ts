@@ -119,7 +119,7 @@ export async function writeCsv(rows: RowSet, header: string[], records: DataReco
     if (!csv) {
       // JSON has no NaN: a row the model cannot score is refused, as in the JSON report.
       // The value fitted; with several columns, their values in the order of --var.
-      out.latin1(`,"value":${d === 1 ? numberText(rows.x[row]) : `[${Array.from(rows.x.subarray(row * d, (row + 1) * d), numberText).join(',')}]`},"responsibilities":`);
+      out.latin1(`,"value":${valueText(rows.x, row, d)},"responsibilities":`);
       for (let j = 0; j < k; j++) {
         if (asciiKeys) out.latin1(keys[j]);
         else out.text(keys[j]);
@@ -311,7 +311,8 @@ export class GroupsCsv {
       text = `${[start, ...cells, csvField(component ?? '')].join(',')}\n`;
     } else {
       const r = fitted === null ? 'null' : `{${fitted.labels.map((l, j) => `${JSON.stringify(l)}:${numberText(this.r[j])}`).join(',')}}`;
-      text = `${start},"value":${numberText(this.values[row])},"responsibilities":${r},"component":${JSON.stringify(component)}}\n`;
+      // The values are the groups' rows of d columns each, one after another.
+      text = `${start},"value":${valueText(this.values, row, this.values.length / this.codes.length)},"responsibilities":${r},"component":${JSON.stringify(component)}}\n`;
     }
     if (--this.remaining[g] === 0 && fitted !== null) {
       this.families.delete(fitted);
@@ -319,6 +320,11 @@ export class GroupsCsv {
     }
     return text;
   }
+}
+
+/** NDJSON's "value" of a row of d columns: the number, or the array of d numbers. */
+function valueText(x: Float64Array, row: number, d: number): string {
+  return d === 1 ? numberText(x[row]) : `[${Array.from(x.subarray(row * d, (row + 1) * d), numberText).join(',')}]`;
 }
 
 /** A fitted model for the parameter table: its fit, its standard errors when asked for, its group with --by. */

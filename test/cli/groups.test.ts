@@ -6,7 +6,7 @@
  * (bench/bench.mjs), not here.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -131,4 +131,18 @@ describe('work that would take long', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toMatch(/em-fit: warning: \S*labels\.csv: this fit of 50000 rows may take \d+ (minutes|hours) or so: 300 components, up to 1000 iterations/);
   }, 150_000);
+});
+
+describe('--by with several columns', () => {
+  it('writes each NDJSON line\'s value as its row\'s values', async () => {
+    // They were read from the flattened data, a column at a time: row 2's "value" was row 1's
+    // second column (second QA pass).
+    const file = join(ROOT, 'fixtures', 'faithful-groups.csv');
+    const result = await emFitAsync([file, '--var', 'eruptions,waiting', '--by', 'group', '--k', '1', '--format', 'ndjson', '-q']);
+    expect(result.code, result.stderr).toBe(0);
+    const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 2).map(Number));
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(rows.length);
+    for (const line of lines) expect(line.value).toEqual(rows[line.row - 1]);
+  });
 });
