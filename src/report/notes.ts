@@ -113,6 +113,8 @@ export function noteText(note: Note): string {
       const spread = short(note.values, 3) === '1' ? 'all its weight is on it' : `its weight is spread over the equivalent of ${short(note.values, 3)} values`;
       return `component ${quote(note.component)} sits on a single value (${short(note.at, 8)}; ${spread}): a spike on tied values, not a genuine component; ${advice(note.only)}${hint}`;
     }
+    case 'few-rows':
+      return `component ${quote(note.component)} sits on the equivalent of ${rowsText(note.rows)}, fewer than ${note.least}: too few to hold a covariance of ${note.least - 1} columns; ${advice(note.only)}`;
     case 'narrow':
       return `component ${quote(note.component)} is narrower (sd ${short(note.sd)}) than the data's resolution ${short(note.resolution)} (${resolutionWords(note.resolutionSource)}) allows: its peak density exceeds what one recorded value can hold; ${advice(note.only)}`;
     case 'tight':
@@ -141,7 +143,7 @@ function notFittedText(k: number, reason: NotFitted): string {
     case 'no-partition':
       return `no start gave ${k} non-empty groups in ${plural(reason.attempts, 'attempt')}`;
     case 'given-up':
-      return `every one of its ${plural(reason.starts, 'start')} was given up on its way to a degenerate component (one losing its weight, or collapsing onto a value)`;
+      return `${reason.starts === 1 ? 'its one start was' : `every one of its ${plural(reason.starts, 'start')} was`} given up on its way to a degenerate component (one losing its weight, or collapsing onto a value)`;
     case 'degenerate-on-more-rows':
       return 'its proper fits turned degenerate when run on more rows';
     case 'degenerate-to-rtol':
@@ -155,12 +157,17 @@ function notFittedText(k: number, reason: NotFitted): string {
   }
 }
 
+/** "1 distinct row", "2.5 distinct rows". */
+const rowsText = (rows: number): string => (short(rows, 3) === '1' ? '1 distinct row' : `${short(rows, 3)} distinct rows`);
+
 function exampleText(d: DegenerateExample): string {
   switch (d.kind) {
     case 'weight':
       return `one resting on ${worth(d.observations)} of weight`;
     case 'single-value':
       return `one on the single value ${short(d.at, 8)}`;
+    case 'few-rows':
+      return `one on the equivalent of ${rowsText(d.rows)}`;
     case 'narrow':
       return `one of sd ${short(d.sd)}, narrower than the data's resolution allows`;
     case 'tight':

@@ -50,13 +50,14 @@ export const MIN_VALUES = 2;
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
 
-export type DegeneracyKind = 'weight' | 'single-value' | 'narrow' | 'tight';
+/** 'few-rows': several columns, a component on fewer distinct rows than d + 1 (see mv-degenerate.ts). */
+export type DegeneracyKind = 'weight' | 'single-value' | 'narrow' | 'tight' | 'few-rows';
 
 export interface Degeneracy {
   /** The component, in component order. */
   component: number;
   kind: DegeneracyKind;
-  /** Observations' worth (weight), the effective number of values (single-value), or σ_k (narrow, tight). */
+  /** Observations' worth (weight), the effective number of values (single-value) or of distinct rows (few-rows), or σ_k (narrow, tight). */
   value: number;
   /** single-value: the value holding most of its weight. */
   at?: number;

@@ -423,6 +423,7 @@ function degeneracyNotes(found: Degeneracy[], run: EmRun<MixtureParams>, labels:
     const component = labels[d.component];
     if (d.kind === 'weight') out.push(d.value < 0.5 ? vanished(d.component) : { code: 'few-observations', component, observations: d.value, least: least(settings), ...only });
     else if (d.kind === 'single-value') out.push({ code: 'single-value', component, at: d.at ?? 0, values: d.value, ...origin(settings.floor), ...only });
+    else if (d.kind === 'few-rows') out.push({ code: 'few-rows', component, rows: d.value, least: least(settings), ...only });
     else if (d.kind === 'narrow') out.push({ code: 'narrow', component, sd: d.value, ...origin(settings.floor), ...only });
     else out.push({ code: 'tight', component, observations: run.theta.weight[d.component] * total * (settings.degeneracy?.perWeight ?? 1), sd: d.value, spacing: d.spacing ?? 0 });
   }

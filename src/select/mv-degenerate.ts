@@ -78,7 +78,7 @@ export function mvDegeneracies(spec: Extract<FamilySpec, { family: 'mvgaussian' 
     }
     const effective = squares[k] > 0 ? (sums[k] * sums[k]) / squares[k] : 0;
     if (effective < d + 1) {
-      found.push({ component: k, kind: 'weight', value: effective });
+      found.push({ component: k, kind: 'few-rows', value: effective });
       continue;
     }
     for (let p = 0; p < d; p++) for (let q = 0; q < d; q++) whitened[p * d + q] = theta.covariance[k * d * d + p * d + q] * scale[p] * scale[q];

@@ -115,8 +115,12 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
           try {
             start = partitionStart(sample, p.codes, labels, spec);
           } catch (error) {
-            // A group whose covariance this model cannot estimate (a singular scatter): no start.
-            if (error instanceof EmFitError) return;
+            // A group whose covariance this model cannot estimate (a singular scatter): no start,
+            // given up as a run that breaks down is.
+            if (error instanceof EmFitError) {
+              model.givenUp++;
+              return;
+            }
             throw error;
           }
           screenJobs.push({ data: SAMPLE, theta: start.theta, labels, floored: start.floored, settings: settingsOf(model.structure, samplePerWeight, { accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined }) });

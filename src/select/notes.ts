@@ -30,6 +30,8 @@ export type Note =
   | { code: 'few-observations'; component: string; observations: number; least: number; only?: boolean }
   /** A component whose weight sits on one recorded value (`values`: the effective number of values). */
   | ({ code: 'single-value'; component: string; at: number; values: number; only?: boolean } & ResolutionOrigin)
+  /** Several columns: a component on the equivalent of `rows` distinct rows, fewer than `least` (d + 1). */
+  | { code: 'few-rows'; component: string; rows: number; least: number; only?: boolean }
   /** A component narrower (sd) than the resolution allows. */
   | ({ code: 'narrow'; component: string; sd: number; only?: boolean } & ResolutionOrigin)
   /** A component on a few observations, narrower than the typical gap between values. */
@@ -70,4 +72,4 @@ export type NotFitted =
   /** The family's domain does not hold the data. */
   | { why: 'domain'; row: number; value: number; reason: string };
 
-export type DegenerateExample = { kind: 'weight'; observations: number } | { kind: 'single-value'; at: number } | { kind: 'narrow'; sd: number } | { kind: 'tight'; sd: number };
+export type DegenerateExample = { kind: 'weight'; observations: number } | { kind: 'single-value'; at: number } | { kind: 'few-rows'; rows: number } | { kind: 'narrow'; sd: number } | { kind: 'tight'; sd: number };

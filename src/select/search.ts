@@ -409,7 +409,9 @@ function degenerateReason(k: number, c: Candidate): Note {
         ? { kind: 'weight', observations: d.value }
         : d.kind === 'single-value'
           ? { kind: 'single-value', at: d.at ?? 0 }
-          : { kind: d.kind, sd: d.value };
+          : d.kind === 'few-rows'
+            ? { kind: 'few-rows', rows: d.value }
+            : { kind: d.kind, sd: d.value };
   return { code: 'not-fitted', k, structure: c.structure, reason: { why: 'degenerate-starts', refined: c.degenerate, starts: c.starts.length, example } };
 }
 

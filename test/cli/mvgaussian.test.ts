@@ -337,3 +337,15 @@ describe('a search on full-precision data in two columns', () => {
     }
   });
 });
+
+describe('constant rows in two columns', () => {
+  it('say the component sits on one distinct row, and why K = 1 of VEI had no fit', () => {
+    // "rests on 1 observation's worth of weight" of 20 rows, and "no start gave 1 non-empty
+    // groups" (second QA pass).
+    const out = emFitJson(['-', '--var', 'x,y', '--no-responsibilities'], { input: `x,y\n${'2.5,3.5\n'.repeat(20)}` });
+    expect(out.k).toBe(1);
+    expect(out.warnings).toContain('component "1" sits on the equivalent of 1 distinct row, fewer than 3: too few to hold a covariance of 2 columns; with one component there are no fewer to take: the data are too few or too tied for a density');
+    expect(out.warnings.some((w: string) => /observation's worth|non-empty groups/.test(w))).toBe(false);
+    expect(out.warnings).toContain('K = 1 (mvgaussian, VEI) was not fitted: its one start was given up on its way to a degenerate component (one losing its weight, or collapsing onto a value)');
+  });
+});
