@@ -41,7 +41,7 @@ if (existsSync(bundle)) {
     (main) => main.run(),
     (error) => {
       // Neither the bundle nor the modules: an install or build that did not finish.
-      const missing = error && error.code === 'ERR_MODULE_NOT_FOUND';
+      const missing = error && error.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(join(__dirname, '..', 'dist', 'cli', 'main.js'));
       process.stderr.write(`em-fit: cannot start: ${missing ? `the program is not built (no ${join(__dirname, '..', 'dist')}); run npm install, or npm run build` : error}\n`);
       process.exitCode = 1;
     },

@@ -53,9 +53,10 @@ export interface TraceEntry {
 
 /**
  * Why a run stopped: converged; at --max-iter; given up by EmOptions.abandon; or 'numerical':
- * an EM step gave parameters that are not finite numbers (or no component of positive
- * weight), as a component collapsing onto a point can drive them past what doubles hold. The
- * run then ends at the last θ that was valid.
+ * the next EM step could not be taken in floating point (its parameters not finite or no
+ * component of positive weight, its M-step a fit error such as a covariance that is not
+ * positive definite, or its likelihood not finite), as a component collapsing onto a point
+ * can make it. The run then ends at the last θ that was valid.
  */
 export type StopReason = 'converged' | 'max_iter' | 'abandoned' | 'numerical';
 
@@ -246,7 +247,6 @@ export function* emSteps<P extends MixtureParams>(
       broke = true;
       break;
     }
-    for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     // ELBO(t) = E_q(t)[log p(x, z | θ(t))] + H(q(t)) (+ pen(θ(t))), from the statistics of q(t).
     const penalty = family.penalty(next);
     const elbo = family.expectedLogJoint(stats, theta, next) - stats[RLOGR] + penalty;
@@ -258,6 +258,7 @@ export function* emSteps<P extends MixtureParams>(
       broke = true;
       break;
     }
+    for (let k = 0; k < K; k++) floorCount[k] += floored[k];
     advance(nextStats[LOGLIK] + penalty, elbo, 'em');
     yield { iteration: t, loglik: objective };
     if (!converged && options.abandon?.(theta)) abandoned = true;
@@ -286,7 +287,7 @@ export function* emSteps<P extends MixtureParams>(
     passes++;
     const candidatePenalty = family.penalty(next);
     const reached = nextStats[LOGLIK] + candidatePenalty;
-    if (!(reached >= objective) || newlyFloored(floored, flooredEm)) {
+    if (!(reached >= objective) || !Number.isFinite(reached) || newlyFloored(floored, flooredEm)) {
       rejected++;
       squarem.rejected();
       continue;

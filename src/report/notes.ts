@@ -122,7 +122,7 @@ export function noteText(note: Note): string {
     case 'not-converged':
       return `not converged after ${plural(note.iterations, 'iteration')}: the last relative change of the ${note.penalized ? 'penalized ' : ''}${note.grouped ? 'grouped ' : ''}log-likelihood, ${short(note.change, 3)}, is above --rtol ${short(note.rtol)}; raise --max-iter`;
     case 'numerical':
-      return `EM stopped after ${plural(note.iterations, 'iteration')}: the next step's parameters were not finite numbers (a component collapsing onto a few values takes them beyond what doubles hold), so the fit is the last valid iteration's, not converged; consider fewer components or another start`;
+      return `EM stopped after ${plural(note.iterations, 'iteration')}: the next step could not be taken in floating point (parameters or a likelihood that are not finite numbers, or a covariance that is not positive definite, as a component collapsing onto a few values makes them), so the fit is the last valid iteration's, not converged; consider fewer components or another start`;
     case 'no-iterations':
       return 'no EM iterations were run (--max-iter 0): the parameters are the starting ones';
     case 'largest-k':

@@ -279,7 +279,11 @@ function continuedNotes(first: Fit, second: Fit, iterations: number): Note[] {
   type Bound = Extract<Note, { code: 'bound' }>;
   const key = (n: Bound): string => `${n.family}:${n.component}`;
   const earlier = new Map(first.notes.filter((n): n is Bound => n.code === 'bound').map((n) => [key(n), n]));
-  const notes = second.notes.map((n): Note => {
+  // A continuation of no iterations (--max-iter spent) is no news of its own.
+  const own = first.iterations > 0 ? second.notes.filter((n) => n.code !== 'no-iterations') : second.notes;
+  const notes = own.map((n): Note => {
+    // Counted over the fit the two runs make.
+    if (n.code === 'not-converged' || n.code === 'numerical') return { ...n, iterations };
     if (n.code !== 'bound') return n;
     const before = earlier.get(key(n));
     earlier.delete(key(n));
@@ -296,13 +300,14 @@ function continuedNotes(first: Fit, second: Fit, iterations: number): Note[] {
  */
 export function outOfIterations(fit: Fit, rtol: number): Fit {
   const { trace } = fit;
-  if (!fit.converged || trace.length < 2) return fit;
+  if (givenUp(fit) || trace.length < 2) return fit;
   const last = trace[trace.length - 1].objective;
   const before = trace[trace.length - 2].objective;
   const change = Math.abs(last - before) / Math.abs(before);
-  if (change <= rtol) return fit;
+  if (change <= rtol) return fit.converged ? fit : { ...fit, converged: true, stopReason: 'converged', notes: fit.notes.filter((n) => n.code !== 'not-converged') };
+  // Its note, if it did not reach even the looser tolerance, quoted that one: --rtol's instead.
   const note: Note = { code: 'not-converged', iterations: fit.iterations, change, rtol, penalized: fit.penalty !== null, grouped: fit.groupedLoglik !== null };
-  return { ...fit, converged: false, stopReason: 'max_iter', notes: [...fit.notes, note] };
+  return { ...fit, converged: false, stopReason: 'max_iter', notes: [...fit.notes.filter((n) => n.code !== 'not-converged'), note] };
 }
 
 /**

@@ -21,7 +21,7 @@ import { type Data, rowCount } from '../models/family.js';
 import { plural } from '../text.js';
 import type { Structure } from '../models/registry.js';
 import { observationsPerWeight } from './degenerate.js';
-import { continued, distinctCount, type Fit, fitSpec, givenUp, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, fitSpec, givenUp, outOfIterations, partitionStart, totalWeight } from './fit.js';
 import { type FitJob, type JobData, type JobPool, runSerially } from './job-pool.js';
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
@@ -185,7 +185,9 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
     const onward = function* (list: Fit[]): Generator<SearchProgress, void> {
       if (list.length === 0) return;
       const more = yield* batch(
-        list.map((fit): FitJob => ({ data: ALL, theta: fit.theta, labels: fit.labels, floored: new Uint8Array(fit.labels.length), settings: settingsOf(fit.structure, perWeight, { lean: false, orderByMean: true }) })),
+        // Within --max-iter with the run before it: what is left of it (none, for a run that
+        // spent it: a pass that orders the components).
+        list.map((fit): FitJob => ({ data: ALL, theta: fit.theta, labels: fit.labels, floored: new Uint8Array(fit.labels.length), settings: settingsOf(fit.structure, perWeight, { lean: false, orderByMean: true, maxIter: Math.max(0, settings.maxIter - fit.iterations) }) })),
         `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`,
       );
       list.forEach((fit, i) => {
@@ -195,7 +197,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
           skipped.push({ code: 'not-fitted', k: fit.labels.length, structure: fit.structure, reason: { why: 'degenerate-to-rtol' } });
           return;
         }
-        const joined = continued(fit, more[i]);
+        const joined = outOfIterations(continued(fit, more[i]), settings.rtol);
         candidates[at] = joined;
         done.add(joined);
       });

@@ -547,7 +547,9 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
         wanted.forEach((m, i) => {
           m.refined++;
           const fit = refined[i];
-          if (givenUp(fit)) m.degenerate++;
+          // A run that broke down has no degenerate component to show (an abandoned one has, for
+          // the example and the check for a stuck basin below); neither is proper.
+          if (givenUp(fit) && !rejects(fit, settings.guard)) m.degenerate++;
           else if (rejects(fit, settings.guard)) {
             m.degenerate++;
             if (m.rejectedBest !== null && Math.abs(fit.objective - m.rejectedBest.objective) <= 1e-7 * Math.abs(fit.objective)) m.stuck = true;

@@ -57,3 +57,17 @@ describe('the launcher without a build', () => {
     expect(result.stderr).toBe(`em-fit: cannot start: the program is not built (no ${join(bare, 'dist')}); run npm install, or npm run build\n`);
   });
 });
+
+describe('the launcher with a build but a module missing', () => {
+  it('names the error, not a missing build', () => {
+    // dist/ without its bundle and without node_modules: the modules load and a package is
+    // missing, which "the program is not built" would misname (a review).
+    const partial = join(work, 'partial');
+    cpSync(join(root, 'bin'), join(partial, 'bin'), { recursive: true });
+    cpSync(join(root, 'dist'), join(partial, 'dist'), { recursive: true, filter: (source) => !source.includes(`${join('dist', 'bundle')}`) });
+    const result = fit(join(partial, 'bin', 'em-fit.js'));
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^em-fit: cannot start: .*ERR_MODULE_NOT_FOUND|^em-fit: cannot start: .*Cannot find package/);
+    expect(result.stderr).not.toContain('not built');
+  });
+});

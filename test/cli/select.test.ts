@@ -167,8 +167,19 @@ describe('the guard against spurious components', () => {
       const out = emFitJson([faithful, '--var', 'waiting', '--k', '2', '--max-iter', String(maxIter), '--no-responsibilities']);
       expect(out.iterations).toBeLessThanOrEqual(maxIter);
       expect(out.trace).toHaveLength(out.iterations + 1);
-      if (!out.converged) expect(out.warnings).toContain(out.warnings.find((w: string) => w.startsWith(`not converged after ${out.iterations} iteration`)));
+      if (!out.converged) {
+        // The fit's own iterations, and the tolerance asked for (not the search's looser one).
+        const warning = out.warnings.find((w: string) => w.startsWith(`not converged after ${out.iterations} iteration`));
+        expect(warning).toContain('is above --rtol 1e-8;');
+      }
     }
+    // Continued past the looser tolerance and stopped by --max-iter: the warning counts both runs.
+    const tight = emFitJson([faithful, '--var', 'waiting', '--rtol', '1e-14', '--max-iter', '3', '--no-responsibilities']);
+    expect([tight.iterations, tight.converged]).toEqual([3, false]);
+    expect(tight.warnings.some((w: string) => w.startsWith('not converged after 3 iterations:'))).toBe(true);
+    // Several columns: the run on all the rows and its continuation within --max-iter too.
+    const columns = emFitJson([fixture('iris.csv'), '--var', 'Sepal.Length,Sepal.Width,Petal.Length', '--k', '1:3', '--rtol', '1e-14', '--max-iter', '1', '--no-responsibilities']);
+    expect(columns.iterations).toBeLessThanOrEqual(1);
     const strict = emFit([faithful, '--var', 'waiting', '--k', '2', '--max-iter', '1', '--strict']);
     expect(strict.code).toBe(4);
     expect(strict.stderr).toContain('not converged after 1 iteration:');

@@ -187,6 +187,26 @@ describe('an EM step whose parameters are not finite', () => {
   });
 
   it('says so in the fit\'s notes', () => {
-    expect(noteText({ code: 'numerical', iterations: 2 })).toMatch(/^EM stopped after 2 iterations: the next step's parameters were not finite numbers/);
+    expect(noteText({ code: 'numerical', iterations: 2 })).toMatch(/^EM stopped after 2 iterations: the next step could not be taken in floating point/);
+  });
+});
+
+describe('the floor counts of a run that breaks down', () => {
+  it('leave out the step that was not taken', () => {
+    // The floor was counted for the EM step whose pass then gave a likelihood that is not
+    // finite, so a note could read "held … in 2 of 1 iterations" (a review).
+    const family = makeFamily({ family: 'gaussian', k: 2, variance: 'unequal', floor: 0.5 });
+    const theta0 = family.create() as GaussianMixture;
+    theta0.weight.set([0.5, 0.5]);
+    theta0.mean.set([-1, 30]);
+    theta0.variance.set([1, 0.5]);
+    const data = { x: Float64Array.of(-2.1, -1.3, -0.4, 0.2, 0.9, 30), w: null };
+    let passes = 0;
+    const serial = serialRunner(family, data);
+    const runner = { run: (theta: MixtureParams, stats: Float64Array) => (serial.run(theta, stats), ++passes >= 3 && (stats[LOGLIK] = NaN)), release: serial.release };
+    const run = drain(emSteps(family, runner, theta0, { maxIter: 100, rtol: 1e-12 }));
+    expect(run.iterations).toBe(1);
+    // Component 2 sits on the single value 30 at the floor: held in the one step taken.
+    expect([...run.floorCount]).toEqual([0, 1]);
   });
 });
