@@ -32,8 +32,9 @@ export async function main(argv: string[]): Promise<ExitCode> {
     return await runFit(parsed.request, VERSION);
   } catch (error) {
     if (parsed.kind === 'fit' && parsed.request.files.length > 1) throw error;
-    // predict's errors about its model file name that file.
-    throw naming(error, about(file), parsed.kind === 'predict' ? [parsed.request.model] : []);
+    // Errors about a model file read (predict's, --init-model) name that file.
+    const model = parsed.kind === 'predict' ? parsed.request.model : parsed.request.initModel;
+    throw naming(error, about(file), model === null || model === undefined ? [] : [model]);
   }
 }
 

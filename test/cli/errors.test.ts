@@ -122,6 +122,11 @@ describe('every input and fit error names the data it is about', () => {
     expectFailure([path, ...args], code, `em-fit: ${join(dir, fragment)}`);
   });
 
+  it('an error about the --init-model file names that file alone', () => {
+    const missing = join(dir, 'no-such-model.json');
+    expectFailure([seed, '--var', 'Var', '--init-model', missing], 3, `em-fit: ${missing}: no such file (the model file)\n`);
+  });
+
   it('standard input is named so, and a message that names its file is left as it is', () => {
     expectFailure(['-', '--var', 'y'], 3, 'em-fit: standard input: no column named "y"', 'x\n1\n2\n');
     const path = file('bad.csv', 'x\n1\noops\n');
