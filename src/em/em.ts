@@ -240,6 +240,11 @@ export function* emSteps<P extends MixtureParams>(
 
   let abandoned = false;
   let broke = false;
+  /** A SQUAREM proposal refused: its step shortened for the next. */
+  const refuse = (): void => {
+    rejected++;
+    squarem?.rejected();
+  };
   while (t < options.maxIter && !converged && !abandoned && !broke) {
     // The EM step: θ(t) = M-step on q(t), the posterior at θ(t−1).
     if (squarem !== null) family.copy(theta, squarem.before);
@@ -272,15 +277,13 @@ export function* emSteps<P extends MixtureParams>(
     // θ' itself may have a lower ℓ than θ1; its EM step θ'' = F(θ') is the candidate.
     family.fromFree(proposal, ahead);
     if (!valid(ahead)) {
-      rejected++;
-      squarem.rejected();
+      refuse();
       continue;
     }
     runner.run(ahead, aheadStats);
     passes++;
     if (!Number.isFinite(aheadStats[LOGLIK]) || !mStep(aheadStats, ahead, next, floored)) {
-      rejected++;
-      squarem.rejected();
+      refuse();
       continue;
     }
     runner.run(next, nextStats);
@@ -288,8 +291,7 @@ export function* emSteps<P extends MixtureParams>(
     const candidatePenalty = family.penalty(next);
     const reached = nextStats[LOGLIK] + candidatePenalty;
     if (!(reached >= objective) || !Number.isFinite(reached) || newlyFloored(floored, flooredEm)) {
-      rejected++;
-      squarem.rejected();
+      refuse();
       continue;
     }
     for (let k = 0; k < K; k++) floorCount[k] += floored[k];
