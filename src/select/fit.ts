@@ -294,9 +294,16 @@ function continuedNotes(first: Fit, second: Fit, iterations: number): Note[] {
 }
 
 /**
- * A fit whose --max-iter ran out before it could go on to `rtol` (it converged to a looser
- * tolerance only): not converged, with the note that says so, unless its last change already
- * meets `rtol`.
+ * What --max-iter leaves for a run that continues `fit` (0: the continuation is one pass, at
+ * fit's θ, which still orders the components): a fit and its continuation are one fit.
+ */
+export const remainingIterations = (fit: Fit, maxIter: number): number => Math.max(0, maxIter - fit.iterations);
+
+/**
+ * A fit joined from a run and its continuation to `rtol` (see continued), judged at `rtol`:
+ * converged when its last change meets it, else not converged with the note that quotes it
+ * (the first run's note, if --max-iter stopped it before even the looser tolerance, quoted
+ * that one; a continuation of no iterations has none).
  */
 export function outOfIterations(fit: Fit, rtol: number): Fit {
   const { trace } = fit;

@@ -21,7 +21,7 @@ import { type Data, rowCount } from '../models/family.js';
 import { plural } from '../text.js';
 import type { Structure } from '../models/registry.js';
 import { observationsPerWeight } from './degenerate.js';
-import { continued, distinctCount, type Fit, fitSpec, givenUp, outOfIterations, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, fitSpec, givenUp, outOfIterations, partitionStart, remainingIterations, totalWeight } from './fit.js';
 import { type FitJob, type JobData, type JobPool, runSerially } from './job-pool.js';
 import { cutTree, kmeansPlusPlus, wardTree, whiten } from './mv-starts.js';
 import type { Note } from './notes.js';
@@ -105,7 +105,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
         }
       }
       // Screening: every start of every model, SCREEN_ITERATIONS plain EM iterations, in one batch.
-      const models = settings.structures.map((structure) => ({ structure, screened: [] as { fit: Fit; index: number }[], refined: 0, proper: [] as Fit[], degenerate: 0, givenUp: 0 }));
+      const models = settings.structures.map((structure) => ({ structure, screened: [] as { fit: Fit; index: number }[], refined: 0, proper: [] as Fit[], degenerate: 0 }));
       const screenJobs: FitJob[] = [];
       const owners: { model: number; index: number }[] = [];
       models.forEach((model, i) => {
@@ -117,10 +117,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
           } catch (error) {
             // A group whose covariance this model cannot estimate (a singular scatter): no start,
             // given up as a run that breaks down is.
-            if (error instanceof EmFitError) {
-              model.givenUp++;
-              return;
-            }
+            if (error instanceof EmFitError) return;
             throw error;
           }
           screenJobs.push({ data: SAMPLE, theta: start.theta, labels, floored: start.floored, settings: settingsOf(model.structure, samplePerWeight, { accel: 'none', maxIter: Math.min(settings.maxIter, SCREEN_ITERATIONS), degeneracy: undefined }) });
@@ -130,7 +127,6 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
       const screened = yield* batch(screenJobs, `K=${k}: screening ${plural(screenJobs.length, 'start')}`);
       screened.forEach((fit, j) => {
         if (!givenUp(fit)) models[owners[j].model].screened.push({ fit, index: owners[j].index });
-        else models[owners[j].model].givenUp++;
       });
       // Best ℓ first; the hierarchical start (index 0) refined in any case.
       for (const model of models) model.screened.sort((a, b) => (a.index === 0 ? -1 : b.index === 0 ? 1 : b.fit.objective - a.fit.objective || a.index - b.index));
@@ -166,7 +162,8 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
         if (c.chosen !== undefined) candidates.push(c.chosen);
         else {
           const { degenerate } = c.model;
-          const none = c.model.givenUp > 0 && c.model.screened.length === 0 ? { why: 'given-up' as const, starts: c.model.givenUp } : { why: 'no-partition' as const, attempts: partitions.length };
+          // With partitions but nothing screened, every start was given up (or could not be made).
+          const none = partitions.length > 0 && c.model.screened.length === 0 ? { why: 'given-up' as const, starts: partitions.length } : { why: 'no-partition' as const, attempts: partitions.length };
           skipped.push({ code: 'not-fitted', k, structure: c.model.structure, reason: degenerate > 0 || c.model.proper.length > 0 ? { why: 'degenerate-starts', refined: degenerate, starts: partitions.length, example: null } : none });
         }
       }
@@ -187,7 +184,7 @@ export function* searchMultivariate(data: Data, settings: SearchSettings, jobs: 
       const more = yield* batch(
         // Within --max-iter with the run before it: what is left of it (none, for a run that
         // spent it: a pass that orders the components).
-        list.map((fit): FitJob => ({ data: ALL, theta: fit.theta, labels: fit.labels, floored: new Uint8Array(fit.labels.length), settings: settingsOf(fit.structure, perWeight, { lean: false, orderByMean: true, maxIter: Math.max(0, settings.maxIter - fit.iterations) }) })),
+        list.map((fit): FitJob => ({ data: ALL, theta: fit.theta, labels: fit.labels, floored: new Uint8Array(fit.labels.length), settings: settingsOf(fit.structure, perWeight, { lean: false, orderByMean: true, maxIter: remainingIterations(fit, settings.maxIter) }) })),
         `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`,
       );
       list.forEach((fit, i) => {

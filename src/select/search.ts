@@ -35,7 +35,7 @@ import { detectHeaping, type Heaping } from '../models/heaping.js';
 import { plural, quote, short } from '../text.js';
 import type { Criterion } from './criteria.js';
 import { compress, FEW_POINTS, observationsPerWeight, worth } from './degenerate.js';
-import { continued, distinctCount, type Fit, type FitSettings, fitSpec, givenUp, outOfIterations, partitionStart, totalWeight } from './fit.js';
+import { continued, distinctCount, type Fit, type FitSettings, fitSpec, givenUp, outOfIterations, partitionStart, remainingIterations, totalWeight } from './fit.js';
 import type { DegenerateExample, Note } from './notes.js';
 import { type FitJob, type JobData, JobPool, runSerially } from './job-pool.js';
 import { rng } from './rng.js';
@@ -376,8 +376,6 @@ interface Candidate {
   proper: Fit[];
   refined: number;
   degenerate: number;
-  /** Screened starts given up (see fit.ts givenUp): with none ranked, why the candidate has no fit. */
-  givenUp: number;
   /** The best degenerate refined fit, to say why when none was proper. */
   rejectedBest: Fit | null;
   /** Set when two refined starts ended at the same degenerate optimum: its basin holds the rest too. */
@@ -512,7 +510,6 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
           proper: [],
           refined: 0,
           degenerate: 0,
-          givenUp: 0,
           rejectedBest: null,
           stuck: false,
         };
@@ -526,7 +523,6 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       let at = 0;
       const kept = models.map((m) => {
         const ranked = rank(first.slice(at, (at += m.starts.length)), settings.guard);
-        m.givenUp = m.starts.length - ranked.length;
         return ranked.slice(0, Math.max(2 * REFINE, Math.ceil(ranked.length / 2)));
       });
       const secondJobs = kept.flatMap((fits, i) =>
@@ -536,7 +532,6 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
       at = 0;
       models.forEach((m, i) => {
         m.ranked = rank(second.slice(at, (at += kept[i].length)), settings.guard);
-        m.givenUp += kept[i].length - m.ranked.length;
       });
       // Refining: the best screened fits to convergence, until REFINE are refined and one is proper.
       for (;;) {
@@ -547,13 +542,13 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
         wanted.forEach((m, i) => {
           m.refined++;
           const fit = refined[i];
-          // A run that broke down has no degenerate component to show (an abandoned one has, for
-          // the example and the check for a stuck basin below); neither is proper.
-          if (givenUp(fit) && !rejects(fit, settings.guard)) m.degenerate++;
-          else if (rejects(fit, settings.guard)) {
+          if (rejects(fit, settings.guard)) {
             m.degenerate++;
             if (m.rejectedBest !== null && Math.abs(fit.objective - m.rejectedBest.objective) <= 1e-7 * Math.abs(fit.objective)) m.stuck = true;
             if (m.rejectedBest === null || fit.objective > m.rejectedBest.objective) m.rejectedBest = fit;
+          } else if (givenUp(fit)) {
+            // Broken down with no degenerate component to show: not proper either.
+            m.degenerate++;
           } else {
             m.proper.push(fit);
           }
@@ -607,7 +602,8 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     for (const c of climb) {
       const { k, m } = c;
       if (c.current === undefined) {
-        const reason = m.givenUp > 0 && m.ranked.length === 0 ? { why: 'given-up' as const, starts: m.starts.length } : { why: 'no-partition' as const, attempts: settings.nInit };
+        // With starts but none ranked, every one was given up in screening (rank drops only those).
+        const reason = m.starts.length > 0 ? { why: 'given-up' as const, starts: m.starts.length } : { why: 'no-partition' as const, attempts: settings.nInit };
         skipped.push(m.degenerate > 0 || m.proper.length > 0 ? degenerateReason(k, m) : { code: 'not-fitted', k, structure: m.structure, reason });
         continue;
       }
@@ -619,17 +615,16 @@ export function* searchModels(data: Data, settings: SearchSettings, jobs: JobPoo
     // To --rtol: first the best, until one stays proper (a candidate that goes on to turn
     // degenerate, a component sliding onto a few values as it converges, is rejected as at
     // every other step); then the rest that more precision could make better than it.
-    // The run on all the rows and its continuation are one fit: together within --max-iter.
-    const onward = function* (all: typeof candidates): Generator<SearchProgress, void> {
-      for (const c of all) if (c.fit.iterations >= settings.maxIter) c.fit = outOfIterations(c.fit, rtol);
-      const list = all.filter((c) => c.fit.iterations < settings.maxIter);
+    // The run on all the rows and its continuation are one fit, within --max-iter together
+    // (see fit.ts remainingIterations and outOfIterations, as the multivariate search does).
+    const onward = function* (list: typeof candidates): Generator<SearchProgress, void> {
       if (list.length === 0) return;
-      const more = count(yield* batch(list.map((c) => finalJob(c.from, c.fit.theta, rtol, settings.maxIter - c.fit.iterations)), `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`));
+      const more = count(yield* batch(list.map((c) => finalJob(c.from, c.fit.theta, rtol, remainingIterations(c.fit, settings.maxIter))), `${plural(list.length, 'candidate')} to --rtol on all ${n} rows`));
       list.forEach((c, i) => {
         if (rejects(more[i], settings.guard) || givenUp(more[i])) {
           candidates.splice(candidates.indexOf(c), 1);
           skipped.push({ code: 'not-fitted', k: c.from.k, structure: c.from.m.structure, reason: { why: 'degenerate-to-rtol' } });
-        } else c.fit = continued(c.fit, more[i]);
+        } else c.fit = outOfIterations(continued(c.fit, more[i]), rtol);
       });
     };
     if (loose !== rtol) {
