@@ -110,11 +110,11 @@ export function noteText(note: Note): string {
       return `component ${quote(note.component)} rests on ${worth(note.observations)} of weight, fewer than ${note.least}: it is not a genuine component; ${advice(note.only)}`;
     case 'single-value': {
       const hint = note.resolutionSource === 'decimals' ? '; if the values were recorded more coarsely than their decimals say, give the resolution with --resolution' : '';
-      const spread = short(note.values, 3) === '1' ? 'all its weight is on it' : `its weight is spread over the equivalent of ${short(note.values, 3)} values`;
+      const spread = short(note.values, 3) === '1' ? 'all its weight is on it' : `its weight is spread over the equivalent of ${counted(note.values, 'value')}`;
       return `component ${quote(note.component)} sits on a single value (${short(note.at, 8)}; ${spread}): a spike on tied values, not a genuine component; ${advice(note.only)}${hint}`;
     }
     case 'few-rows':
-      return `component ${quote(note.component)} sits on the equivalent of ${rowsText(note.rows)}, fewer than ${note.least}: too few to hold a covariance of ${note.least - 1} columns; ${advice(note.only)}`;
+      return `component ${quote(note.component)} sits on the equivalent of ${counted(note.rows, 'distinct row')}, fewer than ${note.least}: too few to hold a covariance of ${note.least - 1} columns; ${advice(note.only)}`;
     case 'narrow':
       return `component ${quote(note.component)} is narrower (sd ${short(note.sd)}) than the data's resolution ${short(note.resolution)} (${resolutionWords(note.resolutionSource)}) allows: its peak density exceeds what one recorded value can hold; ${advice(note.only)}`;
     case 'tight':
@@ -157,8 +157,8 @@ function notFittedText(k: number, reason: NotFitted): string {
   }
 }
 
-/** "1 distinct row", "2.5 distinct rows". */
-const rowsText = (rows: number): string => (short(rows, 3) === '1' ? '1 distinct row' : `${short(rows, 3)} distinct rows`);
+/** An effective count to 3 digits with its noun: "1 distinct row", "1.94 values". */
+const counted = (count: number, noun: string): string => (short(count, 3) === '1' ? `1 ${noun}` : `${short(count, 3)} ${noun}s`);
 
 function exampleText(d: DegenerateExample): string {
   switch (d.kind) {
@@ -167,7 +167,7 @@ function exampleText(d: DegenerateExample): string {
     case 'single-value':
       return `one on the single value ${short(d.at, 8)}`;
     case 'few-rows':
-      return `one on the equivalent of ${rowsText(d.rows)}`;
+      return `one on the equivalent of ${counted(d.rows, 'distinct row')}`;
     case 'narrow':
       return `one of sd ${short(d.sd)}, narrower than the data's resolution allows`;
     case 'tight':

@@ -38,7 +38,7 @@ export type Note =
   | { code: 'tight'; component: string; observations: number; sd: number; spacing: number }
   /** EM stopped at max_iter: the last relative change and the tolerance. */
   | { code: 'not-converged'; iterations: number; change: number; rtol: number; penalized: boolean; grouped: boolean }
-  /** EM stopped where a step's parameters were not finite (stopReason 'numerical'), after `iterations`. */
+  /** EM stopped where its next step could not be taken in floating point (stopReason 'numerical'), after `iterations`. */
   | { code: 'numerical'; iterations: number }
   /** max_iter 0: θ is the start. */
   | { code: 'no-iterations' }
@@ -61,7 +61,7 @@ export type NotFitted =
   | { why: 'distinct-values'; distinct: number }
   /** No start gave K non-empty groups. */
   | { why: 'no-partition'; attempts: number }
-  /** Every one of its `starts` starts was given up in screening, on its way to a degenerate component. */
+  /** Every one of its `starts` starts was given up in screening (or could not be made), on its way to a degenerate component. */
   | { why: 'given-up'; starts: number }
   /** Every refined start ended degenerate; `example` is the best such start's first degenerate component. */
   | { why: 'degenerate-starts'; refined: number; starts: number; example: DegenerateExample | null }
