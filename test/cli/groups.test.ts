@@ -138,7 +138,7 @@ describe('--by with several columns', () => {
     // They were read from the flattened data, a column at a time: row 2's "value" was row 1's
     // second column (second QA pass).
     const file = join(ROOT, 'fixtures', 'faithful-groups.csv');
-    const result = await emFitAsync([file, '--var', 'eruptions,waiting', '--by', 'group', '--k', '1', '--format', 'ndjson', '-q']);
+    const result = await emFitAsync([file, '--var', 'eruptions,waiting', '--by', 'group', '--k', '1', '--format', 'ndjson', '-q'], { timeoutMs: 120_000 });
     expect(result.code, result.stderr).toBe(0);
     const rows = readFileSync(file, 'utf8').trim().split('\n').slice(1).map((line) => line.split(',').slice(0, 2).map(Number));
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line));

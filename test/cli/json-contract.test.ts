@@ -59,9 +59,9 @@ const twoColumns = [fixture('faithful-groups.csv'), '--var', 'eruptions,waiting'
 
 describe('the fit report validates against schemas/fit.schema.json', () => {
   it('with the codes of this session: stop_reason numerical, the notes numerical and few-rows', () => {
-    // fixtures/mv-breakdown.csv: 40 rows of two 2-D clusters written with 15 digits and a random
-    // label 1..8 (a review's generator, an LCG): from that partition VVV's component 3 comes to
-    // rest on 2 rows, and its covariance stops being positive definite in doubles.
+    // fixtures/mv-breakdown.csv (written by fixtures/mv-breakdown.mjs 1 6 40): 40 rows of two 2-D
+    // clusters with 15 digits and a random label 1..6; from that partition VVV's component 3
+    // comes to rest on 2 rows, and its covariance stops being positive definite in doubles.
     const broken = JSON.parse(run([fixture('mv-breakdown.csv'), '--var', 'x,y', '--init', 'g', '--model', 'VVV', '--json']));
     expect(broken.stop_reason).toBe('numerical');
     expect(broken.notes.map((n: { code: string }) => n.code)).toContain('numerical');

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { COVARIANCE_MODELS } from '../../src/models/mvgaussian/models.js';
 import { mclust } from '../models/mvgaussian/fixture.js';
 import { emFit, emFitJson, fixture } from '../helpers/cli.js';
-import { mulberry32 } from '../../src/select/rng.js';
+import { mulberry32, normal as draw } from '../helpers/mixture.js';
 
 const IRIS = ['Sepal.Length', 'Sepal.Width', 'Petal.Length', 'Petal.Width'];
 const ITERATED = new Set(['VEI', 'VEE', 'EVE', 'VVE', 'VEV']);
@@ -315,7 +315,7 @@ describe('a search on full-precision data in two columns', () => {
   const dir = mkdtempSync(join(tmpdir(), 'em-fit-mv-full-'));
   const data = (seed: number): string => {
     const random = mulberry32(seed);
-    const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const normal = (): number => draw(random);
     const rows = Array.from({ length: 300 }, (_, i) => {
       const x = (i % 2 === 0 ? 0 : 5) + normal();
       const y = (i % 2 === 0 ? 0 : 3) + 0.5 * normal() + 0.3 * x;

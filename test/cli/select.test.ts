@@ -155,6 +155,7 @@ describe('the guard against spurious components', () => {
     expect(spike).toContain('(5; all its weight is on it)');
     expect(spike).toContain('with one component there are no fewer to take');
     expect(spike).not.toContain('consider fewer components');
+    // The floor δ²/12 with δ = 1 (whole numbers): 0.08333.
     const seven = emFitJson(['-', '--var', 'x', '--k', '7', '--guard', 'none', '--no-responsibilities'], { input: 'x\n1\n2\n3\n4\n5\n6\n7\n' });
     expect(seven.iterations).toBeGreaterThan(1);
     expect(seven.warnings).toContain(`the common variance was held at the floor 0.08333 (data resolution 1, from the written decimals) in ${seven.iterations} of ${seven.iterations} iterations, including the final fit`);
@@ -163,15 +164,19 @@ describe('the guard against spurious components', () => {
   it('keeps a search\'s final fit within --max-iter, and says when that left it short of --rtol', () => {
     // The run on all the rows and its continuation to --rtol are one fit: before, --max-iter 1
     // reported 2 iterations, a warning "after 1 iteration" and --strict "after 2 iterations".
+    const open: Record<string, any>[] = [];
     for (const maxIter of [1, 2, 3]) {
       const out = emFitJson([faithful, '--var', 'waiting', '--k', '2', '--max-iter', String(maxIter), '--no-responsibilities']);
       expect(out.iterations).toBeLessThanOrEqual(maxIter);
       expect(out.trace).toHaveLength(out.iterations + 1);
-      if (!out.converged) {
-        // The fit's own iterations, and the tolerance asked for (not the search's looser one).
-        const warning = out.warnings.find((w: string) => w.startsWith(`not converged after ${out.iterations} iteration`));
-        expect(warning).toContain('is above --rtol 1e-8;');
-      }
+      if (!out.converged) open.push(out);
+    }
+    // At least one stops short of --rtol; each says so with its own iterations and the
+    // tolerance asked for (not the search's looser one).
+    expect(open.length).toBeGreaterThan(0);
+    for (const out of open) {
+      const warning = out.warnings.find((w: string) => w.startsWith(`not converged after ${out.iterations} iteration`));
+      expect(warning).toContain('is above --rtol 1e-8;');
     }
     // Continued past the looser tolerance and stopped by --max-iter: the warning counts both runs.
     const tight = emFitJson([faithful, '--var', 'waiting', '--rtol', '1e-14', '--max-iter', '3', '--no-responsibilities']);

@@ -118,14 +118,16 @@ describe('an EM step whose parameters are not finite', () => {
   // the next pass threw "a mixture with no component of positive weight" (exit 1).
   const VALUES = Float64Array.of(-2.1, -1.3, -0.4, 0.2, 0.9, 1.7, 2.8, 3.3, 4.1, 5.6);
   const data = { x: VALUES, w: null };
-  const run = (accel: 'none' | 'squarem', breakAt: number) => {
+  /** The run with M-step `breakAt` broken (`once`), or that one and every later one. */
+  const run = (accel: 'none' | 'squarem', breakAt: number, once = false) => {
     const family = makeFamily({ family: 'gaussian', k: 2, variance: 'unequal', floor: 1e-8 });
     let steps = 0;
     const broken = {
       ...family,
       mStep(stats: Float64Array, at: MixtureParams, next: MixtureParams, floored: Uint8Array) {
         family.mStep(stats, at, next, floored);
-        if (++steps >= breakAt) (next as GaussianMixture).variance[1] = NaN;
+        steps++;
+        if (once ? steps === breakAt : steps >= breakAt) (next as GaussianMixture).variance[1] = NaN;
       },
     };
     const theta0 = family.create() as GaussianMixture;
@@ -151,8 +153,17 @@ describe('an EM step whose parameters are not finite', () => {
   });
 
   it('with SQUAREM, a proposal whose EM step breaks down is rejected like a worse one', () => {
-    const { passes } = run('squarem', 3);
+    // M-steps 1–3 are the plain EM steps of iterations 1 and 2 and SQUAREM's F(θ1) (the trace
+    // reads start, em, em, then proposals); the 5th is a candidate's EM step (found by logging
+    // the step kinds for breakAt 2..10). Broken alone, it is refused and the run goes on.
+    const { result, passes } = run('squarem', 5, true);
+    expect(result.rejected).toBe(1);
+    expect(result.stopReason).toBe('converged');
     for (const theta of passes) expect(Number.isFinite((theta as GaussianMixture).variance[1])).toBe(true);
+    // Every M-step broken from the 3rd on: no pass at a broken θ either, and the run stops.
+    const always = run('squarem', 3);
+    expect(always.result.stopReason).toBe('numerical');
+    for (const theta of always.passes) expect(Number.isFinite((theta as GaussianMixture).variance[1])).toBe(true);
   });
 
   it('ends the run the same way when the M-step cannot be taken (a fit error) or a pass gives a likelihood that is not finite', () => {
@@ -179,6 +190,7 @@ describe('an EM step whose parameters are not finite', () => {
     const serial = serialRunner(family, data);
     const nanPass = { run: (theta: MixtureParams, stats: Float64Array) => (serial.run(theta, stats), ++passes >= 3 && (stats[LOGLIK] = NaN)), release: serial.release };
     const nan = drain(emSteps(family, nanPass, theta0, { maxIter: 100, rtol: 1e-12 }));
+    // Passes: 1 at θ(0), 2 at θ(1) (iteration 1), 3 at θ(2) gives NaN: the run ends at θ(1).
     expect([nan.stopReason, nan.iterations]).toEqual(['numerical', 1]);
     expect(Number.isFinite(nan.loglik)).toBe(true);
     // Another error is a bug, and is not taken for a breakdown.

@@ -3,6 +3,8 @@ import { mulberry32 } from '../../src/select/rng.js';
 
 export { mulberry32 };
 
+/** A standard normal draw from `random` (Box–Muller, one of the pair). */
+export const normal = (random: () => number): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 export interface Sample {
   x: number[];
@@ -13,7 +15,6 @@ export interface Sample {
 /** n draws from Σ_k weight_k N(mean_k, sd_k²), rounded to `decimals` places. */
 export function sampleMixture(n: number, weight: number[], mean: number[], sd: number[], seed: number, decimals = 4): Sample {
   const random = mulberry32(seed);
-  const normal = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const x: number[] = [];
   const source: number[] = [];
   const scale = 10 ** decimals;
@@ -21,7 +22,7 @@ export function sampleMixture(n: number, weight: number[], mean: number[], sd: n
     let u = random();
     let k = 0;
     while (k < weight.length - 1 && u >= weight[k]) u -= weight[k++];
-    x.push(Math.round((mean[k] + sd[k] * normal()) * scale) / scale);
+    x.push(Math.round((mean[k] + sd[k] * normal(random)) * scale) / scale);
     source.push(k + 1);
   }
   return { x, source };

@@ -4,13 +4,13 @@
 import { describe, expect, it } from 'vitest';
 import { detectHeaping } from '../../src/models/heaping.js';
 import { compress } from '../../src/select/degenerate.js';
-import { mulberry32 } from '../helpers/mixture.js';
+import { mulberry32, normal } from '../helpers/mixture.js';
 
 /** n normal draws (mean 20, sd 3) rounded to 0.1, a share `heaped` of them to whole numbers. */
 function heaped(n: number, share: number, seed: number): Float64Array {
   const random = mulberry32(seed);
   return Float64Array.from({ length: n }, () => {
-    const v = 20 + 3 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    const v = 20 + 3 * normal(random);
     return random() < share ? Math.round(v) : Math.round(10 * v) / 10;
   });
 }
@@ -37,7 +37,7 @@ describe('detectHeaping', () => {
     for (const [mean, sd] of [[40, 1], [40, 0.7], [40, 1.5], [0, 1], [45, 1], [10, 0.8]]) {
       for (const seed of [1, 2, 3]) {
         const random = mulberry32(seed);
-        const x = Float64Array.from({ length: 1000 }, () => Math.round(mean + sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random())));
+        const x = Float64Array.from({ length: 1000 }, () => Math.round(mean + sd * normal(random)));
         expect(detectHeaping(compress({ x, w: null }), 1), `mean ${mean}, sd ${sd}, seed ${seed}`).toBeNull();
       }
     }
@@ -47,7 +47,7 @@ describe('detectHeaping', () => {
     // sd 1.5 on whole numbers, a fifth of the values heaped on multiples of 5.
     const random = mulberry32(9);
     const x = Float64Array.from({ length: 2000 }, () => {
-      const v = 40 + 1.5 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+      const v = 40 + 1.5 * normal(random);
       return random() < 0.2 ? 5 * Math.round(v / 5) : Math.round(v);
     });
     // Only 40 holds a heap within the data's reach, so multiples of 10 describe it as well.
