@@ -21,7 +21,7 @@ import { FIT_FORMAT } from '../report/json.js';
 import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { type Batch, cores, runFile, threadsAsked } from './fit.js';
-import { colours, say } from './io.js';
+import { aboutFile, colours, say } from './io.js';
 import type { FitRequest } from './options.js';
 
 /** Files from which a batch is fitted on worker threads: below, starting them costs more than it saves. */
@@ -86,7 +86,7 @@ export async function runBatch(request: FitRequest, version: string): Promise<Ex
       if (exitCode === null) throw new Error(text);
       if (exitCode === EXIT.usage || exitCode === EXIT.output) throw new EmFitError(text, exitCode);
       failure ??= exitCode;
-      say(`em-fit: ${shown(text.startsWith(file) ? text : `${file}: ${text}`)}\n`);
+      say(`em-fit: ${shown(aboutFile(text, file))}\n`);
       if (request.format === 'json') sink.push(`${JSON.stringify({ format: FIT_FORMAT, file, error: text })}\n`);
       else if (request.format === 'text') sink.push(`${c.red(`not fitted: ${shown(text)}`)}\n\n`);
     }

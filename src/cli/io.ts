@@ -99,6 +99,13 @@ export function warn(request: { quiet: boolean }, warnings: readonly string[], c
 export const about = (file: string, group: string | null = null): string => `${file === '-' ? 'standard input' : file}${group === null ? '' : `, group ${quote(group)}`}`;
 
 /**
+ * A message that begins with the file it is about: as it is when it names `file` or one of
+ * `others` (a model file read) first, else "file: message".
+ */
+export const aboutFile = (message: string, file: string, others: readonly string[] = []): string =>
+  [file, ...others].some((name) => [':', ',', ' '].some((after) => message.startsWith(`${name}${after}`))) ? message : `${file}: ${message}`;
+
+/**
  * With EM_FIT_TEST_ANNOUNCE=1, says on stderr when a stage of the run begins ("reading",
  * "fitting", "writing"), so that a test can act (send Ctrl-C) at a known point instead of
  * after a guessed delay.

@@ -11,7 +11,7 @@ import { removeTemporaries } from '../io/output-file.js';
 import { errorText } from '../report/notes.js';
 import { shown } from '../text.js';
 import { runFit } from './fit.js';
-import { about, say, useColor, warn } from './io.js';
+import { about, aboutFile, say, useColor, warn } from './io.js';
 import { parseArgs } from './options.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -44,8 +44,8 @@ export async function main(argv: string[]): Promise<ExitCode> {
  */
 function naming(error: unknown, file: string, others: readonly string[]): unknown {
   if (!(error instanceof EmFitError) || (error.exitCode !== EXIT.input && error.exitCode !== EXIT.fit)) return error;
-  if ([file, ...others].some((name) => [':', ',', ' '].some((after) => error.message.startsWith(`${name}${after}`)))) return error;
-  return new EmFitError(`${file}: ${error.message}`, error.exitCode, error.notes);
+  const message = aboutFile(error.message, file, others);
+  return message === error.message ? error : new EmFitError(message, error.exitCode, error.notes);
 }
 
 const isEpipe = (error: unknown): boolean => (error as NodeJS.ErrnoException | null)?.code === 'EPIPE';
